@@ -1,0 +1,66 @@
+"""The ASGI application: ``create_app(settings)`` wires the ORM, the media store and the API."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Route
+from tortoise import Tortoise
+
+import settings as settings_module
+from cms.media import media_endpoint
+from cms.storage import LocalMediaStore
+from schema import build_schema
+from schema.view import GraphQLView
+from settings import Settings
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    """The CMS as an ASGI app. The lifespan opens and closes the database connections."""
+    settings = settings or settings_module.load()
+    store = LocalMediaStore(settings.media_root)
+    view = GraphQLView(build_schema(settings), settings)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        settings.media_root.mkdir(parents=True, exist_ok=True)
+        # Requests run in other tasks than the lifespan: they find the ORM through the global
+        # fallback context (cleared again by close_connections).
+        await Tortoise.init(config=settings.tortoise_config(), _enable_global_fallback=True)
+        try:
+            yield
+        finally:
+            await Tortoise.close_connections()
+
+    routes = [
+        Route("/", _home),
+        Route("/graphql", view),
+        Route("/media/{key:path}", media_endpoint(store), methods=["GET", "HEAD"]),
+        Route("/healthz", _health),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.store = store
+    return app
+
+
+async def _home(request: Request) -> Response:
+    return RedirectResponse("/graphql", status_code=307)
+
+
+async def _health(request: Request) -> Response:
+    """For load balancers: 200 when the database answers, 503 when it does not."""
+    try:
+        await Tortoise.get_connection("default").execute_query("SELECT 1")
+    except Exception:  # any failure means "take me out of rotation"
+        return PlainTextResponse("database unavailable", status_code=503)
+    return PlainTextResponse("ok")
+
+
+def asgi() -> Starlette:
+    """Factory for ``uvicorn --factory cms.app:asgi``: settings from the environment."""
+    return create_app()

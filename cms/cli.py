@@ -1,0 +1,215 @@
+"""The ``cms`` command: serve, migrate, demo, import, export-schema."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import webbrowser
+from collections import Counter
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+import settings as settings_module
+from cms import db
+from cms.importer.load import Imported, ImportFailed, Options, Outcome, import_file
+from cms.models import Event
+from cms.services.errors import CmsError
+from cms.services.images import Limits
+from cms.storage import LocalMediaStore
+from settings import Settings
+
+app = typer.Typer(
+    help="A headless CMS for news, with a GraphQL API.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+console = Console()
+errors = Console(stderr=True)
+
+
+def _settings() -> Settings:
+    try:
+        return settings_module.load()
+    except ValueError as error:  # pydantic's ValidationError: name the bad variable
+        errors.print(f"[red]Invalid settings:[/red] {error}")
+        raise typer.Exit(2) from None
+
+
+def _limits(settings: Settings) -> Limits:
+    return Limits(max_bytes=settings.max_image_bytes, max_pixels=settings.max_image_pixels)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    migrate: Annotated[bool, typer.Option(help="Apply migrations before starting.")] = True,
+    open_browser: Annotated[
+        bool, typer.Option("--open", help="Open GraphiQL in a browser once started.")
+    ] = False,
+) -> None:
+    """Run the CMS (GraphQL at /graphql, media at /media) under uvicorn."""
+    settings = _settings()
+    if migrate:
+        asyncio.run(db.migrate(settings))
+    url = f"http://{'127.0.0.1' if host in {'0.0.0.0', '::'} else host}:{port}/graphql"
+    console.print(f"GraphiQL and the API: [bold]{url}[/bold]  (Ctrl-C stops)")
+    if open_browser:
+        threading.Timer(1.5, webbrowser.open, args=(url,)).start()
+    uvicorn.run("cms.app:asgi", factory=True, host=host, port=port, proxy_headers=True)
+
+
+@app.command("migrate")
+def migrate_command() -> None:
+    """Apply the committed database migrations."""
+    asyncio.run(db.migrate(_settings()))
+    console.print("Database is up to date.")
+
+
+@app.command()
+def demo() -> None:
+    """Load the demo content (sample article, its photos, its event). Safe to run again."""
+    from cms import demo as demo_content
+
+    settings = _settings()
+
+    async def run() -> demo_content.DemoContent:
+        await db.migrate(settings)
+        async with db.connected(settings):
+            store = LocalMediaStore(settings.media_root)
+            return await demo_content.load(store, _limits(settings))
+
+    loaded = asyncio.run(run())
+    event_word = "created" if loaded.event_created else "already there"
+    console.print(f"Event [bold]{loaded.event.name}[/bold]: {event_word}.")
+    console.print(f"Article [bold]{loaded.article.slug}[/bold]: {loaded.article.outcome}.")
+
+
+@app.command("import")
+def import_command(
+    paths: Annotated[list[Path], typer.Argument(help="Export files, or folders of *.txt files.")],
+    images: Annotated[
+        Path | None,
+        typer.Option(help="Folder with the photos (default: each file's own folder)."),
+    ] = None,
+    placeholder_images: Annotated[
+        bool, typer.Option(help="Generate labelled placeholders for missing photos.")
+    ] = False,
+    event: Annotated[
+        str | None, typer.Option(help="Slug of an existing event the articles report on.")
+    ] = None,
+) -> None:
+    """Import articles from the portal's plain-text export. Re-importing changes nothing."""
+    files = _expand(paths)
+    if not files:
+        errors.print("[red]No files to import.[/red]")
+        raise typer.Exit(2)
+    settings = _settings()
+    results, failures = asyncio.run(_import_all(settings, files, images, placeholder_images, event))
+    _summary(results, failures)
+    if failures:
+        raise typer.Exit(1)
+
+
+def _expand(paths: list[Path]) -> list[Path]:
+    found: list[Path] = []
+    for path in paths:
+        found.extend(sorted(path.rglob("*.txt")) if path.is_dir() else [path])
+    return found
+
+
+async def _import_all(
+    settings: Settings,
+    files: list[Path],
+    images_dir: Path | None,
+    placeholder_images: bool,
+    event_slug: str | None,
+) -> tuple[list[Imported], list[str]]:
+    await db.migrate(settings)
+    async with db.connected(settings):
+        event_id = await _event_id(event_slug)
+        options = Options(
+            LocalMediaStore(settings.media_root),
+            _limits(settings),
+            images_dir,
+            placeholder_images,
+            event_id,
+        )
+        return await _run_imports(files, options)
+
+
+async def _event_id(slug: str | None) -> int | None:
+    if slug is None:
+        return None
+    event = await Event.get_or_none(slug=slug)
+    if event is None:
+        errors.print(f"[red]No event with slug {slug!r}.[/red]")
+        raise typer.Exit(2)
+    return event.id
+
+
+async def _run_imports(files: list[Path], options: Options) -> tuple[list[Imported], list[str]]:
+    results: list[Imported] = []
+    failures: list[str] = []
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, TimeRemainingColumn(), console=errors, transient=True) as progress:
+        task = progress.add_task("Importing", total=len(files))
+        for path in files:
+            try:
+                results.append(await import_file(path, options))
+            except ImportFailed as error:
+                failures.append(error.message)
+            except (CmsError, OSError) as error:
+                failures.append(f"{path}: {error}")
+            progress.advance(task)
+    return results, failures
+
+
+def _summary(results: list[Imported], failures: list[str]) -> None:
+    for failure in failures:
+        errors.print(f"[red]failed[/red] {failure}")
+    if len(results) <= 20:
+        for result in results:
+            console.print(f"{result.outcome:>9}  {result.slug}  ({result.path})")
+    counts = Counter(result.outcome for result in results)
+    table = Table(title="Import summary")
+    for outcome in Outcome:
+        table.add_column(outcome.value, justify="right")
+    table.add_column("failed", justify="right")
+    table.add_row(*(str(counts[o]) for o in Outcome), str(len(failures)))
+    console.print(table)
+
+
+@app.command("export-schema")
+def export_schema(
+    check: Annotated[
+        bool, typer.Option(help="Only check that the file is up to date (exit 1 if not).")
+    ] = False,
+    output: Annotated[
+        Path | None, typer.Option(help="Where to write the SDL (default: schema/schema.graphql).")
+    ] = None,
+) -> None:
+    """Write the GraphQL schema (SDL) that frontend developers generate clients from."""
+    import schema as schema_package
+
+    output = output or Path(schema_package.__file__).parent / "schema.graphql"
+    sdl = f"{schema_package.schema}\n"
+    current = output.read_text(encoding="utf-8") if output.exists() else None
+    if check:
+        if current != sdl:
+            errors.print(f"[red]{output} is stale:[/red] run `cms export-schema`.")
+            raise typer.Exit(1)
+        console.print(f"{output} is up to date.")
+        return
+    output.write_text(sdl, encoding="utf-8")
+    console.print(f"Wrote {output}.")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,109 @@
+"""An article: text, status, byline and authors, an optional event and cover image."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from tortoise import fields
+from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from cms.models.author import Author
+    from cms.models.event import Event
+    from cms.models.image import Image
+
+
+class ArticleStatus(StrEnum):
+    """Where an article is in its life."""
+
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    PUBLISHED = "published"
+    ARCHIVED = "archived"
+
+
+class Article(Model):
+    """A news article. ``body`` is a list of typed blocks (see ``cms.services.body``)."""
+
+    id = fields.IntField(primary_key=True)
+    title = fields.CharField(max_length=500)
+    slug = fields.CharField(max_length=160, unique=True)
+    summary = fields.TextField(default="")
+    body: fields.Field[list[dict[str, Any]]] = fields.JSONField(default=list)
+    status = fields.CharEnumField(ArticleStatus, max_length=16, default=ArticleStatus.DRAFT)
+    published_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+    version = fields.IntField(default=1, description="Goes up by one on every saved change.")
+    byline = fields.CharField(max_length=300, default="", description="The byline as written.")
+    event: fields.ForeignKeyNullableRelation[Event] = fields.ForeignKeyField(
+        "cms.Event", related_name="articles", null=True, on_delete=fields.SET_NULL
+    )
+    event_id: int | None
+    cover: fields.ForeignKeyNullableRelation[Image] = fields.ForeignKeyField(
+        "cms.Image", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    cover_id: int | None
+    source_key = fields.CharField(
+        max_length=64, unique=True, null=True, description="Identity of an imported original."
+    )
+    source_hash = fields.CharField(
+        max_length=64, null=True, description="Hash of the imported original's content."
+    )
+
+    class Meta:
+        table = "article"
+        indexes = (("status", "published_at", "id"), ("event", "published_at"))
+
+    def __str__(self) -> str:
+        return self.title
+
+    async def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save, counting the change in ``version`` (creation is version 1)."""
+        if self._saved_in_db:
+            self.version += 1
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "version", "updated_at"}
+        await super().save(*args, **kwargs)
+
+
+class ArticleAuthor(Model):
+    """An author's place in an article's byline (position 0 first)."""
+
+    id = fields.IntField(primary_key=True)
+    article: fields.ForeignKeyRelation[Article] = fields.ForeignKeyField(
+        "cms.Article", related_name="author_links", on_delete=fields.CASCADE
+    )
+    article_id: int
+    author: fields.ForeignKeyRelation[Author] = fields.ForeignKeyField(
+        "cms.Author", related_name="article_links", on_delete=fields.CASCADE
+    )
+    author_id: int
+    position = fields.IntField(default=0)
+
+    class Meta:
+        table = "article_author"
+        unique_together = (("article", "author"),)
+        indexes = (("author", "article"),)
+
+
+class ArticleImage(Model):
+    """An image used by an article (cover or figure), in reading order, kept in step with body."""
+
+    id = fields.IntField(primary_key=True)
+    article: fields.ForeignKeyRelation[Article] = fields.ForeignKeyField(
+        "cms.Article", related_name="image_links", on_delete=fields.CASCADE
+    )
+    article_id: int
+    image: fields.ForeignKeyRelation[Image] = fields.ForeignKeyField(
+        "cms.Image", related_name="article_links", on_delete=fields.RESTRICT
+    )
+    image_id: int
+    position = fields.IntField(default=0)
+
+    class Meta:
+        table = "article_image"
+        unique_together = (("article", "image"),)
+        indexes = (("image", "article"),)

@@ -1,0 +1,30 @@
+"""A stored image file and its editorial defaults."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Image(Model):
+    """One image file in the media store. Identical bytes are stored once (``content_hash``)."""
+
+    id = fields.IntField(primary_key=True)
+    store_key = fields.CharField(max_length=255, description="Key of the file in the media store.")
+    filename = fields.CharField(max_length=255, description="Original file name, as uploaded.")
+    mime_type = fields.CharField(max_length=64)
+    size = fields.BigIntField(description="File size in bytes.")
+    width = fields.IntField()
+    height = fields.IntField()
+    content_hash = fields.CharField(max_length=64, unique=True, description="SHA-256, hex.")
+    alt = fields.TextField(default="", description="Default alternative text.")
+    caption = fields.TextField(default="", description="Default caption, a fallback only.")
+    credit = fields.CharField(max_length=255, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "image"
+
+    def __str__(self) -> str:
+        return self.filename

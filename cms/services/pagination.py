@@ -1,0 +1,187 @@
+"""Keyset (seek) pagination with opaque cursors.
+
+A cursor holds the ordering it was issued for, the sort key of one row and that row's id (the tie
+breaker). Paging by key instead of by offset means that an article published while a reader
+scrolls neither repeats an item nor skips one.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+import orjson
+from tortoise.expressions import Q
+from tortoise.models import Model
+from tortoise.queryset import QuerySet
+
+from cms.services.errors import InvalidCursor, InvalidInput, PageSizeError
+
+M = TypeVar("M", bound=Model)
+T = TypeVar("T")
+
+SortValue = datetime | str
+
+
+@dataclass(frozen=True, slots=True)
+class Ordering:
+    """A sort order over one model field, ties broken by ``id`` in the same direction."""
+
+    name: str
+    field: str
+    descending: bool
+
+    @property
+    def is_datetime(self) -> bool:
+        return self.field.endswith("_at")
+
+    def key(self, item: Any) -> SortValue:
+        value: SortValue = getattr(item, self.field)
+        return value
+
+    def cursor(self, item: Any) -> str:
+        """The opaque cursor of ``item`` under this ordering."""
+        value = self.key(item)
+        raw = value.isoformat() if isinstance(value, datetime) else value
+        payload = orjson.dumps([self.name, raw, item.id])
+        return base64.urlsafe_b64encode(payload).decode().rstrip("=")
+
+    def decode(self, cursor: str, argument: str) -> Cursor:
+        """Read a cursor issued by :meth:`cursor`; anything else is an :class:`InvalidCursor`."""
+        try:
+            padded = cursor + "=" * (-len(cursor) % 4)
+            name, raw, id_ = orjson.loads(base64.urlsafe_b64decode(padded.encode()))
+            value = datetime.fromisoformat(raw) if self.is_datetime else str(raw)
+        except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError):
+            raise InvalidCursor(f"`{argument}` is not a valid cursor.", field=argument) from None
+        if name != self.name or not isinstance(id_, int) or isinstance(id_, bool):
+            raise InvalidCursor(
+                f"`{argument}` was issued for another ordering or list.", field=argument
+            )
+        return Cursor(value, id_)
+
+    def order_by(self, reverse: bool = False) -> tuple[str, str]:
+        sign = "-" if self.descending != reverse else ""
+        return f"{sign}{self.field}", f"{sign}id"
+
+    def beyond(self, cursor: Cursor, *, reverse: bool = False, inclusive: bool = False) -> Q:
+        """Rows strictly after ``cursor`` in this order (before it when ``reverse``)."""
+        op = "lt" if self.descending != reverse else "gt"
+        past: dict[str, Any] = {f"{self.field}__{op}": cursor.value}
+        tied: dict[str, Any] = {
+            self.field: cursor.value,
+            f"id__{op}e" if inclusive else f"id__{op}": cursor.id,
+        }
+        return Q(**past) | Q(**tied)
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """A decoded cursor: the sort key and id of the row it points at."""
+
+    value: SortValue
+    id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A validated request for one page: forward (``first``/``after``) or backward (``last``)."""
+
+    size: int
+    forward: bool
+    after: Cursor | None
+    before: Cursor | None
+
+
+def window(
+    ordering: Ordering,
+    *,
+    first: int | None = None,
+    last: int | None = None,
+    after: str | None = None,
+    before: str | None = None,
+    default_size: int,
+    max_size: int,
+) -> Window:
+    """Check the Relay arguments and decode their cursors."""
+    if first is not None and last is not None:
+        raise InvalidInput("Pass `first` or `last`, not both.", field="last")
+    for name, value in (("first", first), ("last", last)):
+        if value is not None and not 0 <= value <= max_size:
+            raise PageSizeError(f"`{name}` must be between 0 and {max_size}.", field=name)
+    size = first if first is not None else last if last is not None else default_size
+    return Window(
+        size=min(size, max_size),
+        forward=last is None,
+        after=ordering.decode(after, "after") if after is not None else None,
+        before=ordering.decode(before, "before") if before is not None else None,
+    )
+
+
+@dataclass(slots=True)
+class Page(Generic[T]):
+    """One page of items plus what Relay's ``pageInfo`` and ``totalCount`` ask for, lazily.
+
+    Flags and the total are coroutines so that a client that does not select them costs no query.
+    """
+
+    items: list[T]
+    ordering: Ordering
+    has_next: Callable[[], Awaitable[bool]]
+    has_previous: Callable[[], Awaitable[bool]]
+    total: Callable[[], Awaitable[int]]
+    cursors: list[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.cursors = [self.ordering.cursor(item) for item in self.items]
+
+
+def constant(value: T) -> Callable[[], Awaitable[T]]:
+    """A lazy value that is already known."""
+
+    async def get() -> T:
+        return value
+
+    return get
+
+
+async def _exists(queryset: QuerySet[M]) -> bool:
+    return await queryset.exists()
+
+
+async def fetch(queryset: QuerySet[M], ordering: Ordering, win: Window) -> Page[M]:
+    """Fetch one page of ``queryset`` (already filtered for the viewer) in ``ordering``."""
+    bounded = queryset
+    if win.after is not None:
+        bounded = bounded.filter(ordering.beyond(win.after))
+    if win.before is not None:
+        bounded = bounded.filter(ordering.beyond(win.before, reverse=True))
+    rows: list[M] = []
+    if win.size:
+        query = bounded.order_by(*ordering.order_by(reverse=not win.forward)).limit(win.size + 1)
+        rows = list(await query)
+    more = len(rows) > win.size
+    rows = rows[: win.size] if win.forward else rows[: win.size][::-1]
+    return Page(
+        items=rows,
+        ordering=ordering,
+        has_next=edge_flag(more and win.forward, queryset, ordering, win.before, reverse=False),
+        has_previous=edge_flag(
+            more and not win.forward, queryset, ordering, win.after, reverse=True
+        ),
+        total=queryset.count,
+    )
+
+
+def edge_flag(
+    known: bool, queryset: QuerySet[M], ordering: Ordering, cursor: Cursor | None, *, reverse: bool
+) -> Callable[[], Awaitable[bool]]:
+    """True if known; else whether rows exist at or past ``cursor`` (the page's far bound)."""
+    if known or cursor is None:
+        return constant(known)
+    beyond = ordering.beyond(cursor, reverse=reverse, inclusive=True)
+    return lambda: _exists(queryset.filter(beyond))

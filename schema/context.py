@@ -1,0 +1,128 @@
+"""The per-request context: who is asking, when, and fresh DataLoaders (never shared)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TypeVar
+
+import strawberry
+from starlette.requests import Request
+from strawberry.dataloader import DataLoader
+
+from cms import models
+from cms.services import articles, authors, events, images
+from cms.services.pagination import Page, Window
+from cms.services.visibility import ANONYMOUS, Viewer
+from settings import Settings
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+ParentPageKey = tuple[int, Window]
+
+
+@dataclass(slots=True)
+class Loaders:
+    """Batch readers for one request. Each turns many ``load(key)`` calls into one query."""
+
+    viewer: Viewer
+    now: datetime
+    article_by_id: DataLoader[int, models.Article | None] = field(init=False)
+    article_by_slug: DataLoader[str, models.Article | None] = field(init=False)
+    author_by_id: DataLoader[int, models.Author | None] = field(init=False)
+    author_by_slug: DataLoader[str, models.Author | None] = field(init=False)
+    authors_by_article_id: DataLoader[int, list[models.Author]] = field(init=False)
+    event_by_id: DataLoader[int, models.Event | None] = field(init=False)
+    event_by_slug: DataLoader[str, models.Event | None] = field(init=False)
+    image_by_id: DataLoader[int, models.Image | None] = field(init=False)
+    images_by_article_id: DataLoader[int, list[models.Image]] = field(init=False)
+    image_is_public: DataLoader[int, bool] = field(init=False)
+    articles_by_author: DataLoader[ParentPageKey, Page[models.Article]] = field(init=False)
+    articles_by_event: DataLoader[ParentPageKey, Page[models.Article]] = field(init=False)
+    article_count_by_author: DataLoader[int, int] = field(init=False)
+    article_count_by_event: DataLoader[int, int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        viewer, now = self.viewer, self.now
+        self.article_by_id = _loader(lambda ids: articles.by_ids(viewer, now, ids))
+        self.article_by_slug = _loader(lambda slugs: articles.by_slugs(viewer, now, slugs))
+        self.author_by_id = _loader(authors.by_ids)
+        self.author_by_slug = _loader(authors.by_slugs)
+        self.authors_by_article_id = _loader(authors.by_article_ids)
+        self.event_by_id = _loader(events.by_ids)
+        self.event_by_slug = _loader(events.by_slugs)
+        self.image_by_id = _loader(images.by_ids)
+        self.images_by_article_id = _loader(self._images_by_article_id)
+        self.image_is_public = _loader(self._image_is_public)
+        self.articles_by_author = _loader(lambda keys: self._parent_pages("author", keys))
+        self.articles_by_event = _loader(lambda keys: self._parent_pages("event", keys))
+        self.article_count_by_author = _loader(
+            lambda ids: articles.counts(viewer, now, "author", ids)
+        )
+        self.article_count_by_event = _loader(
+            lambda ids: articles.counts(viewer, now, "event", ids)
+        )
+
+    async def _images_by_article_id(self, ids: Sequence[int]) -> list[list[models.Image]]:
+        found = await images.by_article_ids(ids)
+        for image in (image for group in found for image in group):
+            self.image_by_id.prime(image.id, image)  # covers and figures then cost no query
+        return found
+
+    async def _image_is_public(self, ids: Sequence[int]) -> list[bool]:
+        if self.viewer.can_preview:
+            return [True] * len(ids)
+        public = await images.visible_ids(ids, self.now)
+        return [i in public for i in ids]
+
+    async def _parent_pages(
+        self, parent: articles.Parent, keys: Sequence[ParentPageKey]
+    ) -> list[Page[models.Article]]:
+        counter = (
+            self.article_count_by_author if parent == "author" else self.article_count_by_event
+        )
+        by_window: defaultdict[Window, list[int]] = defaultdict(list)
+        for parent_id, win in keys:
+            by_window[win].append(parent_id)
+        pages: dict[ParentPageKey, Page[models.Article]] = {}
+        for win, ids in by_window.items():
+            found = await articles.first_pages(
+                self.viewer, self.now, parent, ids, win, lambda i: lambda: counter.load(i)
+            )
+            pages.update({(i, win): p for i, p in zip(ids, found, strict=True)})
+        return [pages[key] for key in keys]
+
+
+def _loader(batch: Callable[[list[K]], Awaitable[Sequence[V]]]) -> DataLoader[K, V]:
+    async def load(keys: list[K]) -> list[V]:
+        return list(await batch(keys))
+
+    return DataLoader(load_fn=load)
+
+
+@dataclass(slots=True)
+class Context:
+    """What every resolver gets as ``info.context``."""
+
+    request: Request
+    settings: Settings
+    viewer: Viewer
+    now: datetime
+    loaders: Loaders
+    media_base: str
+
+    @classmethod
+    def for_request(cls, request: Request, settings: Settings) -> Context:
+        now = datetime.now(UTC)
+        base = settings.public_url or f"{request.url.scheme}://{request.url.netloc}"
+        return cls(request, settings, ANONYMOUS, now, Loaders(ANONYMOUS, now), base)
+
+    def media_url(self, key: str) -> str:
+        """The absolute URL of a stored file, served by the CMS's media route."""
+        return f"{self.media_base}/media/{key}"
+
+
+Info = strawberry.Info[Context, None]

@@ -1,0 +1,91 @@
+"""Filter and ordering inputs of the list queries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+
+from cms.services.errors import InvalidInput
+from schema.types.article import ArticleStatus
+
+
+@strawberry.enum(description="Sort direction.")
+class OrderDirection(Enum):
+    ASC = strawberry.enum_value("asc", description="Oldest or smallest first.")
+    DESC = strawberry.enum_value("desc", description="Newest or largest first.")
+
+
+@strawberry.enum(description="What articles can be sorted by (ties are broken by ID).")
+class ArticleOrderField(Enum):
+    PUBLISHED_AT = strawberry.enum_value("published_at", description="Publication time.")
+    UPDATED_AT = strawberry.enum_value(
+        "updated_at", description="Last change: sync clients page through this to catch up."
+    )
+    CREATED_AT = strawberry.enum_value("created_at", description="Creation time.")
+
+
+@strawberry.input(description="Sort order of `articles`. Default: newest published first.")
+class ArticleOrder:
+    field: ArticleOrderField = strawberry.field(
+        default=ArticleOrderField.PUBLISHED_AT, description="Sort key."
+    )
+    direction: OrderDirection = strawberry.field(
+        default=OrderDirection.DESC, description="Sort direction."
+    )
+
+
+@strawberry.input(
+    description="Narrows `articles`. All given conditions must hold. Date-times need an offset."
+)
+class ArticleFilter:
+    author_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only articles by this author (an Author ID)."
+    )
+    author_slug: str | None = strawberry.field(
+        default=None, description="Only articles by the author with this slug."
+    )
+    event_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only articles about this event (an Event ID)."
+    )
+    event_slug: str | None = strawberry.field(
+        default=None, description="Only articles about the event with this slug."
+    )
+    published_after: datetime | None = strawberry.field(
+        default=None,
+        description="Published at or after this time, e.g. `2023-07-01T00:00:00+07:00`.",
+    )
+    published_before: datetime | None = strawberry.field(
+        default=None, description="Published strictly before this time."
+    )
+    status: list[ArticleStatus] | None = strawberry.field(
+        default=None,
+        description="Only these statuses. Anonymous readers only ever see PUBLISHED articles.",
+    )
+
+
+@strawberry.input(description="Narrows `events` by start time. Date-times need an offset.")
+class EventFilter:
+    starts_after: datetime | None = strawberry.field(
+        default=None, description="Starting at or after this time."
+    )
+    starts_before: datetime | None = strawberry.field(
+        default=None, description="Starting strictly before this time."
+    )
+
+
+@strawberry.input(description="Sort order of `events`. Default: latest start first.")
+class EventOrder:
+    direction: OrderDirection = strawberry.field(
+        default=OrderDirection.DESC, description="By start time, ties broken by ID."
+    )
+
+
+def aware(value: datetime | None, argument: str) -> datetime | None:
+    """Reject date-times without an offset: their meaning would depend on the server's zone."""
+    if value is not None and value.utcoffset() is None:
+        raise InvalidInput(
+            f"`{argument}` needs a UTC offset, e.g. 2023-07-19T00:00:00+07:00.", field=argument
+        )
+    return value

@@ -1,0 +1,187 @@
+"""The public read API: the root ``Query`` type."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+import strawberry
+
+from cms.models import ArticleStatus as ModelStatus
+from cms.services import articles, authors, events
+from cms.services.errors import InvalidInput
+from schema.context import Info
+from schema.inputs import (
+    ArticleFilter,
+    ArticleOrder,
+    EventFilter,
+    EventOrder,
+    OrderDirection,
+    aware,
+)
+from schema.types.article import Article
+from schema.types.author import Author
+from schema.types.event import Event
+from schema.types.image import Image
+from schema.types.node import Node, from_global_id, pk_of
+from schema.types.pagination import Connection, page_window
+
+_NODE_TYPES: dict[str, Callable[[Info, int], Awaitable[Node | None]]] = {
+    "Article": Article.load,
+    "Author": Author.load,
+    "Event": Event.load,
+    "Image": Image.load,
+}
+
+First = Annotated[
+    int | None,
+    strawberry.argument(description="Page forward: how many items (default 20, max 100)."),
+]
+After = Annotated[
+    str | None, strawberry.argument(description="Page forward: items after this cursor.")
+]
+Last = Annotated[
+    int | None, strawberry.argument(description="Page backward: how many items (max 100).")
+]
+Before = Annotated[
+    str | None, strawberry.argument(description="Page backward: items before this cursor.")
+]
+IdArg = Annotated[strawberry.ID | None, strawberry.argument(description="The object's ID.")]
+SlugArg = Annotated[str | None, strawberry.argument(description="The object's slug.")]
+
+
+def _one_of(id_: str | None, slug: str | None) -> None:
+    if (id_ is None) == (slug is None):
+        raise InvalidInput("Pass exactly one of `id` and `slug`.", field="id")
+
+
+@strawberry.type(description="Read access to published content. Everything here is public.")
+class Query:
+    @strawberry.field(description="Any object by its global ID; null if it does not exist.")
+    async def node(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="A global ID.")],
+    ) -> Node | None:
+        type_name, pk = from_global_id(id)
+        load = _NODE_TYPES.get(type_name)
+        return await load(info, pk) if load else None
+
+    @strawberry.field(description="Several objects by global ID, in order; null where missing.")
+    async def nodes(
+        self,
+        info: Info,
+        ids: Annotated[
+            list[strawberry.ID], strawberry.argument(description="Global IDs (max 100).")
+        ],
+    ) -> list[Node | None]:
+        if len(ids) > info.context.settings.max_page_size:
+            raise InvalidInput("Too many IDs.", field="ids")
+        return [await self.node(info, i) for i in ids]
+
+    @strawberry.field(
+        description="Published articles, newest first by default. Cursors are keyset cursors: "
+        "paging while new articles appear gives no duplicates and no gaps."
+    )
+    async def articles(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        filter: Annotated[
+            ArticleFilter | None, strawberry.argument(description="Conditions to narrow the list.")
+        ] = None,
+        order_by: Annotated[
+            ArticleOrder | None, strawberry.argument(description="Sort order.")
+        ] = None,
+    ) -> Connection[Article]:
+        order = order_by or ArticleOrder()
+        ordering = articles.ORDERINGS[
+            order.field.name.lower(), order.direction is OrderDirection.DESC
+        ]
+        win = page_window(info, ordering, first=first, after=after, last=last, before=before)
+        where = _article_filter(filter or ArticleFilter())
+        ctx = info.context
+        page = await articles.page(ctx.viewer, ctx.now, where, ordering, win)
+        return Connection.of(page, Article.from_model)
+
+    @strawberry.field(description="One article by ID or slug; null if not published.")
+    async def article(self, info: Info, id: IdArg = None, slug: SlugArg = None) -> Article | None:
+        loaders = info.context.loaders
+        _one_of(id, slug)
+        if id is not None:
+            return await Article.load(info, pk_of(id, "Article", "id"))
+        found = await loaders.article_by_slug.load(slug or "")
+        return Article.from_model(found) if found else None
+
+    @strawberry.field(description="One author by ID or slug; null if there is none.")
+    async def author(self, info: Info, id: IdArg = None, slug: SlugArg = None) -> Author | None:
+        _one_of(id, slug)
+        if id is not None:
+            return await Author.load(info, pk_of(id, "Author", "id"))
+        found = await info.context.loaders.author_by_slug.load(slug or "")
+        return Author.from_model(found) if found else None
+
+    @strawberry.field(description="All authors, alphabetically.")
+    async def authors(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[Author]:
+        win = page_window(info, authors.BY_NAME, first=first, after=after, last=last, before=before)
+        return Connection.of(await authors.page(win), Author.from_model)
+
+    @strawberry.field(description="One event by ID or slug; null if there is none.")
+    async def event(self, info: Info, id: IdArg = None, slug: SlugArg = None) -> Event | None:
+        _one_of(id, slug)
+        if id is not None:
+            return await Event.load(info, pk_of(id, "Event", "id"))
+        found = await info.context.loaders.event_by_slug.load(slug or "")
+        return Event.from_model(found) if found else None
+
+    @strawberry.field(description="Events, latest start first by default.")
+    async def events(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        filter: Annotated[
+            EventFilter | None, strawberry.argument(description="Date range to narrow the list.")
+        ] = None,
+        order_by: Annotated[
+            EventOrder | None, strawberry.argument(description="Sort order.")
+        ] = None,
+    ) -> Connection[Event]:
+        ordering = events.ORDERINGS[(order_by or EventOrder()).direction is OrderDirection.DESC]
+        win = page_window(info, ordering, first=first, after=after, last=last, before=before)
+        where = filter or EventFilter()
+        span = events.EventFilter(
+            starts_after=aware(where.starts_after, "startsAfter"),
+            starts_before=aware(where.starts_before, "startsBefore"),
+        )
+        return Connection.of(await events.page(span, ordering, win), Event.from_model)
+
+    @strawberry.field(description="One picture by ID; null unless a published article uses it.")
+    async def image(
+        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="Its ID.")]
+    ) -> Image | None:
+        return await Image.load(info, pk_of(id, "Image", "id"))
+
+
+def _article_filter(given: ArticleFilter) -> articles.ArticleFilter:
+    return articles.ArticleFilter(
+        author_id=pk_of(given.author_id, "Author", "authorId") if given.author_id else None,
+        author_slug=given.author_slug,
+        event_id=pk_of(given.event_id, "Event", "eventId") if given.event_id else None,
+        event_slug=given.event_slug,
+        published_after=aware(given.published_after, "publishedAfter"),
+        published_before=aware(given.published_before, "publishedBefore"),
+        statuses=tuple(ModelStatus[s.name] for s in given.status or ()),
+    )

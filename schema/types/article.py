@@ -1,0 +1,195 @@
+"""The ``Article`` type and its body blocks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Annotated, Any
+
+import strawberry
+
+from cms import models
+from cms.services import body as body_
+from cms.services.visibility import effective_status
+from schema.context import Info
+from schema.types.author import Author
+from schema.types.event import Event
+from schema.types.image import Image
+from schema.types.node import Node, to_global_id
+
+
+@strawberry.enum(description="Where an article is in its life.")
+class ArticleStatus(Enum):
+    DRAFT = strawberry.enum_value("draft", description="Being written; not public.")
+    SCHEDULED = strawberry.enum_value(
+        "scheduled", description="Ready, and goes public by itself at `publishedAt`."
+    )
+    PUBLISHED = strawberry.enum_value("published", description="Public.")
+    ARCHIVED = strawberry.enum_value("archived", description="Withdrawn from public view.")
+
+
+@strawberry.type(description="A paragraph of running text.")
+class ParagraphBlock:
+    text: str = strawberry.field(description="The paragraph's text, plain (no markup).")
+
+
+@strawberry.type(description="A sub-heading inside the body.")
+class HeadingBlock:
+    text: str = strawberry.field(description="The heading's text.")
+    level: int = strawberry.field(description="2 to 6, as in HTML's h2..h6 (h1 is the title).")
+
+
+@strawberry.type(description="A quotation set apart from the running text.")
+class QuoteBlock:
+    text: str = strawberry.field(description="The quoted words.")
+    attribution: str = strawberry.field(description="Who said it; may be empty.")
+
+
+@strawberry.type(
+    description="One or more pictures shown together with one caption, as placed in the article."
+)
+class FigureBlock:
+    _figure: strawberry.Private[body_.Figure]
+
+    @strawberry.field(description="The pictures, in order. Each `caption` is this figure's.")
+    async def images(self, info: Info) -> list[Image]:
+        found = await _figure_images(info, self._figure)
+        caption = body_.figure_caption(self._figure, found)
+        return [Image.from_model(image, caption) for image in found]
+
+    @strawberry.field(
+        description="Caption of this figure in this article; falls back to the pictures' own "
+        "default caption when the article gives none."
+    )
+    async def caption(self, info: Info) -> str:
+        return body_.figure_caption(self._figure, await _figure_images(info, self._figure))
+
+    @strawberry.field(description="Credit for the pictures; may be empty.")
+    async def credit(self, info: Info) -> str:
+        if self._figure.credit:
+            return self._figure.credit
+        found = await _figure_images(info, self._figure)
+        return next((image.credit for image in found if image.credit), "")
+
+
+ArticleBlock = Annotated[
+    ParagraphBlock | HeadingBlock | QuoteBlock | FigureBlock,
+    strawberry.union("ArticleBlock", description="One block of an article's body."),
+]
+
+
+async def _figure_images(info: Info, figure: body_.Figure) -> list[models.Image]:
+    found = await info.context.loaders.image_by_id.load_many(list(figure.image_ids))
+    return [image for image in found if image is not None]
+
+
+@strawberry.type(description="A news article.")
+class Article(Node):
+    id: strawberry.ID = strawberry.field(description="Opaque, globally unique ID.")
+    slug: str = strawberry.field(
+        description="URL-safe, unique and stable: it does not change when the title is edited."
+    )
+    title: str = strawberry.field(description="The headline, as written.")
+    summary: str = strawberry.field(description="Standfirst or teaser; may be empty.")
+    published_at: datetime | None = strawberry.field(
+        description="Publication time (ISO 8601 with offset); what the feed is ordered by."
+    )
+    created_at: datetime = strawberry.field(description="When the article was first saved.")
+    updated_at: datetime = strawberry.field(description="When the article last changed.")
+    version: int = strawberry.field(
+        description="Goes up by one on every change: a cheap way to tell if a copy is stale."
+    )
+    byline: str = strawberry.field(description="The byline as written, e.g. `Đức Anh - Thu Trang`.")
+    _model: strawberry.Private[models.Article]
+
+    @strawberry.field(description="Where the article is in its life.")
+    def status(self, info: Info) -> ArticleStatus:
+        return ArticleStatus[effective_status(self._model, info.context.now).name]
+
+    @strawberry.field(description="The authors, in byline order.")
+    async def authors(self, info: Info) -> list[Author]:
+        found = await info.context.loaders.authors_by_article_id.load(self._model.id)
+        return [Author.from_model(author) for author in found]
+
+    @strawberry.field(description="The event the article reports on, if any.")
+    async def event(self, info: Info) -> Event | None:
+        if self._model.event_id is None:
+            return None
+        return await Event.load(info, self._model.event_id)
+
+    @strawberry.field(description="The lead picture shown in lists and at the top of the page.")
+    async def cover(self, info: Info) -> Image | None:
+        if self._model.cover_id is None:
+            return None
+        found = await info.context.loaders.image_by_id.load(self._model.cover_id)
+        return Image.from_model(found, self._captions().get(found.id)) if found else None
+
+    @strawberry.field(
+        description="Every picture the article uses (cover first, then figures), each once, with "
+        "the caption it has in this article."
+    )
+    async def images(self, info: Info) -> list[Image]:
+        found = await info.context.loaders.images_by_article_id.load(self._model.id)
+        captions = self._captions()
+        return [Image.from_model(image, captions.get(image.id)) for image in found]
+
+    @strawberry.field(description="The body as typed blocks, in reading order.")
+    def body(self) -> list[ArticleBlock]:
+        return [_block(block) for block in self._blocks()]
+
+    @strawberry.field(
+        description="The body as safe HTML: text is escaped; <p>, <h2>-<h6>, <blockquote>, and "
+        "<figure> with <img> and <figcaption>."
+    )
+    async def body_html(self, info: Info) -> str:
+        blocks = self._blocks()
+        ids = body_.image_ids(blocks)
+        found = await info.context.loaders.image_by_id.load_many(ids)
+        images = {image.id: image for image in found if image is not None}
+        return body_.render_html(blocks, images, lambda i: info.context.media_url(i.store_key))
+
+    @strawberry.field(description="The body as plain text, paragraphs separated by blank lines.")
+    def body_text(self) -> str:
+        return body_.render_text(self._blocks())
+
+    def _blocks(self) -> list[body_.Block]:
+        return body_.from_json(self._model.body)
+
+    def _captions(self) -> dict[int, str]:
+        """Image id -> caption of the first figure that shows it with a caption."""
+        captions: dict[int, str] = {}
+        for block in self._blocks():
+            if isinstance(block, body_.Figure) and block.caption:
+                for image_id in block.image_ids:
+                    captions.setdefault(image_id, block.caption)
+        return captions
+
+    @classmethod
+    def from_model(cls, article: models.Article) -> Article:
+        return cls(
+            id=to_global_id("Article", article.id),
+            slug=article.slug,
+            title=article.title,
+            summary=article.summary,
+            published_at=article.published_at,
+            created_at=article.created_at,
+            updated_at=article.updated_at,
+            version=article.version,
+            byline=article.byline,
+            _model=article,
+        )
+
+    @classmethod
+    async def load(cls, info: Info, pk: int) -> Article | None:
+        found = await info.context.loaders.article_by_id.load(pk)
+        return cls.from_model(found) if found else None
+
+
+def _block(block: body_.Block) -> Any:
+    if isinstance(block, body_.Paragraph):
+        return ParagraphBlock(text=block.text)
+    if isinstance(block, body_.Heading):
+        return HeadingBlock(text=block.text, level=block.level)
+    if isinstance(block, body_.Quote):
+        return QuoteBlock(text=block.text, attribution=block.attribution)
+    return FigureBlock(_figure=block)

@@ -1,0 +1,76 @@
+"""The ``Event`` type."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from cms import models
+from cms.services.articles import FEED_ORDER
+from schema.context import Info
+from schema.types.node import Node, to_global_id
+from schema.types.pagination import Connection, page_window
+
+if TYPE_CHECKING:
+    from schema.types.article import Article
+
+ArticleRef = Annotated["Article", strawberry.lazy("schema.types.article")]
+
+
+@strawberry.type(
+    description="Something that happened and that articles report on: a conference, a session."
+)
+class Event(Node):
+    id: strawberry.ID = strawberry.field(description="Opaque, globally unique ID.")
+    slug: str = strawberry.field(description="URL-safe name, unique.")
+    name: str = strawberry.field(description="Name of the event.")
+    description: str = strawberry.field(description="What it was about; may be empty.")
+    starts_at: datetime = strawberry.field(description="When it starts (ISO 8601, with offset).")
+    ends_at: datetime | None = strawberry.field(description="When it ends, if known.")
+    location: str = strawberry.field(description="Where it takes place; may be empty.")
+    organizer: str = strawberry.field(description="Who organised it.")
+    host: str = strawberry.field(description="Who chaired or hosted it.")
+    participants: list[str] = strawberry.field(
+        description="Attending agencies and people, in the order the source lists them."
+    )
+    _pk: strawberry.Private[int]
+
+    @strawberry.field(description="Published articles that report on this event, newest first.")
+    async def articles(
+        self,
+        info: Info,
+        first: Annotated[
+            int | None, strawberry.argument(description="Page size (default 20, at most 100).")
+        ] = None,
+        after: Annotated[
+            str | None, strawberry.argument(description="Return items after this cursor.")
+        ] = None,
+    ) -> Connection[ArticleRef]:
+        from schema.types.article import Article
+
+        win = page_window(info, FEED_ORDER, first=first, after=after)
+        page = await info.context.loaders.articles_by_event.load((self._pk, win))
+        return Connection.of(page, Article.from_model)
+
+    @classmethod
+    def from_model(cls, event: models.Event) -> Event:
+        return cls(
+            id=to_global_id("Event", event.id),
+            slug=event.slug,
+            name=event.name,
+            description=event.description,
+            starts_at=event.starts_at,
+            ends_at=event.ends_at,
+            location=event.location,
+            organizer=event.organizer,
+            host=event.host,
+            participants=list(event.participants),
+            _pk=event.id,
+        )
+
+    @classmethod
+    async def load(cls, info: Info, pk: int) -> Event | None:
+        found = await info.context.loaders.event_by_id.load(pk)
+        return cls.from_model(found) if found else None

@@ -1,0 +1,99 @@
+"""Typed settings, read from ``CMS_*`` environment variables and an optional ``.env`` file.
+
+``TORTOISE_ORM`` at the bottom is what tortoise's own CLI reads::
+
+    tortoise -c settings.TORTOISE_ORM migrate
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from tortoise.backends.base.config_generator import expand_db_url
+
+# SQLite serves the whole process over one connection: WAL lets readers in other processes (a
+# second `cms` command, a backup) proceed, and the busy timeout makes writers wait, not fail.
+_SQLITE_PRAGMAS = {"journal_mode": "WAL", "busy_timeout": 5000, "synchronous": "NORMAL"}
+
+
+class Settings(BaseSettings):
+    """Every knob of the CMS. Field names map to ``CMS_<NAME>`` environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="CMS_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite://cms.sqlite3",
+        description="sqlite://path/to/file.sqlite3 or postgres://user:pass@host:5432/db",
+    )
+    media_root: Path = Field(
+        default=Path("media"), description="Root folder of the local media store."
+    )
+    public_url: str | None = Field(
+        default=None,
+        description="Base of absolute media URLs (https://cms.example.org). Unset: the request's "
+        "own origin.",
+    )
+    graphiql: bool = Field(default=True, description="Serve GraphiQL to browsers at /graphql.")
+    max_query_depth: int = Field(
+        default=12, ge=1, description="Deepest selection a query may nest."
+    )
+    max_aliases: int = Field(default=30, ge=1, description="Most aliases in one query.")
+    max_tokens: int = Field(
+        default=2000, ge=1, description="Most lexer tokens in one query document."
+    )
+    default_page_size: int = Field(
+        default=20, ge=1, description="Page size when `first` is omitted."
+    )
+    max_page_size: int = Field(default=100, ge=1, description="Largest `first`/`last` accepted.")
+    max_image_bytes: int = Field(
+        default=25 * 1024 * 1024, ge=1, description="Largest image file taken."
+    )
+    max_image_pixels: int = Field(
+        default=60_000_000, ge=1, description="Largest width x height taken."
+    )
+
+    @field_validator("public_url")
+    @classmethod
+    def _check_public_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in {"http", "https"} or not parts.netloc:
+            raise ValueError("must be an absolute http(s) URL such as https://cms.example.org")
+        return value.rstrip("/")
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str) -> str:
+        expand_db_url(value)  # raises a readable ConfigurationError for a bad URL
+        return value
+
+    def tortoise_config(self) -> dict[str, Any]:
+        """The configuration dict ``Tortoise.init`` and the migration commands take."""
+        connection = expand_db_url(self.database_url)
+        if connection["engine"].endswith(".sqlite"):
+            connection["credentials"] = {**_SQLITE_PRAGMAS, **connection["credentials"]}
+        return {
+            "connections": {"default": connection},
+            "apps": {
+                "cms": {
+                    "models": ["cms.models"],
+                    "migrations": "cms.migrations",
+                    "default_connection": "default",
+                }
+            },
+            "use_tz": True,
+            "timezone": "UTC",
+        }
+
+
+def load() -> Settings:
+    """Read the settings now (tests and the CLI call this after changing the environment)."""
+    return Settings()
+
+
+TORTOISE_ORM = load().tortoise_config()
