@@ -69,7 +69,7 @@ class Migration(migrations.Migration):
                 ('source_key', fields.CharField(null=True, unique=True, description='Identity of an imported original.', max_length=64)),
                 ('source_hash', fields.CharField(null=True, description="Hash of the imported original's content.", max_length=64)),
             ],
-            options={'table': 'article', 'app': 'cms', 'indexes': [Index(fields=['status', 'published_at', 'id']), Index(fields=['event', 'published_at'])], 'pk_attr': 'id', 'table_description': 'A news article. ``body`` is a list of typed blocks (see ``cms.services.body``).'},
+            options={'table': 'article', 'app': 'cms', 'indexes': [Index(fields=['status', 'published_at', 'id']), Index(fields=['event_id', 'published_at'])], 'pk_attr': 'id', 'table_description': 'A news article. ``body`` is a list of typed blocks (see ``cms.services.body``).'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -80,7 +80,7 @@ class Migration(migrations.Migration):
                 ('image', fields.ForeignKeyField('cms.Image', source_field='image_id', db_constraint=True, to_field='id', related_name='article_links', on_delete=OnDelete.RESTRICT)),
                 ('position', fields.IntField(default=0)),
             ],
-            options={'table': 'article_image', 'app': 'cms', 'unique_together': (('article', 'image'),), 'indexes': [Index(fields=['image', 'article'])], 'pk_attr': 'id', 'table_description': 'An image used by an article (cover or figure), in reading order, kept in step with body.'},
+            options={'table': 'article_image', 'app': 'cms', 'unique_together': (('article', 'image'),), 'indexes': [Index(fields=['image_id', 'article_id'])], 'pk_attr': 'id', 'table_description': 'An image used by an article (cover or figure), in reading order, kept in step with body.'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -106,7 +106,7 @@ class Migration(migrations.Migration):
                 ('author', fields.ForeignKeyField('cms.Author', source_field='author_id', db_constraint=True, to_field='id', related_name='article_links', on_delete=OnDelete.CASCADE)),
                 ('position', fields.IntField(default=0)),
             ],
-            options={'table': 'article_author', 'app': 'cms', 'unique_together': (('article', 'author'),), 'indexes': [Index(fields=['author', 'article'])], 'pk_attr': 'id', 'table_description': "An author's place in an article's byline (position 0 first)."},
+            options={'table': 'article_author', 'app': 'cms', 'unique_together': (('article', 'author'),), 'indexes': [Index(fields=['author_id', 'article_id'])], 'pk_attr': 'id', 'table_description': "An author's place in an article's byline (position 0 first)."},
             bases=['Model'],
         ),
     ]

@@ -54,7 +54,7 @@ class Article(Model):
 
     class Meta:
         table = "article"
-        indexes = (("status", "published_at", "id"), ("event", "published_at"))
+        indexes = (("status", "published_at", "id"), ("event_id", "published_at"))
 
     def __str__(self) -> str:
         return self.title
@@ -86,7 +86,7 @@ class ArticleAuthor(Model):
     class Meta:
         table = "article_author"
         unique_together = (("article", "author"),)
-        indexes = (("author", "article"),)
+        indexes = (("author_id", "article_id"),)
 
 
 class ArticleImage(Model):
@@ -106,4 +106,4 @@ class ArticleImage(Model):
     class Meta:
         table = "article_image"
         unique_together = (("article", "image"),)
-        indexes = (("image", "article"),)
+        indexes = (("image_id", "article_id"),)
