@@ -21,8 +21,8 @@ async def migrate(settings: Settings) -> None:
 
 @asynccontextmanager
 async def connected(settings: Settings) -> AsyncIterator[None]:
-    """The ORM, open for the duration of a command."""
-    await Tortoise.init(config=settings.tortoise_config())
+    """The ORM, open for the duration of a command (visible from every task, like the app's)."""
+    await Tortoise.init(config=settings.tortoise_config(), _enable_global_fallback=True)
     try:
         yield
     finally:

@@ -1,0 +1,176 @@
+"""Shared fixtures: real databases (a SQLite file; PostgreSQL when reachable), the app over httpx.
+
+API tests take the ``backend`` fixture and run once per database. PostgreSQL tests skip, naming
+the reason, when no server answers at ``CMS_TEST_POSTGRES_URL`` (default: the local ``test``
+database); with ``CMS_TEST_REQUIRE_POSTGRES=1`` (set by CI) they fail instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from tortoise.backends.base.executor import EXECUTOR_CACHE
+
+from cms import db
+from cms.app import create_app
+from settings import Settings
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "CMS_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test"
+)
+REQUIRE_POSTGRES = os.environ.get("CMS_TEST_REQUIRE_POSTGRES") == "1"
+TABLES = ("article_image", "article_author", "article", "author", "event", "image")
+
+# Tests configure the CMS explicitly: a developer's own CMS_* variables must not leak in.
+for _name in [n for n in os.environ if n.startswith("CMS_") and not n.startswith("CMS_TEST_")]:
+    del os.environ[_name]
+
+
+def _settings(database_url: str, media_root: Path, **overrides: Any) -> Settings:
+    return Settings(_env_file=None, database_url=database_url, media_root=media_root, **overrides)
+
+
+@pytest.fixture(scope="session")
+async def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, made once and copied for each test."""
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    await db.migrate(_settings(f"sqlite://{path}", path.parent / "media"))
+    return path
+
+
+@pytest.fixture(scope="session")
+async def postgres_url() -> AsyncIterator[str]:
+    """A fresh, migrated PostgreSQL database for this session, dropped at the end."""
+    try:
+        admin = await asyncpg.connect(POSTGRES_ADMIN_URL, timeout=3)
+    except (TimeoutError, OSError, asyncpg.PostgresError) as error:
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"PostgreSQL is required (CMS_TEST_REQUIRE_POSTGRES=1) but: {error}")
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL}: {error}")
+    name = f"cms_test_{uuid.uuid4().hex[:12]}"
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        await db.migrate(_settings(url, Path("unused")))
+        yield url
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def backend(request: pytest.FixtureRequest) -> str:
+    """Which database a test runs on; API tests run on both."""
+    return str(request.param)
+
+
+@pytest.fixture
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
+    """This test's own database: a copy of the SQLite template, or the session's PostgreSQL."""
+    backend = request.getfixturevalue("backend") if "backend" in request.fixturenames else "sqlite"
+    if backend == "postgres":
+        return str(request.getfixturevalue("postgres_url"))
+    path = tmp_path / "cms.sqlite3"
+    shutil.copyfile(sqlite_template, path)
+    return f"sqlite://{path}"
+
+
+@pytest.fixture
+async def settings(database_url: str, tmp_path: Path) -> Settings:
+    """Settings for one test: an empty database and its own media folder."""
+    # tortoise caches each model's SQL by connection name, not by dialect: when one process
+    # switches "default" from SQLite to PostgreSQL, it would send "?" placeholders to asyncpg.
+    EXECUTOR_CACHE.clear()
+    if database_url.startswith("postgres"):
+        await _truncate(database_url)
+    return _settings(database_url, tmp_path / "media")
+
+
+async def _truncate(url: str) -> None:
+    conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+    try:
+        await conn.execute(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[Any]:
+    """The ASGI app with its lifespan running (the ORM is up for seeding, too)."""
+    application = create_app(settings)
+    async with LifespanManager(application) as manager:
+        yield manager.app
+
+
+@pytest.fixture
+async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://cms.test") as http:
+        yield http
+
+
+@pytest.fixture
+async def orm(settings: Settings) -> AsyncIterator[None]:
+    """The ORM alone, for service tests that need no HTTP."""
+    async with db.connected(settings):
+        yield
+
+
+@dataclass
+class QueryLog(logging.Handler):
+    """Counts SQL statements sent by tortoise (its ``tortoise.db_client`` debug log)."""
+
+    statements: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        logging.Handler.__init__(self, level=logging.DEBUG)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.msg == "%s: %s" and record.args:
+            self.statements.append(str(record.args[0]))
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+    def reset(self) -> None:
+        self.statements.clear()
+
+    def __hash__(self) -> int:
+        return id(self)
+
+
+@pytest.fixture
+def count_queries() -> Iterator[QueryLog]:
+    """Records every SQL statement from here to the end of the test; ``reset()`` to start over."""
+    log = QueryLog()
+    logger = logging.getLogger("tortoise.db_client")
+    previous = logger.level
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(log)
+    try:
+        yield log
+    finally:
+        logger.removeHandler(log)
+        logger.setLevel(previous)
+
+
+async def gql(
+    client: httpx.AsyncClient, query: str, variables: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """POST a GraphQL query; return the decoded body (``data`` and maybe ``errors``)."""
+    response = await client.post("/graphql", json={"query": query, "variables": variables or {}})
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body

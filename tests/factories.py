@@ -1,0 +1,84 @@
+"""Test data made through the CMS's own services, with real image files."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import PIL.Image
+from tortoise.transactions import in_transaction
+
+from cms import models
+from cms.services import articles, authors, body, events, images
+from cms.storage import LocalMediaStore
+
+LIMITS = images.Limits(max_bytes=5_000_000, max_pixels=40_000_000)
+T0 = datetime(2024, 3, 1, 8, 0, tzinfo=UTC)
+
+
+def jpeg(width: int = 64, height: int = 48, color: tuple[int, int, int] = (200, 30, 30)) -> bytes:
+    """A real JPEG file of one colour."""
+    out = io.BytesIO()
+    PIL.Image.new("RGB", (width, height), color).save(out, format="JPEG", quality=80)
+    return out.getvalue()
+
+
+class Factory:
+    """Makes authors, events, images and articles in the test's database and media folder."""
+
+    def __init__(self, media_root: Path) -> None:
+        self.store = LocalMediaStore(media_root)
+        self._colors = 0
+
+    async def image(self, caption: str = "", alt: str = "", credit: str = "") -> models.Image:
+        self._colors += 1
+        n = self._colors
+        data = jpeg(64 + n % 7, 48, (n * 37 % 256, n * 91 % 256, n * 13 % 256))
+        return await images.ingest(
+            self.store, data, f"photo-{n}.jpg", LIMITS, caption=caption, alt=alt, credit=credit
+        )
+
+    async def author(self, name: str) -> models.Author:
+        async with in_transaction():
+            return (await authors.get_or_create(name))[0]
+
+    async def event(self, name: str, starts_at: datetime = T0, **extra: object) -> models.Event:
+        async with in_transaction():
+            return await events.save(events.EventData(name=name, starts_at=starts_at, **extra))  # type: ignore[arg-type]
+
+    async def article(
+        self,
+        title: str,
+        published_at: datetime | None = T0,
+        *,
+        status: models.ArticleStatus = models.ArticleStatus.PUBLISHED,
+        author_list: list[models.Author] | None = None,
+        event: models.Event | None = None,
+        figures: int = 0,
+        cover: bool = False,
+        paragraphs: tuple[str, ...] = ("Đoạn văn đầu tiên.",),
+    ) -> models.Article:
+        blocks: list[body.Block] = [body.Paragraph(p) for p in paragraphs]
+        for i in range(figures):
+            photo = await self.image(caption=f"Ảnh mặc định {i}")
+            blocks.append(body.Figure((photo.id,), f"Chú thích {i}"))
+        cover_image = await self.image(caption="Ảnh bìa") if cover else None
+        data = articles.ArticleData(
+            title=title,
+            blocks=blocks,
+            status=status,
+            published_at=published_at,
+            author_ids=[a.id for a in author_list or []],
+            event_id=event.id if event else None,
+            cover_id=cover_image.id if cover_image else None,
+        )
+        async with in_transaction():
+            return await articles.save(data)
+
+    async def feed(self, count: int, **options: object) -> list[models.Article]:
+        """``count`` published articles one minute apart, oldest first."""
+        return [
+            await self.article(f"Bài số {i}", T0 + timedelta(minutes=i), **options)  # type: ignore[arg-type]
+            for i in range(count)
+        ]
