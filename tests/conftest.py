@@ -137,7 +137,7 @@ class QueryLog(logging.Handler):
         logging.Handler.__init__(self, level=logging.DEBUG)
 
     def emit(self, record: logging.LogRecord) -> None:
-        if record.msg == "%s: %s" and record.args:
+        if record.msg == "%s: %s" and isinstance(record.args, tuple):
             self.statements.append(str(record.args[0]))
 
     @property
