@@ -53,6 +53,7 @@ def serve(
     open_browser: Annotated[
         bool, typer.Option("--open", help="Open GraphiQL in a browser once started.")
     ] = False,
+    access_log: Annotated[bool, typer.Option(help="Log every request to stdout.")] = True,
 ) -> None:
     """Run the CMS (GraphQL at /graphql, media at /media) under uvicorn."""
     settings = _settings()
@@ -62,7 +63,14 @@ def serve(
     console.print(f"GraphiQL and the API: [bold]{url}[/bold]  (Ctrl-C stops)")
     if open_browser:
         threading.Timer(1.5, webbrowser.open, args=(url,)).start()
-    uvicorn.run("cms.app:asgi", factory=True, host=host, port=port, proxy_headers=True)
+    uvicorn.run(
+        "cms.app:asgi",
+        factory=True,
+        host=host,
+        port=port,
+        proxy_headers=True,
+        access_log=access_log,
+    )
 
 
 @app.command("migrate")

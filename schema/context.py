@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TypeVar
 
 import strawberry
@@ -13,7 +13,7 @@ from starlette.requests import Request
 from strawberry.dataloader import DataLoader
 
 from cms import models
-from cms.services import articles, authors, events, images
+from cms.services import articles, authors, clock, events, images
 from cms.services.pagination import Page, Window
 from cms.services.visibility import ANONYMOUS, Viewer
 from settings import Settings
@@ -116,7 +116,7 @@ class Context:
 
     @classmethod
     def for_request(cls, request: Request, settings: Settings) -> Context:
-        now = datetime.now(UTC)
+        now = clock.now()
         base = settings.public_url or f"{request.url.scheme}://{request.url.netloc}"
         return cls(request, settings, ANONYMOUS, now, Loaders(ANONYMOUS, now), base)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
@@ -50,6 +51,12 @@ IdArg = Annotated[strawberry.ID | None, strawberry.argument(description="The obj
 SlugArg = Annotated[str | None, strawberry.argument(description="The object's slug.")]
 
 
+async def _node(info: Info, id_: str) -> Node | None:
+    type_name, pk = from_global_id(id_)
+    load = _NODE_TYPES.get(type_name)
+    return await load(info, pk) if load else None
+
+
 def _one_of(id_: str | None, slug: str | None) -> None:
     if (id_ is None) == (slug is None):
         raise InvalidInput("Pass exactly one of `id` and `slug`.", field="id")
@@ -63,9 +70,7 @@ class Query:
         info: Info,
         id: Annotated[strawberry.ID, strawberry.argument(description="A global ID.")],
     ) -> Node | None:
-        type_name, pk = from_global_id(id)
-        load = _NODE_TYPES.get(type_name)
-        return await load(info, pk) if load else None
+        return await _node(info, id)
 
     @strawberry.field(description="Several objects by global ID, in order; null where missing.")
     async def nodes(
@@ -77,7 +82,7 @@ class Query:
     ) -> list[Node | None]:
         if len(ids) > info.context.settings.max_page_size:
             raise InvalidInput("Too many IDs.", field="ids")
-        return [await self.node(info, i) for i in ids]
+        return list(await asyncio.gather(*(_node(info, i) for i in ids)))
 
     @strawberry.field(
         description="Published articles, newest first by default. Cursors are keyset cursors: "

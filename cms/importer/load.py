@@ -16,6 +16,7 @@ from pathlib import Path
 import aiofiles
 import aiofiles.os
 import orjson
+from tortoise.exceptions import OperationalError
 from tortoise.transactions import in_transaction
 
 from cms.importer.parser import Figure, ParsedArticle, ParseError, parse_bytes
@@ -78,14 +79,27 @@ async def import_file(path: Path, options: Options) -> Imported:
         raise ImportFailed(path, error.message, error.line) from None
     photos = await _photos(path, parsed, options)
     try:
-        stored = {name: await _ingest(name, raw, parsed, options) for name, raw in photos.items()}
+        stored = {
+            name: await _ingest(name, photo, parsed, options) for name, photo in photos.items()
+        }
     except CmsError as error:
         raise ImportFailed(path, error.message) from None
-    return await _save(path, parsed, stored, options)
+    try:
+        return await _save(path, parsed, stored, options)
+    except CmsError as error:
+        raise ImportFailed(path, error.message) from None
+    except OperationalError as error:  # the transaction was rolled back: report, do not crash
+        raise ImportFailed(path, f"the database refused the article: {error}") from error
 
 
-async def _photos(path: Path, parsed: ParsedArticle, options: Options) -> dict[str, bytes]:
-    """The bytes of every photo the article places, by placeholder name."""
+@dataclass(frozen=True, slots=True)
+class _Photo:
+    filename: str
+    data: bytes
+
+
+async def _photos(path: Path, parsed: ParsedArticle, options: Options) -> dict[str, _Photo]:
+    """The file name and bytes of every photo the article places, by placeholder name."""
     folder = options.images_dir or path.parent
     found = {name: await _find_photo(folder, name) for name in parsed.placeholders}
     missing = [name for name, file in found.items() if file is None]
@@ -98,7 +112,9 @@ async def _photos(path: Path, parsed: ParsedArticle, options: Options) -> dict[s
             _line_of(parsed, missing[0]),
         )
     return {
-        name: await _read(file) if file else await asyncio.to_thread(images.placeholder_png, name)
+        name: _Photo(file.name, await _read(file))
+        if file
+        else _Photo(f"{name}.png", await asyncio.to_thread(images.placeholder_png, name))
         for name, file in found.items()
     }
 
@@ -122,7 +138,7 @@ def _line_of(parsed: ParsedArticle, name: str) -> int | None:
     )
 
 
-async def _ingest(name: str, raw: bytes, parsed: ParsedArticle, options: Options) -> int:
+async def _ingest(name: str, photo: _Photo, parsed: ParsedArticle, options: Options) -> int:
     caption = next(
         (
             b.caption or ""
@@ -131,9 +147,8 @@ async def _ingest(name: str, raw: bytes, parsed: ParsedArticle, options: Options
         ),
         "",
     )
-    extension = ".png" if raw.startswith(b"\x89PNG") else ".jpg"
     image = await images.ingest(
-        options.store, raw, f"{name}{extension}", options.limits, alt=caption, caption=caption
+        options.store, photo.data, photo.filename, options.limits, alt=caption, caption=caption
     )
     return image.id
 

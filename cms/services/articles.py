@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from tortoise.expressions import Q, Subquery
@@ -14,6 +14,7 @@ from tortoise.queryset import QuerySet
 from cms.models import Article, ArticleAuthor, ArticleStatus
 from cms.services import body as body_
 from cms.services import images
+from cms.services.clock import utc
 from cms.services.errors import InvalidInput
 from cms.services.pagination import Ordering, Page, Window, edge_flag, fetch
 from cms.services.slugs import unique_slug
@@ -59,9 +60,9 @@ def _queryset(viewer: Viewer, now: datetime, where: ArticleFilter) -> QuerySet[A
     if where.event_slug is not None:
         conditions.append(Q(event__slug=where.event_slug))
     if where.published_after is not None:
-        conditions.append(Q(published_at__gte=where.published_after))
+        conditions.append(Q(published_at__gte=utc(where.published_after)))
     if where.published_before is not None:
-        conditions.append(Q(published_at__lt=where.published_before))
+        conditions.append(Q(published_at__lt=utc(where.published_before)))
     if where.statuses:
         conditions.append(with_status(where.statuses, now))
     return Article.filter(*conditions)
@@ -140,10 +141,10 @@ async def _ranked_ids(
     params: list[Any] = list(parent_ids)
     if not viewer.can_preview:
         where.append("a.status IN (?, ?) AND a.published_at <= ?")
-        params += [ArticleStatus.PUBLISHED.value, ArticleStatus.SCHEDULED.value, _utc(now)]
+        params += [ArticleStatus.PUBLISHED.value, ArticleStatus.SCHEDULED.value, utc(now)]
     if win.after is not None:
         where.append("(a.published_at < ? OR (a.published_at = ? AND a.id < ?))")
-        params += [_utc(win.after.value), _utc(win.after.value), win.after.id]
+        params += [win.after.value, win.after.value, win.after.id]
     sql = (
         f"SELECT parent, id FROM (SELECT {key} AS parent, a.id AS id, ROW_NUMBER() OVER "
         f"(PARTITION BY {key} ORDER BY a.published_at DESC, a.id DESC) AS rn FROM {source} "
@@ -163,10 +164,6 @@ async def _raw(sql: str, params: list[Any]) -> list[dict[str, Any]]:
         parts = sql.split("?")
         sql = parts[0] + "".join(f"${n}{part}" for n, part in enumerate(parts[1:], start=1))
     return list(await db.execute_query_dict(sql, params))
-
-
-def _utc(value: Any) -> Any:
-    return value.astimezone(UTC) if isinstance(value, datetime) else value
 
 
 async def counts(

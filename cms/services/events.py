@@ -10,6 +10,7 @@ from typing import Any
 from tortoise.expressions import Q
 
 from cms.models import Event
+from cms.services.clock import utc
 from cms.services.errors import InvalidInput
 from cms.services.pagination import Ordering, Page, Window, fetch
 from cms.services.slugs import unique_slug
@@ -35,9 +36,9 @@ async def page(where: EventFilter, ordering: Ordering, win: Window) -> Page[Even
     """One page of events, narrowed by date."""
     conditions = []
     if where.starts_after is not None:
-        conditions.append(Q(starts_at__gte=where.starts_after))
+        conditions.append(Q(starts_at__gte=utc(where.starts_after)))
     if where.starts_before is not None:
-        conditions.append(Q(starts_at__lt=where.starts_before))
+        conditions.append(Q(starts_at__lt=utc(where.starts_before)))
     return await fetch(Event.filter(*conditions), ordering, win)
 
 

@@ -19,6 +19,7 @@ from tortoise.expressions import Q
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
+from cms.services.clock import utc
 from cms.services.errors import InvalidCursor, InvalidInput, PageSizeError
 
 M = TypeVar("M", bound=Model)
@@ -55,7 +56,7 @@ class Ordering:
         try:
             padded = cursor + "=" * (-len(cursor) % 4)
             name, raw, id_ = orjson.loads(base64.urlsafe_b64decode(padded.encode()))
-            value = datetime.fromisoformat(raw) if self.is_datetime else str(raw)
+            value = utc(datetime.fromisoformat(raw)) if self.is_datetime else str(raw)
         except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError):
             raise InvalidCursor(f"`{argument}` is not a valid cursor.", field=argument) from None
         if name != self.name or not isinstance(id_, int) or isinstance(id_, bool):

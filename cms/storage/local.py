@@ -11,6 +11,9 @@ import aiofiles.os
 
 from cms.storage.base import InvalidKey, MediaNotFound, MediaStore, validate_key
 
+_TMP_NAME_PREFIX = 100
+"""How much of the file's name its temporary file repeats (keys may have a 255-byte segment)."""
+
 
 class LocalMediaStore(MediaStore):
     """Files under ``root``, written to a temporary file in the same folder and then renamed."""
@@ -28,7 +31,8 @@ class LocalMediaStore(MediaStore):
     async def put(self, key: str, data: bytes) -> None:
         target = self.local_path(key)
         await aiofiles.os.makedirs(target.parent, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.{uuid4().hex}.part")
+        # Hidden (no key starts with a dot) and short enough for a 255-byte file name limit.
+        tmp = target.with_name(f".{target.name[:_TMP_NAME_PREFIX]}.{uuid4().hex}.part")
         try:
             async with aiofiles.open(tmp, "wb") as f:
                 await f.write(data)
@@ -50,7 +54,11 @@ class LocalMediaStore(MediaStore):
         return await aiofiles.os.path.isfile(self.local_path(key))
 
     async def delete(self, key: str) -> None:
-        await _discard(self.local_path(key))
+        path = self.local_path(key)
+        try:
+            await aiofiles.os.remove(path)
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            return  # no file under this key (a folder of other keys, or a file above it)
 
 
 async def _discard(path: Path) -> None:

@@ -1,0 +1,85 @@
+"""No N+1: a request costs a fixed number of SQL statements, whatever the page size."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import gql
+from tests.factories import Factory
+
+FEED = """
+query ($first: Int) {
+  articles(first: $first) {
+    nodes {
+      id title slug publishedAt summary
+      authors { name }
+      cover { url caption width height }
+      event { name startsAt }
+      body { __typename ... on FigureBlock { caption images { url alt width height } } }
+    }
+  }
+}
+"""
+
+NESTED = """
+query ($first: Int) {
+  authors(first: $first) {
+    totalCount
+    nodes {
+      name
+      avatar { url }
+      articles(first: 2) {
+        totalCount
+        pageInfo { hasNextPage endCursor }
+        nodes { title authors { name } event { articles(first: 1) { totalCount nodes { slug } } } }
+      }
+    }
+  }
+}
+"""
+
+
+async def seed(settings, articles: int) -> None:
+    factory = Factory(settings.media_root)
+    writers = [await factory.author(name) for name in ("Bích Liên", "Đức Anh", "Thu Trang")]
+    events = [await factory.event(f"Sự kiện {n}") for n in range(3)]
+    for n, article in enumerate(
+        await factory.feed(articles, figures=2, cover=True, author_list=writers[:2])
+    ):
+        article.event_id = events[n % 3].id
+        await article.save()
+
+
+async def statements(client, count_queries, query: str, first: int) -> int:
+    count_queries.reset()
+    body = await gql(client, query, {"first": first})
+    assert "errors" not in body, body
+    return count_queries.count
+
+
+async def test_feed_page_costs_a_fixed_number_of_queries(backend, client, settings, count_queries):
+    await seed(settings, 50)
+    costs = {n: await statements(client, count_queries, FEED, n) for n in (1, 20, 50)}
+    # page, authors (one join), events, covers, figure images: 5 whatever the size.
+    assert costs == {1: 5, 20: 5, 50: 5}, count_queries.statements
+
+
+async def test_nested_connections_are_batched(backend, client, settings, count_queries):
+    await seed(settings, 12)
+    costs = {n: await statements(client, count_queries, NESTED, n) for n in (1, 3)}
+    assert costs[1] == costs[3], count_queries.statements
+    assert costs[3] <= 10, count_queries.statements
+
+
+@pytest.mark.parametrize("first", [1, 20])
+async def test_feed_answers_are_complete(backend, client, settings, first):
+    await seed(settings, 20)
+    body = await gql(client, FEED, {"first": first})
+    nodes = body["data"]["articles"]["nodes"]
+    assert len(nodes) == first
+    for node in nodes:
+        assert [a["name"] for a in node["authors"]] == ["Bích Liên", "Đức Anh"]
+        assert node["cover"]["caption"] == "Ảnh bìa"
+        assert node["event"]["name"].startswith("Sự kiện")
+        figures = [b for b in node["body"] if b["__typename"] == "FigureBlock"]
+        assert [f["caption"] for f in figures] == ["Chú thích 0", "Chú thích 1"]
