@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors
+from strawberry.extensions import SchemaExtension
 
 from cms.services.errors import CmsError
 
@@ -22,30 +24,36 @@ def is_unexpected(error: GraphQLError) -> bool:
     return not isinstance(original, CmsError | GraphQLError)
 
 
-class PublicErrors(MaskErrors):
-    """Mask unexpected errors; give expected ones ``extensions.code`` (and ``field``)."""
+class PublicErrors(SchemaExtension):
+    """Mask unexpected errors; give every error an ``extensions.code`` (and ``field``).
 
-    def __init__(self) -> None:
-        super().__init__(should_mask_error=is_unexpected, error_message=MASKED_MESSAGE)
+    Codes: the services' own (``PAGE_SIZE``, ``INVALID_CURSOR``, ...), ``INTERNAL_ERROR`` for a
+    masked failure, ``GRAPHQL_VALIDATION_FAILED`` for a document that does not fit the schema.
+    """
 
-    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
-        return [_with_code(error) for error in super()._process_errors(errors)]
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        errors = getattr(result, "errors", None)
+        if result is not None and errors:
+            result.errors = [_public(error) for error in errors]
 
 
-def _with_code(error: GraphQLError) -> GraphQLError:
+def _public(error: GraphQLError) -> GraphQLError:
     original = error.original_error
-    if isinstance(original, CmsError):
+    message = error.message
+    if is_unexpected(error):
+        message, original, extensions = MASKED_MESSAGE, None, {"code": "INTERNAL_ERROR"}
+    elif isinstance(original, CmsError):
         extensions = {"code": original.code.value}
         if original.field:
             extensions["field"] = original.field
-    elif error.message == MASKED_MESSAGE and original is None and error.path is not None:
-        extensions = {"code": "INTERNAL_ERROR"}
     elif error.path is None and not error.extensions:
         extensions = {"code": "GRAPHQL_VALIDATION_FAILED"}
     else:
         return error
     return GraphQLError(
-        error.message,
+        message,
         nodes=error.nodes,
         source=error.source,
         positions=error.positions,

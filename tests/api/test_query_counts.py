@@ -50,7 +50,7 @@ async def seed(settings, articles: int) -> None:
         await article.save()
 
 
-async def statements(client, count_queries, query: str, first: int) -> int:
+async def statements(client, count_queries, query: str, first: int):
     count_queries.reset()
     body = await gql(client, query, {"first": first})
     assert "errors" not in body, body

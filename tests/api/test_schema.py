@@ -30,6 +30,7 @@ async def test_committed_migrations_match_the_models(tmp_path: Path) -> None:
     config = settings.tortoise_config()
     async with TortoiseContext() as ctx:
         await ctx.init(config=config)
+        assert ctx.apps is not None
         changes = await MigrationAutodetector(ctx.apps, config["apps"]).changes()
     assert changes == [], "models changed: run `tortoise -c settings.TORTOISE_ORM makemigrations`"
 
