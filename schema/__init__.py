@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from graphql import GraphQLError
+from graphql import ASTValidationRule, GraphQLError
 from strawberry import Schema
-from strawberry.extensions import (
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
-)
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, ValidationCache
+from strawberry.extensions.max_aliases import create_validator as aliases_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.types import ExecutionContext
 
 from schema.errors import PublicErrors, is_unexpected
@@ -30,13 +26,21 @@ class CmsSchema(Schema):
 
 
 def build_schema(settings: Settings) -> CmsSchema:
-    """The schema with the protective extensions configured from ``settings``."""
+    """The schema with the protective extensions configured from ``settings``.
+
+    Extensions are factories (a fresh instance per request), but the depth and alias rules are
+    built once: the validation cache is keyed by the rule classes, and a new class per request
+    (what QueryDepthLimiter/MaxAliasesLimiter make) would never hit it.
+    """
+    rules: list[type[ASTValidationRule]] = [
+        depth_rule(settings.max_query_depth, None),
+        aliases_rule(settings.max_aliases),
+    ]
     return CmsSchema(
         query=Query,
         extensions=[
             lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-            lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
-            lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+            lambda: AddValidationRules(rules),
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
             PublicErrors,
