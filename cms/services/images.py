@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePath
@@ -86,25 +87,35 @@ async def ingest(
 
 
 def _probe(data: bytes, max_pixels: int, filename: str) -> _Probe:
-    """Identify and check an image (runs in a worker thread: Pillow is CPU work)."""
-    try:
+    """Identify, check and decode an image (runs in a worker thread: Pillow is CPU work)."""
+    with _pillow_errors(filename):
         with PIL.Image.open(io.BytesIO(data)) as image:
-            image.verify()
+            image.verify()  # the file's structure (and PNG checksums); it decodes no pixels
         with PIL.Image.open(io.BytesIO(data)) as image:
             fmt, (width, height) = image.format or "", image.size
+            if fmt not in FORMATS:
+                raise InvalidImage(
+                    f"{filename}: {fmt or 'unknown'} images are not taken.", field="file"
+                )
+            if width * height > max_pixels:
+                raise ImageTooLarge(f"{filename}: more than {max_pixels} pixels.", field="file")
             orientation = image.getexif().get(0x0112)
-    except PIL.Image.DecompressionBombError:
-        raise ImageTooLarge(f"{filename}: too many pixels.", field="file") from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise InvalidImage(f"{filename}: not a readable image.", field="file") from None
-    if fmt not in FORMATS:
-        raise InvalidImage(f"{filename}: {fmt or 'unknown'} images are not taken.", field="file")
-    if width * height > max_pixels:
-        raise ImageTooLarge(f"{filename}: more than {max_pixels} pixels.", field="file")
+            image.load()  # every pixel, now that their number is known: a truncated file fails
     if orientation in _ROTATED:
         width, height = height, width
     mime, ext = FORMATS[fmt]
     return _Probe(mime, ext, width, height, hashlib.sha256(data).hexdigest())
+
+
+@contextmanager
+def _pillow_errors(filename: str) -> Iterator[None]:
+    """Pillow's ways of refusing a file, as the errors the API shows."""
+    try:
+        yield
+    except PIL.Image.DecompressionBombError:
+        raise ImageTooLarge(f"{filename}: too many pixels.", field="file") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise InvalidImage(f"{filename}: not a readable image.", field="file") from None
 
 
 def placeholder_png(label: str, width: int = 1200, height: int = 800) -> bytes:
