@@ -66,11 +66,16 @@ async def ingest(
     probe = await asyncio.to_thread(_probe, data, limits.max_pixels, filename)
     existing = await Image.get_or_none(content_hash=probe.sha256)
     if existing is not None:
+        if not await store.exists(existing.store_key):  # lost from the store: put it back
+            await store.put(existing.store_key, data)
         return existing
     key = f"images/{probe.sha256[:2]}/{probe.sha256[2:4]}/{probe.sha256}.{probe.extension}"
     await store.put(key, data)
-    texts = {"alt": alt, "caption": caption, "credit": credit}
-    fields: dict[str, Any] = {name: normalize(value).strip() for name, value in texts.items()}
+    fields: dict[str, Any] = {
+        "alt": normalize(alt).strip(),
+        "caption": normalize(caption).strip(),
+        "credit": normalize(credit).strip()[:255],
+    }
     try:
         return await Image.create(
             store_key=key,

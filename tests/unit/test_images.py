@@ -116,6 +116,22 @@ async def test_the_same_bytes_twice_give_one_row_and_one_file(
     assert stored_files(settings.media_root) == [first.store_key]
 
 
+async def test_ingesting_again_restores_a_file_lost_from_the_store(
+    orm: None, settings: Settings, store: LocalMediaStore
+) -> None:
+    data = jpeg()
+    image = await images.ingest(store, data, "a.jpg", LIMITS)
+    await store.delete(image.store_key)
+    again = await images.ingest(store, data, "a.jpg", LIMITS)
+    assert again.id == image.id
+    assert await store.get(image.store_key) == data
+
+
+async def test_a_long_credit_is_cut_to_the_column(orm: None, store: LocalMediaStore) -> None:
+    image = await images.ingest(store, jpeg(), "a.jpg", LIMITS, credit="Ảnh: " + "x" * 400)
+    assert len(image.credit) == 255
+
+
 async def test_different_bytes_give_different_rows(orm: None, store: LocalMediaStore) -> None:
     red = await images.ingest(store, jpeg(color=(255, 0, 0)), "red.jpg", LIMITS)
     blue = await images.ingest(store, jpeg(color=(0, 0, 255)), "blue.jpg", LIMITS)
