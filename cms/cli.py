@@ -6,39 +6,72 @@ import asyncio
 import threading
 import webbrowser
 from collections import Counter
+from collections.abc import Coroutine
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 import uvicorn
+from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from tortoise.exceptions import ConfigurationError
 
-import settings as settings_module
 from cms import db
 from cms.importer.load import Imported, ImportFailed, Options, Outcome, import_file
 from cms.models import Event
 from cms.services.errors import CmsError
 from cms.services.images import Limits
 from cms.storage import LocalMediaStore
-from settings import Settings
+
+if TYPE_CHECKING:
+    from settings import Settings
 
 app = typer.Typer(
     help="A headless CMS for news, with a GraphQL API.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
-console = Console()
-errors = Console(stderr=True)
+# Soft wrapping: a long path, slug or message stays on one line (greppable, copyable) in logs.
+console = Console(soft_wrap=True)
+errors = Console(stderr=True, soft_wrap=True)
 
 
 def _settings() -> Settings:
+    """The settings from the environment; a bad value is a message naming it, and exit 2.
+
+    ``settings`` is imported here, not at the top: importing it already reads the environment
+    (for ``TORTOISE_ORM``), and an error there must not become a traceback.
+    """
     try:
+        import settings as settings_module
+
         return settings_module.load()
-    except ValueError as error:  # pydantic's ValidationError: name the bad variable
-        errors.print(f"[red]Invalid settings:[/red] {error}")
-        raise typer.Exit(2) from None
+    except ValidationError as error:
+        for problem in error.errors():
+            name = "CMS_" + "_".join(str(part) for part in problem["loc"]).upper()
+            _invalid_setting(name, problem["msg"])
+    except ConfigurationError as error:  # tortoise rejected the database URL
+        _invalid_setting("CMS_DATABASE_URL", str(error))
+    raise typer.Exit(2)
+
+
+def _invalid_setting(name: str, message: str) -> None:
+    errors.print(f"[red]Invalid setting[/red] {name}: {escape(message)}")
+
+
+T = TypeVar("T")
+
+
+def _run(work: Coroutine[Any, Any, T]) -> T:
+    """Run a command's async part; an unreachable database is a message and exit 1."""
+    try:
+        return asyncio.run(work)
+    except db.DatabaseUnavailable as error:
+        errors.print(f"[red]Database unavailable:[/red] {escape(str(error))}")
+        raise typer.Exit(1) from None
 
 
 def _limits(settings: Settings) -> Limits:
@@ -58,7 +91,7 @@ def serve(
     """Run the CMS (GraphQL at /graphql, media at /media) under uvicorn."""
     settings = _settings()
     if migrate:
-        asyncio.run(db.migrate(settings))
+        _run(db.migrate(settings))
     url = f"http://{'127.0.0.1' if host in {'0.0.0.0', '::'} else host}:{port}/graphql"
     console.print(f"GraphiQL and the API: [bold]{url}[/bold]  (Ctrl-C stops)")
     if open_browser:
@@ -76,7 +109,7 @@ def serve(
 @app.command("migrate")
 def migrate_command() -> None:
     """Apply the committed database migrations."""
-    asyncio.run(db.migrate(_settings()))
+    _run(db.migrate(_settings()))
     console.print("Database is up to date.")
 
 
@@ -93,9 +126,9 @@ def demo() -> None:
             store = LocalMediaStore(settings.media_root)
             return await demo_content.load(store, _limits(settings))
 
-    loaded = asyncio.run(run())
+    loaded = _run(run())
     event_word = "created" if loaded.event_created else "already there"
-    console.print(f"Event [bold]{loaded.event.name}[/bold]: {event_word}.")
+    console.print(f"Event [bold]{escape(loaded.event.name)}[/bold]: {event_word}.")
     console.print(f"Article [bold]{loaded.article.slug}[/bold]: {loaded.article.outcome}.")
 
 
@@ -119,7 +152,7 @@ def import_command(
         errors.print("[red]No files to import.[/red]")
         raise typer.Exit(2)
     settings = _settings()
-    results, failures = asyncio.run(_import_all(settings, files, images, placeholder_images, event))
+    results, failures = _run(_import_all(settings, files, images, placeholder_images, event))
     _summary(results, failures)
     if failures:
         raise typer.Exit(1)
@@ -180,11 +213,12 @@ async def _run_imports(files: list[Path], options: Options) -> tuple[list[Import
 
 
 def _summary(results: list[Imported], failures: list[str]) -> None:
+    # Paths and messages are text, not markup: a file named "bad [draft].txt" keeps its name.
     for failure in failures:
-        errors.print(f"[red]failed[/red] {failure}")
+        errors.print(f"[red]failed[/red] {escape(failure)}")
     if len(results) <= 20:
         for result in results:
-            console.print(f"{result.outcome:>9}  {result.slug}  ({result.path})")
+            console.print(escape(f"{result.outcome:>9}  {result.slug}  ({result.path})"))
     counts = Counter(result.outcome for result in results)
     table = Table(title="Import summary")
     for outcome in Outcome:
@@ -204,6 +238,7 @@ def export_schema(
     ] = None,
 ) -> None:
     """Write the GraphQL schema (SDL) that frontend developers generate clients from."""
+    _settings()  # importing the schema reads the settings: report bad ones clearly first
     import schema as schema_package
 
     output = output or Path(schema_package.__file__).parent / "schema.graphql"

@@ -1,0 +1,430 @@
+"""The real ``cms`` command, run in a subprocess against a database and media folder in tmp_path.
+
+Rows are checked with the standard library's ``sqlite3`` (or the ORM, for PostgreSQL), not through
+the code under test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+import httpx
+import PIL.Image
+import pytest
+
+from cms.models import Article, Author, Image
+from settings import Settings
+
+CMS = Path(sys.executable).with_name("cms")
+REPO = Path(__file__).resolve().parents[2]
+SAMPLE_TEXT = (REPO / "cms" / "demo" / "article.txt").read_text(encoding="utf-8")
+SCHEMA_FILE = REPO / "schema" / "schema.graphql"
+DEMO_SLUG = (
+    "hoi-nghi-so-ket-6-thang-dau-nam-gap-mat-doanh-nghiep-nha-dau-tu-"
+    "trien-khai-nhiem-vu-6-thang-cuoi-nam-2023"
+)
+DEMO_EVENT_SLUG = "hoi-nghi-so-ket-6-thang-dau-nam-2023-bql-cac-kcn-bac-kan"
+PLACEHOLDERS = [f"So-ket-{n}" for n in range(1, 6)]
+NBSP = "\u00a0"
+INHERITED_NOT = ("CMS_", "TTY_", "COLUMNS", "LINES", "FORCE_COLOR", "NO_COLOR")
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+Run = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def cms_env(database_url: str, media_root: Path, **extra: str) -> dict[str, str]:
+    """The environment minus the developer's CMS_* and terminal settings, plus this test's own."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(INHERITED_NOT)}
+    return {**env, "CMS_DATABASE_URL": database_url, "CMS_MEDIA_ROOT": str(media_root), **extra}
+
+
+def run_cms(
+    env: dict[str, str], cwd: Path, *args: str, **extra_env: str
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(CMS), *args],
+        cwd=cwd,
+        env={**env, **extra_env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "cms.sqlite3"
+
+
+@pytest.fixture
+def cms(tmp_path: Path, db_path: Path) -> Run:
+    """Runs ``cms ARGS...`` in tmp_path with a fresh SQLite file and media folder there."""
+    env = cms_env(f"sqlite://{db_path}", tmp_path / "media")
+
+    def run(*args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
+        return run_cms(env, tmp_path, *args, **extra_env)
+
+    return run
+
+
+def query(db_path: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    with closing(sqlite3.connect(db_path)) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def count(db_path: Path, table: str) -> int:
+    return int(query(db_path, f"SELECT COUNT(*) FROM {table}")[0][0])
+
+
+def summary(stdout: str) -> dict[str, int]:
+    """The import summary table's counts, by column: ``{"created": 3, ..., "failed": 1}``."""
+    lines = ANSI.sub("", stdout).splitlines()
+    header = next(i for i, line in enumerate(lines) if "created" in line and "failed" in line)
+    names = re.findall(r"[a-z]+", lines[header])
+    row = next(line for line in lines[header + 1 :] if re.search(r"\d", line))
+    return dict(zip(names, map(int, re.findall(r"\d+", row)), strict=True))
+
+
+def export(title: str, paragraph: str, byline: str = "Bích Liên!") -> str:
+    return f"{title}\n2024-05-02 09:30:00\n{NBSP * 8}{paragraph}\n{NBSP * 40}{byline}\n"
+
+
+def write_photos(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for n, name in enumerate(PLACEHOLDERS, start=1):
+        PIL.Image.new("RGB", (50 + n, 40), (n * 50, 20, 20)).save(folder / f"{name}.jpg")
+    return folder
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def output(result: subprocess.CompletedProcess[str]) -> str:
+    return f"exit {result.returncode}\n--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
+
+
+def test_demo_loads_once(cms, db_path, tmp_path):
+    first = cms("demo")
+    second = cms("demo")
+
+    assert first.returncode == 0, output(first)
+    assert "created." in first.stdout
+    assert f"Article {DEMO_SLUG}: created." in first.stdout
+    assert second.returncode == 0, output(second)
+    assert ": already there." in second.stdout
+    assert f"Article {DEMO_SLUG}: unchanged." in second.stdout
+    counts = {t: count(db_path, t) for t in ("article", "event", "author", "image")}
+    assert counts == {"article": 1, "event": 1, "author": 1, "image": 5}
+    assert count(db_path, "article_image") == 5
+    [(slug, version, event_slug, byline)] = query(
+        db_path,
+        "SELECT a.slug, a.version, e.slug, a.byline FROM article a "
+        "JOIN event e ON e.id = a.event_id",
+    )
+    assert (slug, version, event_slug, byline) == (DEMO_SLUG, 1, DEMO_EVENT_SLUG, "Bích Liên!")
+    mimes = query(db_path, "SELECT DISTINCT mime_type, width, height FROM image")
+    assert mimes == [("image/png", 1200, 800)]  # labelled placeholders
+    stored = [p for p in (tmp_path / "media").rglob("*") if p.is_file()]
+    assert len(stored) == 5
+
+
+def test_import_directory_reports_the_bad_file_and_keeps_the_others(cms, db_path, tmp_path):
+    exports = tmp_path / "exports"
+    for n in (1, 2):
+        write(exports / f"bai-{n}.txt", SAMPLE_TEXT.replace("HỘI NGHỊ SƠ KẾT", f"BÀI {n}:", 1))
+    write(exports / "thang-7" / "bai-3.txt", export("Bài ba", "Một đoạn văn."))
+    bad = write(exports / "loi [nhap].txt", "Bài hỏng\n\nngày 19/7/2023\n\tMột đoạn.\n")
+    write_photos(tmp_path / "photos")
+
+    result = cms("import", "exports", "--images", "photos")
+
+    assert result.returncode == 1, output(result)
+    assert f"failed {bad.relative_to(tmp_path)}:3: invalid timestamp" in result.stderr
+    assert summary(result.stdout) == {"created": 3, "updated": 0, "unchanged": 0, "failed": 1}
+    assert result.stdout.count("created  ") == 3
+    titles = sorted(t for (t,) in query(db_path, "SELECT title FROM article"))
+    assert [t[:12] for t in titles] == ["BÀI 1: 6 THÁ", "BÀI 2: 6 THÁ", "Bài ba"]
+    assert (count(db_path, "author"), count(db_path, "image")) == (1, 5)
+    assert count(db_path, "article_author") == 3
+
+    again = cms("import", "exports", "--images", "photos")
+
+    assert again.returncode == 1, output(again)
+    assert summary(again.stdout) == {"created": 0, "updated": 0, "unchanged": 3, "failed": 1}
+    assert again.stdout.count("unchanged  ") == 3
+    assert (count(db_path, "article"), count(db_path, "image")) == (3, 5)
+
+    write(bad, export("Bài đã sửa", "Đã sửa ngày."))
+    fixed = cms("import", "exports", "--images", "photos")
+
+    assert fixed.returncode == 0, output(fixed)
+    assert summary(fixed.stdout) == {"created": 1, "updated": 0, "unchanged": 3, "failed": 0}
+    assert "failed" not in fixed.stderr
+
+
+def test_import_of_hundreds_of_files_shows_progress_and_a_summary(cms, db_path, tmp_path):
+    total = 200
+    for n in range(total):
+        write(tmp_path / "many" / f"{n:03}.txt", export(f"Tin số {n}", f"Nội dung {n}."))
+
+    result = cms("import", "many", TTY_INTERACTIVE="1", TTY_COMPATIBLE="1")
+
+    assert result.returncode == 0, output(result)
+    assert "Importing" in result.stderr and f"{total}/{total}" in result.stderr
+    assert summary(result.stdout) == {"created": total, "updated": 0, "unchanged": 0, "failed": 0}
+    assert "created  " not in result.stdout  # no line per file for hundreds of files
+    assert (count(db_path, "article"), count(db_path, "author")) == (total, 1)
+
+
+def test_missing_photos_fail_unless_placeholders_are_asked_for(cms, db_path, tmp_path):
+    write(tmp_path / "in" / "article.txt", SAMPLE_TEXT)
+
+    missing = cms("import", "in/article.txt")
+
+    assert missing.returncode == 1, output(missing)
+    assert "in/article.txt:7: missing photos in in: " in missing.stderr
+    assert ", ".join(PLACEHOLDERS) in missing.stderr
+    assert "--placeholder-images" in missing.stderr
+    assert (count(db_path, "article"), count(db_path, "image")) == (0, 0)
+
+    filled = cms("import", "in/article.txt", "--placeholder-images")
+
+    assert filled.returncode == 0, output(filled)
+    assert summary(filled.stdout)["created"] == 1
+    assert query(db_path, "SELECT filename, mime_type FROM image ORDER BY filename") == [
+        (f"{name}.png", "image/png") for name in PLACEHOLDERS
+    ]
+
+
+def test_event_option_links_an_existing_event_and_refuses_an_unknown_one(cms, db_path, tmp_path):
+    write(tmp_path / "in" / "tin.txt", export("Tin bên lề hội nghị", "Bên lề hội nghị."))
+    assert cms("demo").returncode == 0
+
+    unknown = cms("import", "in", "--event", "khong-co")
+
+    assert unknown.returncode == 2, output(unknown)
+    assert "No event with slug 'khong-co'" in unknown.stderr
+    assert "Traceback" not in unknown.stderr
+    assert count(db_path, "article") == 1  # the demo's only
+
+    linked = cms("import", "in", "--event", DEMO_EVENT_SLUG)
+
+    assert linked.returncode == 0, output(linked)
+    rows = query(
+        db_path,
+        "SELECT e.slug FROM article a JOIN event e ON e.id = a.event_id WHERE a.title = ?",
+        "Tin bên lề hội nghị",
+    )
+    assert rows == [(DEMO_EVENT_SLUG,)]
+
+
+def test_import_without_files_is_a_usage_error(cms, tmp_path):
+    (tmp_path / "empty").mkdir()
+
+    result = cms("import", "empty")
+
+    assert result.returncode == 2, output(result)
+    assert "No files to import." in result.stderr
+
+
+def test_export_schema_check(cms, tmp_path):
+    committed = cms("export-schema", "--check")
+    assert committed.returncode == 0, output(committed)
+    assert "is up to date" in committed.stdout
+
+    stale = write(tmp_path / "stale.graphql", SCHEMA_FILE.read_text(encoding="utf-8") + "\n# old\n")
+    checked = cms("export-schema", "--check", "--output", "stale.graphql")
+    assert checked.returncode == 1, output(checked)
+    assert "stale.graphql is stale" in checked.stderr
+
+    written = cms("export-schema", "--output", "stale.graphql")
+    assert written.returncode == 0, output(written)
+    assert stale.read_text(encoding="utf-8") == SCHEMA_FILE.read_text(encoding="utf-8")
+    assert cms("export-schema", "--check", "--output", "stale.graphql").returncode == 0
+
+
+def test_migrate_creates_the_schema_in_an_empty_database(cms, db_path):
+    assert not db_path.exists()
+
+    first = cms("migrate")
+    second = cms("migrate")
+
+    assert first.returncode == 0, output(first)
+    assert "Database is up to date." in first.stdout
+    assert second.returncode == 0, output(second)
+    tables = {name for (name,) in query(db_path, "SELECT name FROM sqlite_master")}
+    assert {"article", "article_author", "article_image", "author", "event", "image"} <= tables
+    assert count(db_path, "article") == 0
+
+
+def test_migrate_makes_the_sqlite_files_folder(cms, tmp_path):
+    result = cms("migrate", CMS_DATABASE_URL="sqlite://data/2024/cms.sqlite3")
+
+    assert result.returncode == 0, output(result)
+    assert count(tmp_path / "data" / "2024" / "cms.sqlite3", "article") == 0
+
+
+@pytest.mark.parametrize(
+    ("database", "args", "message"),
+    [
+        ("directory", ["migrate"], "cannot open the SQLite file"),
+        ("directory", ["serve", "--port", "1"], "cannot open the SQLite file"),
+        ("refused", ["migrate"], "cannot connect to the database"),
+        ("refused", ["import", "in"], "cannot connect to the database"),
+    ],
+)
+def test_an_unusable_database_is_a_clear_message(cms, tmp_path, database, args, message):
+    """It used to hang for ever (SQLite: tortoise keeps a lock) or print a traceback."""
+    write(tmp_path / "in" / "tin.txt", export("Tin", "Một đoạn."))
+    (tmp_path / "folder.sqlite3").mkdir()
+    urls = {
+        "directory": f"sqlite://{tmp_path / 'folder.sqlite3'}",
+        "refused": f"postgres://cms@127.0.0.1:{free_port()}/cms",  # nothing listens there
+    }
+
+    result = cms(*args, CMS_DATABASE_URL=urls[database])
+
+    assert result.returncode == 1, output(result)
+    assert f"Database unavailable: {message}" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("CMS_PUBLIC_URL", "notaurl", "must be an absolute http(s) URL"),
+        ("CMS_DATABASE_URL", "nosuchdb://somewhere", "Unknown DB scheme: nosuchdb"),
+        ("CMS_MAX_PAGE_SIZE", "lots", "valid integer"),
+    ],
+)
+def test_invalid_settings_are_a_clear_message(cms, db_path, variable, value, message):
+    result = cms("migrate", **{variable: value})
+
+    assert result.returncode == 2, output(result)
+    assert f"Invalid setting {variable}: " in result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert not db_path.exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["demo"], ["serve", "--port", "1"], ["import", "x.txt"], ["export-schema", "--check"]],
+)
+def test_every_command_reports_invalid_settings(cms, args):
+    result = cms(*args, CMS_PUBLIC_URL="ftp://cms.example.org")
+
+    assert result.returncode == 2, output(result)
+    assert "Invalid setting CMS_PUBLIC_URL: " in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+async def test_import_on_each_backend(backend, settings: Settings, orm, tmp_path):
+    """The command against PostgreSQL too (the fixture emptied its tables)."""
+    env = cms_env(settings.database_url, settings.media_root)
+    write(tmp_path / "in" / "article.txt", SAMPLE_TEXT)
+    args = ("import", "in", "--placeholder-images")
+
+    first = await asyncio.to_thread(run_cms, env, tmp_path, *args)
+    second = await asyncio.to_thread(run_cms, env, tmp_path, *args)
+
+    assert first.returncode == 0, output(first)
+    assert summary(first.stdout)["created"] == 1
+    assert second.returncode == 0, output(second)
+    assert summary(second.stdout) == {"created": 0, "updated": 0, "unchanged": 1, "failed": 0}
+    assert [a.slug for a in await Article.all()] == [DEMO_SLUG]
+    assert [a.slug for a in await Author.all()] == ["bich-lien"]
+    assert await Image.all().count() == 5
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def server(tmp_path: Path, db_path: Path) -> Iterator[str]:
+    """``cms serve`` on a free port and a database file that does not exist yet."""
+    port = free_port()
+    env = cms_env(f"sqlite://{db_path}", tmp_path / "media")
+    log = (tmp_path / "serve.log").open("w")
+    process = subprocess.Popen(
+        [str(CMS), "serve", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_ready(process, f"{base}/healthz", tmp_path / "serve.log")
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def wait_until_ready(process: subprocess.Popen[bytes], url: str, log: Path) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"cms serve exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    pytest.fail(f"cms serve did not answer {url} within 20 s:\n{log.read_text()}")
+
+
+FEED = """{ articles(first: 5) { totalCount nodes {
+    slug title byline authors { name } event { slug } cover { url mimeType width } } } }"""
+
+
+def test_serve_migrates_and_answers_over_http(server, cms, db_path, tmp_path):
+    health = httpx.get(f"{server}/healthz", timeout=5)
+    assert (health.status_code, health.text) == (200, "ok")
+    empty = httpx.post(f"{server}/graphql", json={"query": FEED}, timeout=5)
+    assert empty.status_code == 200, empty.text
+    assert empty.json() == {"data": {"articles": {"totalCount": 0, "nodes": []}}}
+    assert {"article", "author", "image"} <= {
+        name for (name,) in query(db_path, "SELECT name FROM sqlite_master")
+    }
+
+    assert cms("demo").returncode == 0  # another process writes while the server runs
+
+    feed = httpx.post(f"{server}/graphql", json={"query": FEED}, timeout=5).json()
+    assert "errors" not in feed, feed
+    [node] = feed["data"]["articles"]["nodes"]
+    assert node["slug"] == DEMO_SLUG
+    assert (node["byline"], node["authors"]) == ("Bích Liên!", [{"name": "Bích Liên"}])
+    assert node["event"] == {"slug": DEMO_EVENT_SLUG}
+    cover = node["cover"]
+    assert (cover["mimeType"], cover["width"]) == ("image/png", 1200)
+    assert cover["url"].startswith(f"{server}/media/images/")
+    picture = httpx.get(cover["url"], timeout=5)
+    assert picture.status_code == 200
+    assert picture.headers["content-type"] == "image/png"
+    assert picture.content.startswith(b"\x89PNG")
