@@ -1,0 +1,886 @@
+"""The read benchmark of /work/shared/BENCHMARK.md, against this CMS and a bare-Starlette ceiling.
+
+    .venv/bin/python bench/run.py                  # full: 2,000 articles, 10 s runs
+    .venv/bin/python bench/run.py --quick          # smoke run: 2 s runs
+    .venv/bin/python bench/run.py --articles 10000 --duration 20
+
+Generates the dataset and loads it into a fresh SQLite file when they are missing (both cached
+in bench/out/), counts SQL statements per request in-process, then for each query serves the CMS
+(`cms serve`, one process, CPU 0) and loads it with wrk (one thread, CPU 1): check the answer,
+warm up, c=1 for latency, c=32 for throughput. The same runs then hit the ceiling (bench/ceiling.py
+returning the CMS's exact response bytes from memory). Results: a Markdown table on stdout, and
+Markdown + JSON in bench/out/. See bench/README.md for how to read them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import http.client
+import json
+import logging
+import os
+import platform
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+OUT = BENCH / "out"
+LUA = BENCH / "wrk_post.lua"
+SERVER_CPU = "0"
+LOAD_CPU = "1"
+READY_TIMEOUT = 15.0
+WRK_TIMEOUT = "30s"
+"""Requests slower than this count as wrk timeouts (and drop out of the latency figures)."""
+
+Q_FEED = (
+    "{ articles(first: 20) { nodes { id title slug publishedAt summary authors { name } "
+    "cover { url caption width height } event { name startsAt } } } }"
+)
+Q_FEED_FIRST = Q_FEED.replace("first: 20", "first: 1")
+Q_ARTICLE = (
+    "query ($slug: String!) { article(slug: $slug) { id title slug publishedAt summary "
+    "body { __typename ... on ParagraphBlock { text } ... on FigureBlock { caption "
+    "images { url alt width height } } } authors { name bio } event { name location startsAt } "
+    "images { url caption alt width height } } }"
+)
+FEED_SIZE = 20
+PACKAGES = {"wrk": "wrk", "taskset": "util-linux"}
+QUERY_NAMES = ("Q_FEED", "Q_ARTICLE")
+
+
+class BenchError(Exception):
+    """Something that makes the figures meaningless: stop, and say what."""
+
+
+# --- results -------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class WrkRun:
+    connections: int
+    seconds: float
+    requests: int
+    bytes: int
+    rps: float
+    latency_ms: dict[str, float]
+    errors: dict[str, int]
+    server_cpu_seconds: float
+    cpu0_busy_seconds: float
+    """Everything CPU 0 ran meanwhile (the server and any other process)."""
+    wrk_cpu_seconds: float
+    cpu1_busy_seconds: float
+    """Everything CPU 1 ran meanwhile (wrk and any other process)."""
+
+    @property
+    def non_2xx(self) -> int:
+        return self.errors["status"]
+
+    @property
+    def socket_errors(self) -> int:
+        return sum(v for k, v in self.errors.items() if k != "status")
+
+    @property
+    def cpu_ms_per_request(self) -> float:
+        return 1000 * self.server_cpu_seconds / self.requests if self.requests else float("nan")
+
+    @property
+    def server_busy(self) -> float:
+        """Share of the run the server spent on a CPU (about 1.0 when it is the bottleneck)."""
+        return self.server_cpu_seconds / self.seconds
+
+    @property
+    def others_on_server_cpu(self) -> float:
+        """Share of CPU 0 that other processes took during the run (noise from neighbours)."""
+        return max(0.0, self.cpu0_busy_seconds - self.server_cpu_seconds) / self.seconds
+
+    @property
+    def wrk_busy(self) -> float:
+        """Share of the run wrk spent on a CPU (near 1.0: the load generator is the limit)."""
+        return self.wrk_cpu_seconds / self.seconds
+
+    @property
+    def others_on_load_cpu(self) -> float:
+        """Share of CPU 1 that other processes took from wrk during the run."""
+        return max(0.0, self.cpu1_busy_seconds - self.wrk_cpu_seconds) / self.seconds
+
+
+@dataclass(slots=True)
+class QueryRun:
+    name: str
+    response_bytes: int
+    warmup: WrkRun
+    c1: WrkRun
+    c32: WrkRun
+
+
+@dataclass(slots=True)
+class SystemRun:
+    name: str
+    pid: int
+    cpus_allowed: str
+    queries: dict[str, QueryRun] = field(default_factory=dict)
+    peak_rss_mib: float = 0.0
+    rss_at_end_mib: float = 0.0
+    sql_per_request: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One benchmark request: a query, its variables, and the body sent (exact bytes)."""
+
+    name: str
+    query: str
+    variables: dict[str, Any]
+
+    @property
+    def body(self) -> bytes:
+        return json.dumps({"query": self.query, "variables": self.variables}).encode()
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    status: int
+    content_type: str
+    body: bytes
+    wire_size: int
+    """Status line, headers and body: what wrk counts per response."""
+
+    def json(self) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads(self.body)
+        return data
+
+
+# --- preflight, dataset, database ----------------------------------------------------------
+
+
+def preflight() -> Path:
+    """The tools and CPUs the method needs; the `cms` executable to serve with."""
+    for tool in ("wrk", "taskset"):
+        if shutil.which(tool) is None:
+            raise BenchError(f"`{tool}` is not installed (apt-get install {PACKAGES[tool]}).")
+    cpus = os.sched_getaffinity(0)
+    if not {int(SERVER_CPU), int(LOAD_CPU)} <= cpus:
+        raise BenchError(
+            f"need CPUs {SERVER_CPU} and {LOAD_CPU} (server and wrk apart); this process may use "
+            f"{sorted(cpus)}."
+        )
+    cms = Path(sys.executable).parent / "cms"
+    if not cms.exists():
+        found = shutil.which("cms")
+        if found is None:
+            raise BenchError(
+                "no `cms` executable next to this Python or on PATH: run with the project's "
+                "virtualenv, e.g. `.venv/bin/python bench/run.py`."
+            )
+        cms = Path(found)
+    try:
+        import asgi_lifespan  # noqa: F401
+        import httpx  # noqa: F401
+
+        import cms as cms_package  # noqa: F401
+    except ImportError as error:
+        raise BenchError(
+            f"{error}: run with the project's virtualenv and dev extras "
+            "(`.venv/bin/pip install -e '.[dev]'`, then `.venv/bin/python bench/run.py`)."
+        ) from None
+    return cms
+
+
+def ensure_dataset(articles: int) -> Path:
+    path = OUT / ("news.json" if articles == 2000 else f"news-{articles}.json")
+    if not path.exists():
+        print(f"Generating {path.relative_to(ROOT)} ({articles} articles)...", flush=True)
+        tmp = path.with_name(path.name + ".part")
+        gen = [sys.executable, str(BENCH / "gen_dataset.py"), "--out", str(tmp)]
+        subprocess.run([*gen, "--articles", str(articles)], check=True)
+        tmp.replace(path)
+    return path
+
+
+def ensure_database(dataset: Path, articles: int, fresh: bool) -> tuple[Path, dict[str, Any]]:
+    """The loaded SQLite file (loaded now if missing) and the load's figures (cached beside it)."""
+    path = OUT / ("bench.sqlite3" if articles == 2000 else f"bench-{articles}.sqlite3")
+    stats_path = path.with_suffix(".load.json")
+    if fresh:
+        for stale in (path, stats_path, *_sqlite_sidecars(path)):
+            stale.unlink(missing_ok=True)
+    if path.exists() and stats_path.exists():
+        stats: dict[str, Any] = json.loads(stats_path.read_text())
+        stats["cached"] = True
+        return path, stats
+    loading = path.with_name(path.stem + ".loading.sqlite3")
+    for stale in (path, loading, *_sqlite_sidecars(path), *_sqlite_sidecars(loading)):
+        stale.unlink(missing_ok=True)
+    print(f"Loading {dataset.relative_to(ROOT)} into {path.relative_to(ROOT)}...", flush=True)
+    started = time.perf_counter()
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(BENCH / "load.py"),
+            str(dataset),
+            "--database-url",
+            f"sqlite://{loading}",
+            "--media-root",
+            str(OUT / "media"),
+        ],
+        check=False,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    wall = time.perf_counter() - started
+    lines = done.stdout.splitlines()
+    for line in lines:
+        if not line.startswith("LOAD_JSON "):
+            print(line)
+    if done.returncode != 0:
+        raise BenchError(f"bench/load.py failed (exit {done.returncode}); see above.")
+    stats = json.loads(next(x for x in lines if x.startswith("LOAD_JSON "))[len("LOAD_JSON ") :])
+    stats["wall_seconds_with_startup"] = wall
+    if any(p.exists() for p in _sqlite_sidecars(loading)):
+        raise BenchError(f"{loading} still has WAL files after loading; not using it.")
+    loading.replace(path)
+    stats_path.write_text(json.dumps(stats, indent=1))
+    stats["cached"] = False
+    return path, stats
+
+
+def _sqlite_sidecars(path: Path) -> list[Path]:
+    return [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal")]
+
+
+def expected_from_dataset(dataset: Path) -> dict[str, Any]:
+    """What the answers must contain: the number of public articles and the newest one."""
+    data = json.loads(dataset.read_text(encoding="utf-8"))
+    now = datetime.now(UTC)
+    public = [
+        a
+        for a in data["articles"]
+        if a["status"] == "published" and datetime.fromisoformat(a["published_at"]) <= now
+    ]
+    public.sort(key=lambda a: (datetime.fromisoformat(a["published_at"]), a["id"]), reverse=True)
+    if not public:
+        raise BenchError(f"{dataset} has no published article.")
+    newest = public[0]
+    return {"public": len(public), "newest_title": newest["title"], "newest_id": newest["id"]}
+
+
+# --- answers ---------------------------------------------------------------------------------
+
+
+def check_feed(data: dict[str, Any], expected: dict[str, Any], size: int) -> list[dict[str, Any]]:
+    if data.get("errors"):
+        raise BenchError(f"Q_FEED answered errors: {json.dumps(data['errors'])[:800]}")
+    nodes: list[dict[str, Any]] = data["data"]["articles"]["nodes"]
+    want = min(size, expected["public"])
+    if len(nodes) != want:
+        raise BenchError(f"Q_FEED (first: {size}) gave {len(nodes)} nodes, expected {want}.")
+    if nodes[0]["title"] != expected["newest_title"]:
+        raise BenchError(
+            f"Q_FEED's first node is {nodes[0]['title']!r}, expected the newest published "
+            f"article {expected['newest_title']!r}."
+        )
+    dates = [datetime.fromisoformat(n["publishedAt"]) for n in nodes]
+    if dates != sorted(dates, reverse=True):
+        raise BenchError("Q_FEED's nodes are not newest first.")
+    for node in nodes:
+        if not node["slug"] or not node["authors"] or not node["authors"][0]["name"]:
+            raise BenchError(f"Q_FEED node without slug or author: {node}")
+        if not node["cover"] or not node["cover"]["url"] or not node["cover"]["width"]:
+            raise BenchError(f"Q_FEED node without cover: {node}")
+    return nodes
+
+
+def check_article(data: dict[str, Any], slug: str, title: str) -> None:
+    if data.get("errors"):
+        raise BenchError(f"Q_ARTICLE answered errors: {json.dumps(data['errors'])[:800]}")
+    article = data["data"]["article"]
+    if article is None:
+        raise BenchError(f"Q_ARTICLE found no article with slug {slug!r}.")
+    if article["slug"] != slug or article["title"] != title:
+        raise BenchError(f"Q_ARTICLE answered {article['slug']!r}, asked for {slug!r}.")
+    kinds = [block["__typename"] for block in article["body"]]
+    if kinds.count("FigureBlock") != 2 or kinds.count("ParagraphBlock") < 3:
+        raise BenchError(f"Q_ARTICLE's body is not paragraphs + 2 figures: {kinds}")
+    figures = [b for b in article["body"] if b["__typename"] == "FigureBlock"]
+    if any(len(f["images"]) != 1 or not f["images"][0]["url"] for f in figures):
+        raise BenchError(f"Q_ARTICLE figure without its image: {figures}")
+    if len(article["images"]) != 3:
+        raise BenchError(f"Q_ARTICLE has {len(article['images'])} images, expected 3.")
+    if len(article["authors"]) != 1 or not article["authors"][0]["bio"]:
+        raise BenchError(f"Q_ARTICLE's authors are not one author with a bio: {article['authors']}")
+
+
+def post(port: int, body: bytes) -> Answer:
+    """POST /graphql over plain HTTP/1.1, as wrk does (Host is 127.0.0.1:port)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        conn.request("POST", "/graphql", body=body, headers=headers)
+        response = conn.getresponse()
+        content = response.read()
+        head = f"HTTP/1.1 {response.status} {response.reason}\r\n"
+        head += "".join(f"{k}: {v}\r\n" for k, v in response.getheaders()) + "\r\n"
+        return Answer(
+            status=response.status,
+            content_type=response.getheader("content-type", ""),
+            body=content,
+            wire_size=len(head.encode("latin-1")) + len(content),
+        )
+    finally:
+        conn.close()
+
+
+def checked_answer(port: int, request: Request) -> Answer:
+    answer = post(port, request.body)
+    if answer.status != 200:
+        raise BenchError(f"{request.name}: HTTP {answer.status}: {answer.body[:500]!r}")
+    return answer
+
+
+def discover(port: int, expected: dict[str, Any]) -> list[Request]:
+    """Check the feed with first:1, and build the benchmark's requests from its answer."""
+    first = checked_answer(port, Request("Q_FEED first:1", Q_FEED_FIRST, {}))
+    newest = check_feed(first.json(), expected, 1)[0]
+    return [
+        Request("Q_FEED", Q_FEED, {}),
+        Request("Q_ARTICLE", Q_ARTICLE, {"slug": newest["slug"]}),
+    ]
+
+
+def check(answer: Answer, request: Request, expected: dict[str, Any]) -> None:
+    data = answer.json()
+    if request.name == "Q_FEED":
+        check_feed(data, expected, FEED_SIZE)
+    else:
+        check_article(data, request.variables["slug"], expected["newest_title"])
+
+
+# --- SQL statements per request, in-process --------------------------------------------------
+
+
+class QueryLog(logging.Handler):
+    """Counts SQL statements sent by tortoise (its ``tortoise.db_client`` debug log)."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.statements: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.msg == "%s: %s" and isinstance(record.args, tuple):
+            self.statements.append(str(record.args[0]))
+
+
+async def count_sql(
+    database: Path, expected: dict[str, Any]
+) -> tuple[dict[str, int], dict[str, list[str]]]:
+    """Run each query once through the ASGI app (httpx, no network); count its statements."""
+    import httpx
+    from asgi_lifespan import LifespanManager
+
+    from cms.app import create_app
+    from settings import Settings
+
+    settings = Settings(
+        _env_file=None,
+        database_url=f"sqlite://{database}",
+        media_root=OUT / "media",
+    )
+    log = QueryLog()
+    logger = logging.getLogger("tortoise.db_client")
+    previous = logger.level
+    counts: dict[str, int] = {}
+    statements: dict[str, list[str]] = {}
+    async with LifespanManager(create_app(settings)) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+
+            async def run(request: Request) -> dict[str, Any]:
+                response = await client.post(
+                    "/graphql", content=request.body, headers={"Content-Type": "application/json"}
+                )
+                if response.status_code != 200:
+                    raise BenchError(f"{request.name} in-process: HTTP {response.status_code}")
+                data: dict[str, Any] = response.json()
+                return data
+
+            first = await run(Request("Q_FEED first:1", Q_FEED_FIRST, {}))
+            slug = check_feed(first, expected, 1)[0]["slug"]
+            logger.setLevel(logging.DEBUG)
+            logger.addHandler(log)
+            try:
+                for request in (
+                    Request("Q_FEED", Q_FEED, {}),
+                    Request("Q_ARTICLE", Q_ARTICLE, {"slug": slug}),
+                ):
+                    log.statements.clear()
+                    data = await run(request)
+                    if request.name == "Q_FEED":
+                        check_feed(data, expected, FEED_SIZE)
+                    else:
+                        check_article(data, slug, expected["newest_title"])
+                    counts[request.name] = len(log.statements)
+                    statements[request.name] = list(log.statements)
+            finally:
+                logger.removeHandler(log)
+                logger.setLevel(previous)
+    return counts, statements
+
+
+# --- processes --------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with suppress(OSError, IndexError):
+                stat = (entry / "stat").read_text()
+                if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry.name))
+    return found
+
+
+def listening_pid(root: int, port: int) -> int:
+    """The process, ``root`` or one of its descendants, that holds the socket listening on
+    ``port`` (``cms serve`` runs uvicorn in its own process; a wrapper might not)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with suppress(OSError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                parts = line.split()
+                if int(parts[1].rsplit(":", 1)[1], 16) == port and parts[3] == "0A":
+                    inodes.add(f"socket:[{parts[9]}]")
+    todo, seen = [root], []
+    while todo:
+        pid = todo.pop()
+        seen.append(pid)
+        with suppress(OSError):
+            for fd in Path(f"/proc/{pid}/fd").iterdir():
+                with suppress(OSError):
+                    if str(fd.readlink()) in inodes:
+                        return pid
+        todo.extend(_children(pid))
+    raise BenchError(f"no process among {seen} listens on port {port}.")
+
+
+def proc_status(pid: int) -> dict[str, str]:
+    lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    return {k: v.strip() for k, _, v in (line.partition(":") for line in lines)}
+
+
+def kib_to_mib(value: str) -> float:
+    number, unit = value.split()
+    assert unit == "kB", value
+    return int(number) / 1024
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu_seconds() -> float:
+    """CPU time of this process's finished children (wrk: taskset execs it in place)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def cpu_busy_seconds(cpu: str) -> float:
+    """Time ``cpu`` spent on anything but idle and I/O wait, since boot (/proc/stat)."""
+    for line in Path("/proc/stat").read_text().splitlines():
+        name, *ticks = line.split()
+        if name == f"cpu{cpu}":
+            user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, ticks[:8])
+            busy = user + nice + system + irq + softirq + steal
+            return busy / os.sysconf("SC_CLK_TCK")
+    raise BenchError(f"no cpu{cpu} in /proc/stat")
+
+
+@dataclass(slots=True)
+class Server:
+    name: str
+    process: subprocess.Popen[bytes]
+    pid: int
+    port: int
+    log: Path
+
+
+def _get(port: int, path: str) -> int:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+    try:
+        conn.request("GET", path)
+        return conn.getresponse().status
+    finally:
+        conn.close()
+
+
+@contextmanager
+def serve(name: str, command: Sequence[str], env: dict[str, str], port: int) -> Iterator[Server]:
+    """Start ``command`` pinned to the server CPU; yield once /healthz answers 200; stop it."""
+    log_path = OUT / f"server-{name}.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            ["taskset", "-c", SERVER_CPU, *command],
+            cwd=OUT,  # no stray .env from the caller's folder
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + READY_TIMEOUT
+        while True:
+            if process.poll() is not None:
+                raise BenchError(
+                    f"{name} server exited with {process.returncode} before answering:\n"
+                    + log_path.read_text(errors="replace")[-3000:]
+                )
+            with suppress(OSError, http.client.HTTPException):
+                if _get(port, "/healthz") == 200:
+                    break
+            if time.monotonic() > deadline:
+                raise BenchError(
+                    f"{name} server did not come up on port {port} within {READY_TIMEOUT:.0f} s:\n"
+                    + log_path.read_text(errors="replace")[-3000:]
+                )
+            time.sleep(0.1)
+        pid = listening_pid(process.pid, port)
+        yield Server(name, process, pid, port, log_path)
+    finally:
+        _stop(process)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def wrk(server: Server, body_file: Path, connections: int, seconds: float) -> WrkRun:
+    url = f"http://127.0.0.1:{server.port}/graphql"
+    command = [
+        *("taskset", "-c", LOAD_CPU, "wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s"),
+        *("--timeout", WRK_TIMEOUT, "-s", str(LUA), url, "--", str(body_file)),
+    ]
+    cpu_before, cpu0_before = cpu_seconds(server.pid), cpu_busy_seconds(SERVER_CPU)
+    wrk_before, cpu1_before = children_cpu_seconds(), cpu_busy_seconds(LOAD_CPU)
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    cpu_after, cpu0_after = cpu_seconds(server.pid), cpu_busy_seconds(SERVER_CPU)
+    wrk_after, cpu1_after = children_cpu_seconds(), cpu_busy_seconds(LOAD_CPU)
+    line = next((x for x in done.stdout.splitlines() if x.startswith("BENCH_JSON ")), None)
+    if done.returncode != 0 or line is None:
+        raise BenchError(
+            f"wrk failed (exit {done.returncode}): {' '.join(command)}\n{done.stdout}{done.stderr}"
+        )
+    raw = json.loads(line[len("BENCH_JSON ") :])
+    elapsed = raw["duration_us"] / 1e6
+    requests = int(raw["requests"])
+    if requests == 0:
+        raise BenchError(f"wrk completed no request against {server.name}:\n{done.stdout}")
+    return WrkRun(
+        connections=connections,
+        seconds=elapsed,
+        requests=requests,
+        bytes=int(raw["bytes"]),
+        rps=requests / elapsed,
+        latency_ms={k: v / 1000 for k, v in raw["latency_us"].items()},
+        errors={k: int(v) for k, v in raw["errors"].items()},
+        server_cpu_seconds=cpu_after - cpu_before,
+        cpu0_busy_seconds=cpu0_after - cpu0_before,
+        wrk_cpu_seconds=wrk_after - wrk_before,
+        cpu1_busy_seconds=cpu1_after - cpu1_before,
+    )
+
+
+def measure(
+    server: Server, request: Request, answer: Answer, durations: tuple[float, float]
+) -> QueryRun:
+    """Warm up, c=1, c=32; then check the server still gives the same answer."""
+    warmup_s, run_s = durations
+    body_file = OUT / f"request-{request.name}.json"
+    body_file.write_bytes(request.body)
+    print(f"  {server.name} {request.name}: warm-up {warmup_s:g} s at c=4", flush=True)
+    warm = wrk(server, body_file, 4, warmup_s)
+    print(f"  {server.name} {request.name}: {run_s:g} s at c=1", flush=True)
+    c1 = wrk(server, body_file, 1, run_s)
+    print(f"  {server.name} {request.name}: {run_s:g} s at c=32", flush=True)
+    c32 = wrk(server, body_file, 32, run_s)
+    for run in (warm, c1, c32):
+        # Every response has the same size; a different average means other answers (errors).
+        per_response = run.bytes / run.requests
+        if abs(per_response - answer.wire_size) > 0.01 * answer.wire_size + run.connections:
+            raise BenchError(
+                f"{server.name} {request.name} c={run.connections}: responses averaged "
+                f"{per_response:.0f} bytes, the checked answer is {answer.wire_size}: the server "
+                "answered something else under load."
+            )
+    after = post(server.port, request.body)
+    if after.body != answer.body:
+        raise BenchError(f"{server.name} {request.name}: the answer changed during the runs.")
+    return QueryRun(request.name, len(answer.body), warm, c1, c32)
+
+
+def clean_env() -> dict[str, str]:
+    """This environment less any CMS_* setting of the caller's."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("CMS_")}
+
+
+def start_system(server: Server) -> SystemRun:
+    """The result record of a server that is up; checks that it is pinned to the server CPU."""
+    allowed = proc_status(server.pid).get("Cpus_allowed_list", "?")
+    if allowed != SERVER_CPU:
+        raise BenchError(f"{server.name} (pid {server.pid}) may run on CPUs {allowed}.")
+    return SystemRun(server.name, server.pid, allowed)
+
+
+def finish_system(system: SystemRun) -> None:
+    """Record the server's memory (call before stopping it)."""
+    status = proc_status(system.pid)
+    system.peak_rss_mib = kib_to_mib(status["VmHWM"])
+    system.rss_at_end_mib = kib_to_mib(status["VmRSS"])
+
+
+# --- report -----------------------------------------------------------------------------------
+
+
+def ms(value: float) -> str:
+    if value < 10:
+        return f"{value:.2f} ms"
+    if value < 100:
+        return f"{value:.1f} ms"
+    return f"{value:,.0f} ms"
+
+
+def ratio(ours: float, ceiling: float) -> str:
+    if not ceiling:
+        return "—"
+    r = ours / ceiling
+    return f"{r:.3f}×" if r < 1 else f"{r:.1f}×" if r < 100 else f"{r:,.0f}×"
+
+
+def report(ours: SystemRun, ceiling: SystemRun, meta: dict[str, Any]) -> str:
+    feed, art = ours.queries["Q_FEED"], ours.queries["Q_ARTICLE"]
+    cfeed, cart = ceiling.queries["Q_FEED"], ceiling.queries["Q_ARTICLE"]
+    head = (
+        "| system | Q_FEED c=1 p50 | Q_FEED c=32 req/s | Q_FEED c=32 p99 | Q_ARTICLE c=32 req/s "
+        "| Q_SEARCH c=32 req/s | SQL per Q_FEED | peak RSS |\n"
+        "|---|---:|---:|---:|---:|---:|---:|---:|\n"
+    )
+    rows = [
+        (
+            "this CMS (`cms serve`, SQLite)",
+            ms(feed.c1.latency_ms["p50"]),
+            f"{feed.c32.rps:,.0f}",
+            ms(feed.c32.latency_ms["p99"]),
+            f"{art.c32.rps:,.0f}",
+            "n/a (no search yet)",
+            str(ours.sql_per_request["Q_FEED"]),
+            f"{ours.peak_rss_mib:.0f} MiB",
+        ),
+        (
+            "bare Starlette, cached bytes (ceiling)",
+            ms(cfeed.c1.latency_ms["p50"]),
+            f"{cfeed.c32.rps:,.0f}",
+            ms(cfeed.c32.latency_ms["p99"]),
+            f"{cart.c32.rps:,.0f}",
+            "n/a",
+            "0",
+            f"{ceiling.peak_rss_mib:.0f} MiB",
+        ),
+        (
+            "ratio this CMS / ceiling",
+            ratio(feed.c1.latency_ms["p50"], cfeed.c1.latency_ms["p50"]),
+            ratio(feed.c32.rps, cfeed.c32.rps),
+            ratio(feed.c32.latency_ms["p99"], cfeed.c32.latency_ms["p99"]),
+            ratio(art.c32.rps, cart.c32.rps),
+            "n/a",
+            "—",
+            ratio(ours.peak_rss_mib, ceiling.peak_rss_mib),
+        ),
+    ]
+    table = head + "".join("| " + " | ".join(row) + " |\n" for row in rows)
+
+    detail = (
+        "| system | query | resp. bytes | SQL/req | c=1 p50 | c=1 p99 | c=32 req/s | c=32 p50 "
+        "| c=32 p99 | non-2xx | socket errors | server CPU/req | server busy | others on CPU 0 "
+        "| wrk busy | others on CPU 1 |\n"
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+    )
+    for system in (ours, ceiling):
+        for name in QUERY_NAMES:
+            q = system.queries[name]
+            errors = q.c1.non_2xx + q.c32.non_2xx
+            socket_errors = q.c1.socket_errors + q.c32.socket_errors
+            detail += (
+                f"| {system.name} | {name} | {q.response_bytes:,} "
+                f"| {system.sql_per_request.get(name, 0)} "
+                f"| {ms(q.c1.latency_ms['p50'])} | {ms(q.c1.latency_ms['p99'])} "
+                f"| {q.c32.rps:,.0f} | {ms(q.c32.latency_ms['p50'])} "
+                f"| {ms(q.c32.latency_ms['p99'])} | {errors} | {socket_errors} "
+                f"| {q.c32.cpu_ms_per_request:.2f} ms | {q.c32.server_busy:.0%} "
+                f"| {q.c32.others_on_server_cpu:.0%} | {q.c32.wrk_busy:.0%} "
+                f"| {q.c32.others_on_load_cpu:.0%} |\n"
+            )
+    load = meta["load"]
+    cached = " (cached from an earlier run)" if load.get("cached") else ""
+    notes = (
+        f"{meta['articles']} articles; runs of {meta['duration']:g} s after a "
+        f"{meta['warmup']:g} s warm-up; server on CPU {SERVER_CPU}, wrk (1 thread) on CPU "
+        f"{LOAD_CPU}; Q_ARTICLE slug `{meta['slug']}`; {meta['started']}.\n"
+        f"Loading: {load['articles']} articles, {load['images']} images in "
+        f"{load['seconds_total']:.1f} s{cached}.\n"
+    )
+    return f"{table}\n{detail}\n{notes}"
+
+
+# --- main -------------------------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Read benchmark: this CMS against its ceiling.")
+    parser.add_argument("--articles", type=int, default=2000, help="dataset size (default 2000)")
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per run (10)")
+    parser.add_argument("--warmup", type=float, default=3.0, help="seconds of warm-up (3)")
+    parser.add_argument("--quick", action="store_true", help="smoke run: 2 s runs, 1 s warm-up")
+    parser.add_argument("--fresh", action="store_true", help="reload the database first")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.duration, args.warmup = 2.0, 1.0
+    try:
+        run(args)
+    except BenchError as error:
+        print(f"\nbench/run.py: FAILED: {error}", file=sys.stderr)
+        raise SystemExit(1) from None
+
+
+def run(args: argparse.Namespace) -> None:
+    cms = preflight()
+    OUT.mkdir(parents=True, exist_ok=True)
+    started = datetime.now(UTC)
+    dataset = ensure_dataset(args.articles)
+    database, load_stats = ensure_database(dataset, args.articles, args.fresh)
+    expected = expected_from_dataset(dataset)
+    durations = (args.warmup, args.duration)
+
+    print("Counting SQL statements per request (in-process)...", flush=True)
+    sql_counts, sql_statements = asyncio.run(count_sql(database, expected))
+
+    env = clean_env()
+    env |= {"CMS_DATABASE_URL": f"sqlite://{database}", "CMS_MEDIA_ROOT": str(OUT / "media")}
+    port = free_port()
+    print(f"Serving the CMS on 127.0.0.1:{port} (CPU {SERVER_CPU})...", flush=True)
+    command = [str(cms), "serve", "--no-access-log", "--host", "127.0.0.1", "--port", str(port)]
+    with serve("cms", command, env, port) as cms_server:
+        requests = discover(port, expected)
+        answers = {r.name: checked_answer(port, r) for r in requests}
+        for request in requests:
+            check(answers[request.name], request, expected)
+        responses = write_ceiling_responses(requests, answers)
+        port = free_port()
+        print(f"Serving the ceiling on 127.0.0.1:{port} (CPU {SERVER_CPU})...", flush=True)
+        command = [sys.executable, str(BENCH / "ceiling.py"), "--responses", str(responses)]
+        with serve("ceiling", [*command, "--port", str(port)], clean_env(), port) as ceil_server:
+            for request in requests:
+                again = checked_answer(port, request)
+                if (
+                    again.body != answers[request.name].body
+                    or again.wire_size != answers[request.name].wire_size
+                ):
+                    raise BenchError(f"the ceiling's {request.name} answer differs from the CMS's.")
+            ours, ceiling = start_system(cms_server), start_system(ceil_server)
+            # Interleaved (CMS then ceiling, query by query): the pairs whose ratios are reported
+            # are measured as close together in time as possible, under the same neighbours.
+            for request in requests:
+                for system, server in ((ours, cms_server), (ceiling, ceil_server)):
+                    answer = answers[request.name]
+                    system.queries[request.name] = measure(server, request, answer, durations)
+            finish_system(ceiling)
+        finish_system(ours)
+    ours.sql_per_request = sql_counts
+
+    meta = {
+        "articles": args.articles,
+        "duration": args.duration,
+        "warmup": args.warmup,
+        "slug": requests[1].variables["slug"],
+        "started": started.isoformat(timespec="seconds"),
+        "load": load_stats,
+    }
+    text = report(ours, ceiling, meta)
+    print("\n" + text)
+    stamp = started.strftime("%Y%m%d-%H%M%S")
+    raw = {
+        "meta": {
+            **meta,
+            "python": sys.version.split()[0],
+            "machine": platform.platform(),
+            "cpus": os.cpu_count(),
+        },
+        "systems": {s.name: _as_json(s) for s in (ours, ceiling)},
+        "sql_statements": sql_statements,
+        "table_markdown": text,
+    }
+    for name in (f"results-{stamp}", "results-latest"):
+        (OUT / f"{name}.md").write_text(text, encoding="utf-8")
+        (OUT / f"{name}.json").write_text(json.dumps(raw, indent=1, ensure_ascii=False))
+    print(f"Wrote bench/out/results-{stamp}.md and .json (and results-latest.*).")
+
+
+def write_ceiling_responses(requests: list[Request], answers: dict[str, Answer]) -> Path:
+    """The file bench/ceiling.py serves: each request body with the CMS's exact answer."""
+    path = OUT / "ceiling-responses.json"
+    items = [
+        {
+            "request": r.body.decode(),
+            "response": answers[r.name].body.decode(),
+            "content_type": answers[r.name].content_type,
+        }
+        for r in requests
+    ]
+    path.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def _as_json(system: SystemRun) -> dict[str, Any]:
+    data = asdict(system)
+    for name, query in system.queries.items():
+        for key in ("warmup", "c1", "c32"):
+            run: WrkRun = getattr(query, key)
+            data["queries"][name][key] |= {
+                "non_2xx": run.non_2xx,
+                "socket_errors": run.socket_errors,
+                "cpu_ms_per_request": run.cpu_ms_per_request,
+                "server_busy": run.server_busy,
+                "others_on_server_cpu": run.others_on_server_cpu,
+                "wrk_busy": run.wrk_busy,
+                "others_on_load_cpu": run.others_on_load_cpu,
+            }
+    return data
+
+
+if __name__ == "__main__":
+    main()
