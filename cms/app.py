@@ -12,6 +12,7 @@ from starlette.routing import Route
 from tortoise import Tortoise
 
 import settings as settings_module
+from cms import db
 from cms.media import media_endpoint
 from cms.storage import LocalMediaStore
 from schema import build_schema
@@ -29,12 +30,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         settings.media_root.mkdir(parents=True, exist_ok=True)
         # Requests run in other tasks than the lifespan: they find the ORM through the global
-        # fallback context (cleared again by close_connections).
-        await Tortoise.init(config=settings.tortoise_config(), _enable_global_fallback=True)
-        try:
+        # fallback context (cleared again when the connections close).
+        async with db.connected(settings):
             yield
-        finally:
-            await Tortoise.close_connections()
 
     routes = [
         Route("/", _home),

@@ -50,10 +50,11 @@ class QuoteBlock:
 )
 class FigureBlock:
     _figure: strawberry.Private[body_.Figure]
+    _article_id: strawberry.Private[int]
 
     @strawberry.field(description="The pictures, in order. Each `caption` is this figure's.")
     async def images(self, info: Info) -> list[Image]:
-        found = await _figure_images(info, self._figure)
+        found = await self._images(info)
         caption = body_.figure_caption(self._figure, found)
         return [Image.from_model(image, caption) for image in found]
 
@@ -62,14 +63,18 @@ class FigureBlock:
         "default caption when the article gives none."
     )
     async def caption(self, info: Info) -> str:
-        return body_.figure_caption(self._figure, await _figure_images(info, self._figure))
+        return body_.figure_caption(self._figure, await self._images(info))
 
     @strawberry.field(description="Credit for the pictures; may be empty.")
     async def credit(self, info: Info) -> str:
         if self._figure.credit:
             return self._figure.credit
-        found = await _figure_images(info, self._figure)
+        found = await self._images(info)
         return next((image.credit for image in found if image.credit), "")
+
+    async def _images(self, info: Info) -> list[models.Image]:
+        used = await _used_images(info, self._article_id)
+        return [used[i] for i in self._figure.image_ids if i in used]
 
 
 ArticleBlock = Annotated[
@@ -78,9 +83,11 @@ ArticleBlock = Annotated[
 ]
 
 
-async def _figure_images(info: Info, figure: body_.Figure) -> list[models.Image]:
-    found = await info.context.loaders.image_by_id.load_many(list(figure.image_ids))
-    return [image for image in found if image is not None]
+async def _used_images(info: Info, article_id: int) -> dict[int, models.Image]:
+    """The pictures an article uses, by id: one batched query for every figure of every article
+    in the request (the usage table lists exactly the cover and the figures' pictures)."""
+    found = await info.context.loaders.images_by_article_id.load(article_id)
+    return {image.id: image for image in found}
 
 
 @strawberry.type(description="A news article.")
@@ -101,6 +108,7 @@ class Article(Node):
     )
     byline: str = strawberry.field(description="The byline as written, e.g. `Đức Anh - Thu Trang`.")
     _model: strawberry.Private[models.Article]
+    _parsed: strawberry.Private[list[body_.Block] | None] = None
 
     @strawberry.field(description="Where the article is in its life.")
     def status(self, info: Info) -> ArticleStatus:
@@ -135,25 +143,27 @@ class Article(Node):
 
     @strawberry.field(description="The body as typed blocks, in reading order.")
     def body(self) -> list[ArticleBlock]:
-        return [_block(block) for block in self._blocks()]
+        return [_block(block, self._model.id) for block in self._blocks()]
 
     @strawberry.field(
         description="The body as safe HTML: text is escaped; <p>, <h2>-<h6>, <blockquote>, and "
         "<figure> with <img> and <figcaption>."
     )
     async def body_html(self, info: Info) -> str:
-        blocks = self._blocks()
-        ids = body_.image_ids(blocks)
-        found = await info.context.loaders.image_by_id.load_many(ids)
-        images = {image.id: image for image in found if image is not None}
-        return body_.render_html(blocks, images, lambda i: info.context.media_url(i.store_key))
+        images = await _used_images(info, self._model.id)
+        return body_.render_html(
+            self._blocks(), images, lambda i: info.context.media_url(i.store_key)
+        )
 
     @strawberry.field(description="The body as plain text, paragraphs separated by blank lines.")
     def body_text(self) -> str:
         return body_.render_text(self._blocks())
 
     def _blocks(self) -> list[body_.Block]:
-        return body_.from_json(self._model.body)
+        """The body, parsed once per article per request (several fields read it)."""
+        if self._parsed is None:
+            self._parsed = body_.from_json(self._model.body)
+        return self._parsed
 
     def _captions(self) -> dict[int, str]:
         """Image id -> caption of the first figure that shows it with a caption."""
@@ -185,11 +195,11 @@ class Article(Node):
         return cls.from_model(found) if found else None
 
 
-def _block(block: body_.Block) -> Any:
+def _block(block: body_.Block, article_id: int) -> Any:
     if isinstance(block, body_.Paragraph):
         return ParagraphBlock(text=block.text)
     if isinstance(block, body_.Heading):
         return HeadingBlock(text=block.text, level=block.level)
     if isinstance(block, body_.Quote):
         return QuoteBlock(text=block.text, attribution=block.attribution)
-    return FigureBlock(_figure=block)
+    return FigureBlock(_figure=block, _article_id=article_id)

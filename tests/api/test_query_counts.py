@@ -38,6 +38,20 @@ query ($first: Int) {
 }
 """
 
+ARTICLE = """
+query ($slug: String!) {
+  article(slug: $slug) {
+    id title slug publishedAt summary bodyHtml bodyText
+    body { __typename ... on ParagraphBlock { text }
+           ... on FigureBlock { caption credit images { url alt width height } } }
+    authors { name bio }
+    event { name location startsAt }
+    cover { url caption }
+    images { url caption alt width height }
+  }
+}
+"""
+
 
 async def seed(settings, articles: int) -> None:
     factory = Factory(settings.media_root)
@@ -62,6 +76,27 @@ async def test_feed_page_costs_a_fixed_number_of_queries(backend, client, settin
     costs = {n: await statements(client, count_queries, FEED, n) for n in (1, 20, 50)}
     # page, authors (one join), events, covers, figure images: 5 whatever the size.
     assert costs == {1: 5, 20: 5, 50: 5}, count_queries.statements
+
+
+async def test_article_page_costs_five_queries(backend, client, settings, count_queries):
+    await seed(settings, 3)
+    slug = (await gql(client, "{ articles(first: 1) { nodes { slug } } }"))["data"]["articles"]
+    count_queries.reset()
+    body = await gql(client, ARTICLE, {"slug": slug["nodes"][0]["slug"]})
+    assert "errors" not in body, body
+    article = body["data"]["article"]
+    figures = [b for b in article["body"] if b["__typename"] == "FigureBlock"]
+    assert [f["caption"] for f in figures] == ["Chú thích 0", "Chú thích 1"]
+    assert all(len(f["images"]) == 1 and f["images"][0]["url"] for f in figures)
+    assert article["bodyHtml"].count("<img ") == 2
+    assert len(article["images"]) == 3  # the cover and the two figures' pictures
+    # The article, its authors, its event, every picture it uses (figures, HTML, `images`), and
+    # the cover (read by id, as in feeds, where loading every picture would cost more rows).
+    assert count_queries.count == 5, count_queries.statements
+    count_queries.reset()
+    without_cover = ARTICLE.replace("cover { url caption }", "")
+    assert "errors" not in await gql(client, without_cover, {"slug": slug["nodes"][0]["slug"]})
+    assert count_queries.count == 4, count_queries.statements
 
 
 async def test_nested_connections_are_batched(backend, client, settings, count_queries):
