@@ -1,0 +1,1 @@
+"""Accent-insensitive search over articles."""
