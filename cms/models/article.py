@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 from tortoise import fields
 from tortoise.models import Model
 
+from cms.text import sort_key
+
 if TYPE_CHECKING:
     from cms.models.author import Author
     from cms.models.event import Event
@@ -28,6 +30,12 @@ class Article(Model):
 
     id = fields.IntField(primary_key=True)
     title = fields.CharField(max_length=500)
+    title_sort = fields.CharField(
+        max_length=255,
+        default="",
+        db_default="",
+        description="Vietnamese alphabetical sort key of the title.",
+    )
     slug = fields.CharField(max_length=160, unique=True)
     summary = fields.TextField(default="")
     body: fields.Field[list[dict[str, Any]]] = fields.JSONField(default=list)
@@ -54,18 +62,23 @@ class Article(Model):
 
     class Meta:
         table = "article"
-        indexes = (("status", "published_at", "id"), ("event_id", "published_at"))
+        indexes = (
+            ("status", "published_at", "id"),
+            ("event_id", "published_at"),
+            ("title_sort", "id"),
+        )
 
     def __str__(self) -> str:
         return self.title
 
     async def save(self, *args: Any, **kwargs: Any) -> None:
-        """Save, counting the change in ``version`` (creation is version 1)."""
+        """Save, counting the change in ``version`` (creation is version 1); keep the sort key."""
+        self.title_sort = sort_key(self.title)
         if self._saved_in_db:
             self.version += 1
             update_fields = kwargs.get("update_fields")
             if update_fields is not None:
-                kwargs["update_fields"] = {*update_fields, "version", "updated_at"}
+                kwargs["update_fields"] = {*update_fields, "version", "updated_at", "title_sort"}
         await super().save(*args, **kwargs)
 
 

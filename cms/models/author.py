@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tortoise import fields
 from tortoise.models import Model
+
+from cms.text import sort_key
 
 if TYPE_CHECKING:
     from cms.models.image import Image
@@ -16,6 +18,12 @@ class Author(Model):
 
     id = fields.IntField(primary_key=True)
     name = fields.CharField(max_length=200)
+    name_sort = fields.CharField(
+        max_length=255,
+        default="",
+        db_default="",
+        description="Vietnamese alphabetical sort key of the name.",
+    )
     slug = fields.CharField(max_length=160, unique=True)
     bio = fields.TextField(default="")
     email = fields.CharField(
@@ -30,6 +38,15 @@ class Author(Model):
 
     class Meta:
         table = "author"
+        indexes = (("name_sort", "id"),)
+
+    async def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save, keeping the sort key in step with the name."""
+        self.name_sort = sort_key(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "name_sort"}
+        await super().save(*args, **kwargs)
 
     def __str__(self) -> str:
         return self.name

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -12,6 +13,7 @@ from tortoise.functions import Count
 from tortoise.queryset import QuerySet
 
 from cms.models import Article, ArticleAuthor, ArticleStatus
+from cms.search import index as search_index
 from cms.services import body as body_
 from cms.services import images
 from cms.services.clock import utc
@@ -26,6 +28,11 @@ ORDERINGS = {
         f"article:{name}:{'desc' if descending else 'asc'}", name, descending
     )
     for name in ("published_at", "updated_at", "created_at")
+    for descending in (True, False)
+} | {
+    ("title", descending): Ordering(
+        f"article:title:{'desc' if descending else 'asc'}", "title_sort", descending
+    )
     for descending in (True, False)
 }
 FEED_ORDER = ORDERINGS["published_at", True]
@@ -66,6 +73,24 @@ def _queryset(viewer: Viewer, now: datetime, where: ArticleFilter) -> QuerySet[A
     if where.statuses:
         conditions.append(with_status(where.statuses, now))
     return Article.filter(*conditions)
+
+
+def filtered(viewer: Viewer, now: datetime, where: ArticleFilter) -> tuple[str, list[Any]]:
+    """SQL selecting the ids of the articles ``viewer`` may see, narrowed by ``where``.
+
+    For raw queries (search) that embed it as ``a.id IN (...)``: written with ``?`` placeholders
+    whatever the database, so the caller numbers all its parameters in one pass.
+    """
+    query = _queryset(viewer, now, where).values_list("id", flat=True)
+    query._choose_db_if_not_chosen()
+    query._make_query()
+    sql, params = query.query.get_parameterized_sql()
+    if "?" in sql and re.search(r"\$\d", sql):
+        raise RuntimeError(f"Cannot renumber mixed placeholders in {sql!r}")
+    numbers = [int(n) for n in re.findall(r"\$(\d+)", sql)]
+    if numbers != list(range(1, len(numbers) + 1)):
+        raise RuntimeError(f"Placeholders out of order in {sql!r}")
+    return re.sub(r"\$\d+", "?", sql), list(params)
 
 
 async def page(
@@ -240,6 +265,7 @@ async def save(data: ArticleData, article: Article | None = None) -> Article:
     await _set_authors(article, data.author_ids)
     cover = [data.cover_id] if data.cover_id is not None else []
     await images.set_article_images(article, [*cover, *body_.image_ids(data.blocks)])
+    await search_index.index_articles([article])
     return article
 
 

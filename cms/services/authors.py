@@ -9,8 +9,8 @@ from cms.services.pagination import Ordering, Page, Window, fetch
 from cms.services.slugs import unique_slug
 from cms.text import normalize
 
-BY_NAME = Ordering("author:slug:asc", "slug", descending=False)
-"""Alphabetical by the accent-folded name (the slug), which is how Vietnamese readers look."""
+BY_NAME = Ordering("author:name:asc", "name_sort", descending=False)
+"""Vietnamese alphabetical order of the name (``cms.text.sort_key``), ties broken by id."""
 
 
 async def page(win: Window) -> Page[Author]:

@@ -8,7 +8,7 @@ from enum import StrEnum
 class ErrorCode(StrEnum):
     """Machine-readable error codes, shown to API clients as ``extensions.code``."""
 
-    INVALID_INPUT = "INVALID_INPUT"
+    BAD_USER_INPUT = "BAD_USER_INPUT"
     INVALID_CURSOR = "INVALID_CURSOR"
     INVALID_ID = "INVALID_ID"
     PAGE_SIZE = "PAGE_SIZE"
@@ -21,7 +21,7 @@ class ErrorCode(StrEnum):
 class CmsError(Exception):
     """Root of the errors whose message is safe to show to any client."""
 
-    code: ErrorCode = ErrorCode.INVALID_INPUT
+    code: ErrorCode = ErrorCode.BAD_USER_INPUT
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)

@@ -9,7 +9,8 @@ from typing import Any
 
 from tortoise.expressions import Q
 
-from cms.models import Event
+from cms.models import Article, Event
+from cms.search import index as search_index
 from cms.services.clock import utc
 from cms.services.errors import InvalidInput
 from cms.services.pagination import Ordering, Page, Window, fetch
@@ -70,7 +71,10 @@ class EventData:
 
 
 async def save(data: EventData, event: Event | None = None) -> Event:
-    """Create (``event`` None) or update an event (if anything changed). Slugs never change."""
+    """Create (``event`` None) or update an event (if anything changed). Slugs never change.
+
+    Call inside a transaction: a renamed event's articles are re-indexed for search with it.
+    """
     name = normalize(data.name).strip()
     if not name:
         raise InvalidInput("An event needs a name.", field="name")
@@ -89,6 +93,9 @@ async def save(data: EventData, event: Event | None = None) -> Event:
     if event is None:
         slug = data.slug or await unique_slug(Event, name, fallback="event")
         return await Event.create(slug=slug, **values)
+    renamed = event.name != name
     if any(getattr(event, name) != value for name, value in values.items()):
         await event.update_from_dict(values).save()
+    if renamed:  # its articles are found by the event's name: index the new one
+        await search_index.index_articles(await Article.filter(event_id=event.id))
     return event

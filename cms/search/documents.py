@@ -1,0 +1,76 @@
+"""What the search index holds for one article: its title words and everything else it says.
+
+The title is indexed apart (title matches rank first). The rest is the summary, the body's
+paragraphs, headings and quotes, the figures' captions, the authors' names and the event's name.
+Both backends index exactly these words, so they find exactly the same articles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from cms.models import Article
+from cms.services import body as body_
+from cms.text import Word, words
+
+MAX_WORD_LENGTH = 60
+"""Longer "words" (pasted hashes, base64) are not indexed: nobody searches for them."""
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """The indexed words of one article."""
+
+    article_id: int
+    title: list[Word]
+    body: list[Word]
+
+
+def searchable_text(article: Article) -> str:
+    """The article's own text other than its title, in reading order: what body snippets show."""
+    return _text(article.summary, article.body)
+
+
+def build(article: Article, author_names: Sequence[str], event_name: str | None) -> Document:
+    """The index document of ``article`` (its author names and event name given by the caller)."""
+    return build_from(
+        article.id, article.title, article.summary, article.body, author_names, event_name
+    )
+
+
+def build_from(
+    article_id: int,
+    title: str,
+    summary: str,
+    body: Sequence[Mapping[str, Any]],
+    author_names: Sequence[str],
+    event_name: str | None,
+) -> Document:
+    """:func:`build` from an article's stored values (for migrations, which have no models)."""
+    extra = [*author_names, *([event_name] if event_name else [])]
+    body_words = [w for part in (_text(summary, body), *extra) for w in _indexed(part)]
+    return Document(article_id, _indexed(title), body_words)
+
+
+def _text(summary: str, body: Sequence[Mapping[str, Any]]) -> str:
+    return "\n\n".join(_parts(summary, body_.from_json(body)))
+
+
+def _indexed(text: str) -> list[Word]:
+    return [w for w in words(text) if len(w.folded) <= MAX_WORD_LENGTH]
+
+
+def _parts(summary: str, blocks: Iterable[body_.Block]) -> Iterable[str]:
+    if summary:
+        yield summary
+    for block in blocks:
+        if isinstance(block, body_.Paragraph | body_.Heading):
+            yield block.text
+        elif isinstance(block, body_.Quote):
+            yield block.text
+            if block.attribution:
+                yield block.attribution
+        elif block.caption:
+            yield block.caption

@@ -1,0 +1,258 @@
+"""The search index's storage, one per database, written in the article's own transaction.
+
+SQLite: an FTS5 table ``article_search`` (rowid = article id) with four columns: the folded
+title, the folded rest, and the same two with the words as written (lower case, accents kept).
+Tokens are written space-separated by :mod:`cms.text` and read back by FTS5's ``ascii``
+tokenizer, so FTS5 never folds anything itself (its ``remove_diacritics`` leaves ``đ``) and there
+is no stemmer (``ngai`` must not find ``ngày``).
+
+PostgreSQL: a table ``article_search(article_id, document tsvector)`` with a GIN index. The
+``tsvector`` is built here, not by ``to_tsvector`` (whose parser depends on the server's locale
+and whose ``english`` configuration drops syllables like ``so``, ``do``, ``an``): each word is a
+folded lexeme and, at the same position, ``=`` + the word as written. Title words carry weight A,
+the rest D; the rest starts two positions after the title, so a phrase never spans the two.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import orjson
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.migrations.schema_editor.base import BaseSchemaEditor
+
+from cms.models import Article, ArticleAuthor, Event
+from cms.search.documents import Document, build, build_from
+from cms.text import Word, sort_key
+
+EXACT = "="
+"""Prefix of PostgreSQL lexemes that hold a word as written (folded lexemes never contain it)."""
+MAX_POSITION = 16383
+"""PostgreSQL's largest word position; later words share it (phrases there match loosely)."""
+MAX_POSITIONS_PER_LEXEME = 256
+"""PostgreSQL keeps at most this many positions of one lexeme."""
+
+SQLITE_CREATE = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS article_search USING fts5("
+    "title, body, title_exact, body_exact, tokenize = 'ascii', prefix = '2 3 4')",
+    # FTS5 tables take no foreign key: a deleted article leaves the index by this trigger.
+    "CREATE TRIGGER IF NOT EXISTS article_search_delete AFTER DELETE ON article "
+    "BEGIN DELETE FROM article_search WHERE rowid = old.id; END",
+)
+SQLITE_DROP = (
+    "DROP TRIGGER IF EXISTS article_search_delete",
+    "DROP TABLE IF EXISTS article_search",
+)
+POSTGRES_CREATE = (
+    "CREATE TABLE IF NOT EXISTS article_search ("
+    "article_id INT PRIMARY KEY REFERENCES article (id) ON DELETE CASCADE, "
+    "document TSVECTOR NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS article_search_document ON article_search USING GIN (document)",
+)
+POSTGRES_DROP = ("DROP TABLE IF EXISTS article_search",)
+
+
+def dialect(db: BaseDBAsyncClient) -> str:
+    """``sqlite`` or ``postgres``; anything else has no search index."""
+    name = db.capabilities.dialect
+    if name not in {"sqlite", "postgres"}:
+        raise RuntimeError(f"Search needs SQLite or PostgreSQL, not {name}.")
+    return name
+
+
+async def create(db: BaseDBAsyncClient) -> None:
+    """Create the index's tables (the migration calls this)."""
+    for sql in SQLITE_CREATE if dialect(db) == "sqlite" else POSTGRES_CREATE:
+        await db.execute_script(sql)
+
+
+async def drop(db: BaseDBAsyncClient) -> None:
+    """Drop the index's tables (the migration's way back)."""
+    for sql in SQLITE_DROP if dialect(db) == "sqlite" else POSTGRES_DROP:
+        await db.execute_script(sql)
+
+
+def _db() -> BaseDBAsyncClient:
+    # The articles' connection: inside ``in_transaction()`` it is the transaction's.
+    return Article._meta.db
+
+
+async def index_articles(articles: Sequence[Article]) -> None:
+    """Write the index entries of ``articles`` (call inside the transaction that saved them)."""
+    if not articles:
+        return
+    ids = [a.id for a in articles]
+    links = await ArticleAuthor.filter(article_id__in=ids).select_related("author")
+    names: defaultdict[int, list[tuple[int, str]]] = defaultdict(list)
+    for link in links:
+        names[link.article_id].append((link.position, link.author.name))
+    event_ids = {a.event_id for a in articles if a.event_id is not None}
+    events = (
+        dict(await Event.filter(id__in=event_ids).values_list("id", "name")) if event_ids else {}
+    )
+    docs = [
+        build(
+            article,
+            [name for _, name in sorted(names[article.id])],
+            events.get(article.event_id) if article.event_id is not None else None,
+        )
+        for article in articles
+    ]
+    await write(docs)
+
+
+async def write(docs: Sequence[Document], db: BaseDBAsyncClient | None = None) -> None:
+    """Replace the index entries of these documents' articles."""
+    if not docs:
+        return
+    db = db or _db()
+    if dialect(db) == "sqlite":
+        marks = ", ".join("?" for _ in docs)
+        await db.execute_query(
+            f"DELETE FROM article_search WHERE rowid IN ({marks})", [d.article_id for d in docs]
+        )
+        await db.execute_many(
+            "INSERT INTO article_search (rowid, title, body, title_exact, body_exact) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [_fts_row(d) for d in docs],
+        )
+    else:
+        await db.execute_many(
+            "INSERT INTO article_search (article_id, document) VALUES ($1, $2::tsvector) "
+            "ON CONFLICT (article_id) DO UPDATE SET document = EXCLUDED.document",
+            [[d.article_id, tsvector(d)] for d in docs],
+        )
+
+
+async def remove(article_ids: Sequence[int]) -> None:
+    """Drop the index entries of these articles (deleting an article does it by itself)."""
+    if not article_ids:
+        return
+    db = _db()
+    if dialect(db) == "sqlite":
+        column, marks = "rowid", ["?"] * len(article_ids)
+    else:
+        column, marks = "article_id", [f"${n}" for n in range(1, len(article_ids) + 1)]
+    await db.execute_query(
+        f"DELETE FROM article_search WHERE {column} IN ({', '.join(marks)})", list(article_ids)
+    )
+
+
+async def reindex(
+    batch_size: int = 200, progress: Callable[[int, int], Awaitable[None] | None] | None = None
+) -> int:
+    """Rebuild every article's entry, ``batch_size`` articles per transaction; returns the count.
+
+    ``progress(done, total)`` is called after each batch. Entries of articles that no longer
+    exist are dropped first.
+    """
+    from tortoise.transactions import in_transaction
+
+    total = await Article.all().count()
+    db = _db()
+    orphan = (
+        "DELETE FROM article_search WHERE rowid NOT IN (SELECT id FROM article)"
+        if dialect(db) == "sqlite"
+        else "DELETE FROM article_search WHERE article_id NOT IN (SELECT id FROM article)"
+    )
+    await db.execute_script(orphan)
+    done, last_id = 0, 0
+    while True:
+        batch = await Article.filter(id__gt=last_id).order_by("id").limit(batch_size)
+        if not batch:
+            break
+        async with in_transaction(Article._meta.default_connection or "default"):
+            await index_articles(batch)
+        done += len(batch)
+        last_id = batch[-1].id
+        if progress is not None:
+            result = progress(done, total)
+            if result is not None:
+                await result
+    return done
+
+
+async def migrate_forward(apps: Any, schema_editor: BaseSchemaEditor) -> None:
+    """Migration step: create the index and fill it, and the sort keys, for existing content."""
+    db = schema_editor.client
+    await create(db)
+    name = dialect(db)
+    if name == "postgres":  # sort keys compare byte by byte, whatever the database's locale
+        for table, column in (("article", "title_sort"), ("author", "name_sort")):
+            await db.execute_script(
+                f'ALTER TABLE {table} ALTER COLUMN {column} TYPE VARCHAR(255) COLLATE "C"'
+            )
+    marks = ("?", "?") if name == "sqlite" else ("$1", "$2")
+    keyed = (("article", "title_sort", "title"), ("author", "name_sort", "name"))
+    for table, column, source in keyed:
+        rows = await db.execute_query_dict(f"SELECT id, {source} AS text FROM {table}")
+        if rows:
+            await db.execute_many(
+                f"UPDATE {table} SET {column} = {marks[0]} WHERE id = {marks[1]}",
+                [[sort_key(row["text"]), row["id"]] for row in rows],
+            )
+    articles = await db.execute_query_dict(
+        "SELECT a.id, a.title, a.summary, a.body, e.name AS event_name "
+        "FROM article a LEFT JOIN event e ON e.id = a.event_id"
+    )
+    links = await db.execute_query_dict(
+        "SELECT l.article_id, l.position, au.name FROM article_author l "
+        "JOIN author au ON au.id = l.author_id"
+    )
+    names: defaultdict[int, list[tuple[int, str]]] = defaultdict(list)
+    for link in links:
+        names[int(link["article_id"])].append((int(link["position"]), str(link["name"])))
+    docs = [
+        build_from(
+            int(row["id"]),
+            row["title"],
+            row["summary"],
+            orjson.loads(row["body"]) if isinstance(row["body"], str | bytes) else row["body"],
+            [name for _, name in sorted(names[int(row["id"])])],
+            row["event_name"],
+        )
+        for row in articles
+    ]
+    for start in range(0, len(docs), 500):
+        await write(docs[start : start + 500], db)
+
+
+async def migrate_backward(apps: Any, schema_editor: BaseSchemaEditor) -> None:
+    """Migration step back: drop the index."""
+    await drop(schema_editor.client)
+
+
+def _fts_row(doc: Document) -> list[Any]:
+    return [
+        doc.article_id,
+        " ".join(w.folded for w in doc.title),
+        " ".join(w.folded for w in doc.body),
+        " ".join(w.exact for w in doc.title),
+        " ".join(w.exact for w in doc.body),
+    ]
+
+
+def tsvector(doc: Document) -> str:
+    """The document as a ``tsvector`` literal: folded and exact lexemes, positions, weights."""
+    positions: dict[str, list[str]] = {}
+
+    def add(items: list[Word], start: int, weight: str) -> int:
+        position = start
+        for word in items:
+            at = f"{min(position, MAX_POSITION)}{weight}"
+            for lexeme in (word.folded, EXACT + word.exact):
+                slots = positions.setdefault(lexeme, [])
+                if len(slots) < MAX_POSITIONS_PER_LEXEME and (not slots or slots[-1] != at):
+                    slots.append(at)
+            position += 1
+        return position
+
+    after_title = add(doc.title, 1, "A")
+    add(doc.body, after_title + 1, "")
+    return " ".join(f"{_quote(lexeme)}:{','.join(at)}" for lexeme, at in positions.items())
+
+
+def _quote(lexeme: str) -> str:
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
