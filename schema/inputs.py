@@ -24,6 +24,11 @@ class ArticleOrderField(Enum):
         "updated_at", description="Last change: sync clients page through this to catch up."
     )
     CREATED_AT = strawberry.enum_value("created_at", description="Creation time.")
+    TITLE = strawberry.enum_value(
+        "title",
+        description="Title, in Vietnamese alphabetical order (a ă â b c d đ e ê ..., letters "
+        "before tones, case ignored).",
+    )
 
 
 @strawberry.input(description="Sort order of `articles`. Default: newest published first.")
@@ -31,8 +36,10 @@ class ArticleOrder:
     field: ArticleOrderField = strawberry.field(
         default=ArticleOrderField.PUBLISHED_AT, description="Sort key."
     )
-    direction: OrderDirection = strawberry.field(
-        default=OrderDirection.DESC, description="Sort direction."
+    direction: OrderDirection | None = strawberry.field(
+        default=None,
+        description="Sort direction. Default: DESC (newest first) for times, ASC (A to Z) for "
+        "the title.",
     )
 
 

@@ -9,12 +9,15 @@ from typing import Annotated
 import strawberry
 
 from cms.models import ArticleStatus as ModelStatus
+from cms.search import engine
+from cms.search import query as search_query
 from cms.services import articles, authors, events
-from cms.services.errors import InvalidInput
+from cms.services.errors import InvalidInput, PageSizeError
 from schema.context import Info
 from schema.inputs import (
     ArticleFilter,
     ArticleOrder,
+    ArticleOrderField,
     EventFilter,
     EventOrder,
     OrderDirection,
@@ -26,6 +29,7 @@ from schema.types.event import Event
 from schema.types.image import Image
 from schema.types.node import Node, from_global_id, pk_of
 from schema.types.pagination import Connection, page_window
+from schema.types.search import ArticleSearchConnection
 
 _NODE_TYPES: dict[str, Callable[[Info, int], Awaitable[Node | None]]] = {
     "Article": Article.load,
@@ -103,9 +107,10 @@ class Query:
         ] = None,
     ) -> Connection[Article]:
         order = order_by or ArticleOrder()
-        ordering = articles.ORDERINGS[
-            order.field.name.lower(), order.direction is OrderDirection.DESC
-        ]
+        direction = order.direction or (
+            OrderDirection.ASC if order.field is ArticleOrderField.TITLE else OrderDirection.DESC
+        )
+        ordering = articles.ORDERINGS[order.field.name.lower(), direction is OrderDirection.DESC]
         win = page_window(info, ordering, first=first, after=after, last=last, before=before)
         where = _article_filter(filter or ArticleFilter())
         ctx = info.context
@@ -129,7 +134,7 @@ class Query:
         found = await info.context.loaders.author_by_slug.load(slug or "")
         return Author.from_model(found) if found else None
 
-    @strawberry.field(description="All authors, alphabetically.")
+    @strawberry.field(description="All authors, in Vietnamese alphabetical order of their names.")
     async def authors(
         self,
         info: Info,
@@ -172,6 +177,50 @@ class Query:
             starts_before=aware(where.starts_before, "startsBefore"),
         )
         return Connection.of(await events.page(span, ordering, win), Event.from_model)
+
+    @strawberry.field(
+        description="Articles matching a search, best first. Accents, case and Unicode form do not "
+        "matter (`hoi nghi` finds `Hội nghị`, and so do `HỘI NGHỊ` and `Hôi nghi`); every word "
+        'must occur, in any order; `"..."` finds an exact phrase; the last word also matches as '
+        "the start of a word (search as you type). Title matches rank first, then the words "
+        "together as typed, then the accents as typed; ties go to the newest."
+    )
+    async def search(
+        self,
+        info: Info,
+        query: Annotated[
+            str,
+            strawberry.argument(
+                description="What the reader typed, e.g. `hoi nghi khu cong nghiep` (at most 200 "
+                "characters and 16 words or phrases)."
+            ),
+        ],
+        first: First = None,
+        after: Annotated[
+            str | None,
+            strawberry.argument(description="Results after this cursor (from the same query)."),
+        ] = None,
+        filter: Annotated[
+            ArticleFilter | None, strawberry.argument(description="Conditions to narrow the list.")
+        ] = None,
+    ) -> ArticleSearchConnection:
+        settings = info.context.settings
+        size = settings.default_page_size if first is None else first
+        if not 0 <= size <= settings.max_page_size:
+            raise PageSizeError(
+                f"`first` must be between 0 and {settings.max_page_size}.", field="first"
+            )
+        try:
+            parsed = search_query.parse(query)
+        except search_query.QueryError as error:
+            raise InvalidInput(str(error), field="query") from None
+        cursor = engine.decode_cursor(after, parsed) if after is not None else None
+        where = _article_filter(filter or ArticleFilter())
+        ctx = info.context
+        page = await engine.search(ctx.viewer, ctx.now, parsed, where, size, cursor)
+        for article in page.articles:
+            ctx.loaders.article_by_id.prime(article.id, article)
+        return ArticleSearchConnection.of(page, parsed)
 
     @strawberry.field(description="One picture by ID; null unless a published article uses it.")
     async def image(

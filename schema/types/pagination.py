@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Any, Generic, Protocol, TypeVar
 
 import strawberry
 
@@ -13,9 +13,22 @@ from schema.context import Info
 T = TypeVar("T")
 
 
+class PageLike(Protocol):
+    """What ``pageInfo`` reads: a keyset page, or a page of search hits."""
+
+    @property
+    def cursors(self) -> list[str]: ...
+
+    @property
+    def has_next(self) -> Callable[[], Awaitable[bool]]: ...
+
+    @property
+    def has_previous(self) -> Callable[[], Awaitable[bool]]: ...
+
+
 @strawberry.type(description="Where a page sits in its list (Relay). Cursors are opaque.")
 class PageInfo:
-    _page: strawberry.Private[Page[Any]]
+    _page: strawberry.Private[PageLike]
 
     @strawberry.field(description="Whether more items follow this page.")
     async def has_next_page(self) -> bool:

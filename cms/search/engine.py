@@ -1,0 +1,219 @@
+"""Running a parsed query: matching, ranking and keyset pages, the same on SQLite and PostgreSQL.
+
+Matching: every term must occur in the folded text (title or the rest), in any order; a phrase
+as consecutive words; the last bare word also as a prefix. Ranking is a small integer, the sum of
+
+- ``TITLE`` (8): every term occurs in the title;
+- ``PHRASE`` (4): all the query's words occur consecutively, in the order typed (only for a query
+  of two or more words that is not one quoted phrase already);
+- ``EXACT`` (2): every word the user typed with diacritics occurs with exactly those diacritics;
+
+and ties go to the most recent article, then the highest id. Each part is a plain yes/no match
+that both databases answer identically, so the two give the same results in the same order
+(engine-specific relevance formulas, ``bm25`` and ``ts_rank``, would not).
+
+Pages are keyset pages on (score, date, id): a cursor stays valid while articles are published.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import orjson
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from cms.models import Article, ArticleStatus
+from cms.search.index import EXACT, dialect
+from cms.search.query import Query, Term
+from cms.services.articles import ArticleFilter, filtered
+from cms.services.clock import utc
+from cms.services.errors import InvalidCursor
+from cms.services.pagination import constant
+from cms.services.visibility import Viewer
+
+TITLE, PHRASE, EXACT_BONUS = 8, 4, 2
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One matching article's id, score and sort date."""
+
+    article_id: int
+    score: int
+    sort_at: datetime
+
+    def cursor(self, query: Query) -> str:
+        payload = orjson.dumps(
+            ["search", _fingerprint(query), self.score, self.sort_at.isoformat(), self.article_id]
+        )
+        return base64.urlsafe_b64encode(payload).decode().rstrip("=")
+
+
+@dataclass(slots=True)
+class SearchPage:
+    """A page of hits, best first, with the models and what Relay's pageInfo asks for."""
+
+    hits: list[Hit]
+    articles: list[Article]
+    cursors: list[str]
+    has_next: Callable[[], Awaitable[bool]]
+    has_previous: Callable[[], Awaitable[bool]]
+    total: Callable[[], Awaitable[int]]
+
+
+def decode_cursor(cursor: str, query: Query) -> Hit:
+    """Read a cursor issued for ``query``; anything else is an :class:`InvalidCursor`."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        kind, fingerprint, score, sort_at, id_ = orjson.loads(base64.urlsafe_b64decode(padded))
+        hit = Hit(int(id_), int(score), utc(datetime.fromisoformat(sort_at)))
+    except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError):
+        raise InvalidCursor("`after` is not a valid cursor.", field="after") from None
+    if kind != "search" or fingerprint != _fingerprint(query):
+        raise InvalidCursor("`after` was issued for another search.", field="after")
+    return hit
+
+
+async def search(
+    viewer: Viewer,
+    now: datetime,
+    query: Query,
+    where: ArticleFilter,
+    first: int,
+    after: Hit | None = None,
+) -> SearchPage:
+    """One page of the articles ``viewer`` may see that match ``query``, best first."""
+    db = Article._meta.db
+    plan = _Plan(dialect(db), query)
+    base_sql, base_params = _matching(plan, viewer, now, where)
+    sql = (
+        f"SELECT id, score, sort_at FROM (SELECT a.id AS id, "
+        f"COALESCE(a.published_at, a.created_at) AS sort_at, {plan.score_sql} AS score "
+        f"{base_sql}) hits"
+    )
+    params = [*plan.score_params, *base_params]
+    if after is not None:
+        sql += " WHERE score < ? OR (score = ? AND (sort_at < ? OR (sort_at = ? AND id < ?)))"
+        params += [after.score, after.score, after.sort_at, after.sort_at, after.article_id]
+    sql += " ORDER BY score DESC, sort_at DESC, id DESC LIMIT ?"
+    rows = await _run(db, sql, [*params, first + 1])
+    hits = [
+        Hit(int(row["id"]), int(row["score"]), _datetime(row["sort_at"])) for row in rows[:first]
+    ]
+    found = (
+        {a.id: a for a in await Article.filter(id__in=[h.article_id for h in hits])} if hits else {}
+    )
+
+    async def total() -> int:
+        count_rows = await _run(db, f"SELECT COUNT(*) AS n {base_sql}", list(base_params))
+        return int(count_rows[0]["n"])
+
+    kept = [h for h in hits if h.article_id in found]
+    return SearchPage(
+        hits=kept,
+        articles=[found[h.article_id] for h in kept],
+        cursors=[h.cursor(query) for h in kept],
+        has_next=constant(len(rows) > first),
+        has_previous=constant(after is not None),
+        total=total,
+    )
+
+
+class _Plan:
+    """The match expressions of one query in one dialect, with the score's SQL."""
+
+    def __init__(self, dialect_name: str, query: Query) -> None:
+        self.sqlite = dialect_name == "sqlite"
+        terms = query.terms
+        self.match = self._all(terms, exact=False, title_only=False)
+        parts: list[tuple[int, str]] = [(TITLE, self._all(terms, exact=False, title_only=True))]
+        words = [w for t in terms for w in t.folded]
+        if len(words) >= 2 and not (len(terms) == 1 and terms[0].phrase):
+            whole = Term(tuple(words), tuple(words), phrase=True, prefix=terms[-1].prefix)
+            parts.append((PHRASE, self._all([whole], exact=False, title_only=False)))
+        accented = [t for t in terms if t.accented]
+        if accented:
+            parts.append((EXACT_BONUS, self._all(accented, exact=True, title_only=False)))
+        if self.sqlite:
+            test = "a.id IN (SELECT rowid FROM article_search WHERE article_search MATCH ?)"
+        else:
+            test = "s.document @@ ?::tsquery"
+        self.score_sql = " + ".join(f"(CASE WHEN {test} THEN {w} ELSE 0 END)" for w, _ in parts)
+        self.score_params = [expression for _, expression in parts]
+
+    def _all(self, terms: list[Term] | tuple[Term, ...], *, exact: bool, title_only: bool) -> str:
+        if self.sqlite:
+            columns = (
+                ("title_exact" if title_only else "title_exact body_exact")
+                if exact
+                else ("title" if title_only else "title body")
+            )
+            inner = " AND ".join(_fts5(term, exact) for term in terms)
+            return f"{{{columns}}} : ({inner})"
+        return " & ".join(_tsquery(term, exact, "A" if title_only else "") for term in terms)
+
+
+def _fts5(term: Term, exact: bool) -> str:
+    words = term.exact if exact else term.folded
+    quoted = '"' + " ".join(words).replace('"', '""') + '"'
+    return quoted + (" *" if term.prefix else "")
+
+
+def _tsquery(term: Term, exact: bool, weight: str) -> str:
+    words = [EXACT + w for w in term.exact] if exact else list(term.folded)
+    lexemes = ["'" + w.replace("\\", "\\\\").replace("'", "''") + "'" for w in words]
+    last = len(lexemes) - 1
+    marked = [
+        f"{lexeme}:{'*' if term.prefix and n == last else ''}{weight}"
+        if (weight or (term.prefix and n == last))
+        else lexeme
+        for n, lexeme in enumerate(lexemes)
+    ]
+    return "(" + " <-> ".join(marked) + ")"
+
+
+def _matching(
+    plan: _Plan, viewer: Viewer, now: datetime, where: ArticleFilter
+) -> tuple[str, list[Any]]:
+    """``FROM ... WHERE ...`` of the matching, visible, filtered articles (``?`` placeholders)."""
+    if plan.sqlite:
+        sql = (
+            "FROM article_search JOIN article a ON a.id = article_search.rowid "
+            "WHERE article_search MATCH ?"
+        )
+    else:
+        sql = (
+            "FROM article_search s JOIN article a ON a.id = s.article_id "
+            "WHERE s.document @@ ?::tsquery"
+        )
+    params: list[Any] = [plan.match]
+    if not viewer.can_preview:
+        sql += " AND a.status IN (?, ?) AND a.published_at <= ?"
+        params += [ArticleStatus.PUBLISHED.value, ArticleStatus.SCHEDULED.value, utc(now)]
+    if where != ArticleFilter():
+        narrowed, narrowed_params = filtered(viewer, now, where)
+        sql += f" AND a.id IN ({narrowed})"
+        params += narrowed_params
+    return sql, params
+
+
+async def _run(db: BaseDBAsyncClient, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    if dialect(db) == "postgres":
+        parts = sql.split("?")
+        sql = parts[0] + "".join(f"${n}{part}" for n, part in enumerate(parts[1:], start=1))
+    return list(await db.execute_query_dict(sql, params))
+
+
+def _datetime(value: Any) -> datetime:
+    return utc(value if isinstance(value, datetime) else datetime.fromisoformat(str(value)))
+
+
+def _fingerprint(query: Query) -> str:
+    words = "|".join(" ".join(t.folded) + ("*" if t.prefix else "") for t in query.terms)
+    return hashlib.blake2b(words.encode(), digest_size=6).hexdigest()
