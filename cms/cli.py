@@ -254,5 +254,36 @@ def export_schema(
     console.print(f"Wrote {output}.")
 
 
+search_app = typer.Typer(help="The search index.", no_args_is_help=True)
+app.add_typer(search_app, name="search")
+
+
+@search_app.command("reindex")
+def search_reindex(
+    batch_size: Annotated[
+        int, typer.Option(min=1, max=5000, help="Articles per transaction.")
+    ] = 200,
+) -> None:
+    """Rebuild the search index of every article (after an upgrade, or if it looks wrong)."""
+    from cms.search import index as search_index
+
+    settings = _settings()
+
+    async def run() -> int:
+        await db.migrate(settings)
+        async with db.connected(settings):
+            columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+            with Progress(*columns, TimeRemainingColumn(), console=errors, transient=True) as bar:
+                task = bar.add_task("Indexing", total=None)
+
+                def advance(done: int, total: int) -> None:
+                    bar.update(task, completed=done, total=total)
+
+                return await search_index.reindex(batch_size, advance)
+
+    count = _run(run())
+    console.print(f"Indexed {count} article{'s' if count != 1 else ''} for search.")
+
+
 def main() -> None:
     app()
