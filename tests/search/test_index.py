@@ -1,0 +1,180 @@
+"""The search index follows every change, can be rebuilt, and existing data gets one on upgrade."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tortoise import Tortoise
+from tortoise.migrations.api import migrate as run_migrations
+from tortoise.transactions import in_transaction
+
+from cms import db
+from cms.models import Article
+from cms.services import articles, body, events
+from settings import Settings
+from tests.cli.test_cli import cms_env, output, run_cms
+from tests.conftest import gql
+from tests.factories import Factory
+
+FIND = "query ($q: String!) { search(query: $q) { totalCount nodes { slug title } } }"
+
+
+async def found(client, q: str) -> list[str]:
+    body_ = await gql(client, FIND, {"q": q})
+    assert "errors" not in body_, body_
+    return [n["slug"] for n in body_["data"]["search"]["nodes"]]
+
+
+async def index_rows() -> int:
+    conn = Article._meta.db
+    sql = "SELECT COUNT(*) AS n FROM article_search"
+    return int((await conn.execute_query_dict(sql))[0]["n"])
+
+
+async def test_edits_are_indexed_in_the_same_transaction(backend, client, settings):
+    factory = Factory(settings.media_root)
+    article = await factory.article("Giá lúa tăng mạnh", paragraphs=("Nông dân phấn khởi.",))
+    assert await found(client, "gia lua") == [article.slug]
+    data = articles.ArticleData(
+        title="Giá cà phê giảm",
+        blocks=[body.Paragraph("Thị trường trầm lắng.")],
+        status=article.status,
+        published_at=article.published_at,
+    )
+    async with in_transaction():
+        await articles.save(data, article)
+    assert await found(client, "gia lua") == []
+    assert await found(client, "ca phe") == [article.slug]
+    assert await found(client, "tram lang") == [article.slug]
+
+
+async def test_a_failed_save_leaves_the_index_as_it_was(backend, client, settings):
+    factory = Factory(settings.media_root)
+    article = await factory.article("Mưa lớn ở miền núi")
+    data = articles.ArticleData(
+        title="Nắng nóng kéo dài",
+        blocks=[body.Paragraph("Nhiệt độ cao.")],
+        status=article.status,
+        published_at=article.published_at,
+    )
+    try:
+        async with in_transaction():
+            await articles.save(data, await Article.get(id=article.id))
+            raise RuntimeError("the writer's request fails after the save")
+    except RuntimeError:
+        pass
+    assert await found(client, "nang nong") == []
+    assert await found(client, "mua lon") == [article.slug]
+
+
+async def test_unpublishing_hides_and_deleting_removes(backend, client, settings):
+    factory = Factory(settings.media_root)
+    article = await factory.article("Lễ hội đền Hùng")
+    assert await found(client, "le hoi") == [article.slug]
+    await Article.filter(id=article.id).update(status="archived")
+    assert await found(client, "le hoi") == []
+    await Article.filter(id=article.id).delete()
+    assert await index_rows() == 0
+
+
+async def test_renaming_an_event_reindexes_its_articles(backend, client, settings):
+    factory = Factory(settings.media_root)
+    event = await factory.event("Hội chợ nông sản")
+    article = await factory.article("Khai mạc", event=event)
+    assert await found(client, "hoi cho") == [article.slug]
+    data = events.EventData(name="Lễ hội trái cây", starts_at=event.starts_at)
+    async with in_transaction():
+        await events.save(data, event)
+    assert await found(client, "hoi cho") == []
+    assert await found(client, "trai cay") == [article.slug]
+
+
+async def test_orders_by_vietnamese_title(backend, client, settings):
+    factory = Factory(settings.media_root)
+    titles = ["Đào tạo nghề", "Ăn Tết", "Bình minh", "Anh hùng", "Dũng cảm", "Ánh sáng", "Âm nhạc"]
+    for n, title in enumerate(titles):
+        await factory.article(title, datetime(2024, 1, 1 + n, tzinfo=UTC))
+    query = "{ articles(orderBy: {field: TITLE}) { nodes { title } } }"
+    got = [n["title"] for n in (await gql(client, query))["data"]["articles"]["nodes"]]
+    expected = [
+        "Anh hùng",
+        "Ánh sáng",
+        "Ăn Tết",
+        "Âm nhạc",
+        "Bình minh",
+        "Dũng cảm",
+        "Đào tạo nghề",
+    ]
+    assert got == expected
+    query = "{ articles(first: 3, orderBy: {field: TITLE, direction: DESC}) { nodes { title } } }"
+    got = [n["title"] for n in (await gql(client, query))["data"]["articles"]["nodes"]]
+    assert got == expected[::-1][:3]
+
+
+async def test_authors_in_vietnamese_order(backend, client, settings):
+    factory = Factory(settings.media_root)
+    for name in ["Đặng Thu", "Dương Minh", "Bùi Lan", "Ánh Tuyết", "An Nhiên", "Âu Cơ"]:
+        await factory.author(name)
+    got = [
+        n["name"]
+        for n in (await gql(client, "{ authors { nodes { name } } }"))["data"]["authors"]["nodes"]
+    ]
+    assert got == ["An Nhiên", "Ánh Tuyết", "Âu Cơ", "Bùi Lan", "Dương Minh", "Đặng Thu"]
+
+
+def test_reindex_command_rebuilds_the_index(tmp_path: Path):
+    path = tmp_path / "cms.sqlite3"
+    env = cms_env(f"sqlite://{path}", tmp_path / "media")
+    assert run_cms(env, tmp_path, "demo").returncode == 0
+    with closing(sqlite3.connect(path)) as conn:
+        conn.execute("DELETE FROM article_search")
+        conn.commit()
+    result = run_cms(env, tmp_path, "search", "reindex")
+    assert result.returncode == 0, output(result)
+    assert "Indexed 1 article for search." in result.stdout
+    with closing(sqlite3.connect(path)) as conn:
+        rows = conn.execute(
+            "SELECT rowid FROM article_search WHERE article_search MATCH ?",
+            ['{title body}: ("bac" AND "kan")'],
+        ).fetchall()
+    assert rows == [(1,)]
+
+
+async def test_upgrading_indexes_existing_articles(tmp_path: Path):
+    """A database made before search (migration 0001 only) gets sort keys and an index."""
+    settings = Settings(
+        _env_file=None, database_url=f"sqlite://{tmp_path / 'old.sqlite3'}", media_root=tmp_path
+    )
+    config = settings.tortoise_config()
+    try:
+        await run_migrations(config=config, target="cms.0001_initial")
+    finally:
+        await Tortoise.close_connections()
+    with closing(sqlite3.connect(tmp_path / "old.sqlite3")) as conn:
+        conn.execute(
+            "INSERT INTO author (id, name, slug, bio, created_at, updated_at) "
+            "VALUES (1, 'Đức Anh', 'duc-anh', '', '2024-01-01', '2024-01-01')"
+        )
+        conn.execute(
+            "INSERT INTO article (id, title, slug, summary, body, status, published_at, "
+            "created_at, updated_at, version, byline) VALUES (1, 'Ánh sáng vùng cao', "
+            '\'anh-sang-vung-cao\', \'\', \'[{"type": "paragraph", "text": "Điện về bản."}]\', '
+            "'published', '2024-01-01 00:00:00+00:00', '2024-01-01', '2024-01-01', 1, '')"
+        )
+        conn.execute(
+            "INSERT INTO article_author (article_id, author_id, position) VALUES (1, 1, 0)"
+        )
+        conn.commit()
+    await db.migrate(settings)
+    with closing(sqlite3.connect(tmp_path / "old.sqlite3")) as conn:
+        [(title_sort,)] = conn.execute("SELECT title_sort FROM article").fetchall()
+        [(name_sort,)] = conn.execute("SELECT name_sort FROM author").fetchall()
+        hits = conn.execute(
+            "SELECT rowid FROM article_search WHERE article_search MATCH ?",
+            ['{title body}: ("dien" AND "ban" AND "duc" AND "anh")'],
+        ).fetchall()
+    assert title_sort and name_sort
+    assert hits == [(1,)]
