@@ -56,9 +56,14 @@ Q_ARTICLE = (
     "images { url alt width height } } } authors { name bio } event { name location startsAt } "
     "images { url caption alt width height } } }"
 )
+Q_SEARCH = "query ($q: String!) { search(query: $q, first: 10) { edges { node { title slug } } } }"
+SEARCH_TERM = "hội nghị"
+SEARCH_TERM_FOLDED = "hoi nghi"
+"""Q_SEARCH is timed with SEARCH_TERM; the folded form must find the same edges, in order."""
 FEED_SIZE = 20
+SEARCH_SIZE = 10
 PACKAGES = {"wrk": "wrk", "taskset": "util-linux"}
-QUERY_NAMES = ("Q_FEED", "Q_ARTICLE")
+QUERY_NAMES = ("Q_FEED", "Q_ARTICLE", "Q_SEARCH")
 
 
 class BenchError(Exception):
@@ -323,6 +328,25 @@ def check_article(data: dict[str, Any], slug: str, title: str) -> None:
         raise BenchError(f"Q_ARTICLE's authors are not one author with a bio: {article['authors']}")
 
 
+def check_search(data: dict[str, Any], q: str) -> list[dict[str, str]]:
+    """The edges' nodes (title, slug) of a Q_SEARCH answer for ``q``: 10 of them, no errors."""
+    if data.get("errors"):
+        raise BenchError(f"Q_SEARCH ({q!r}) answered errors: {json.dumps(data['errors'])[:800]}")
+    edges = data["data"]["search"]["edges"]
+    if len(edges) != SEARCH_SIZE:
+        raise BenchError(f"Q_SEARCH ({q!r}) gave {len(edges)} edges, expected {SEARCH_SIZE}.")
+    nodes: list[dict[str, str]] = [edge["node"] for edge in edges]
+    if any(not node["title"] or not node["slug"] for node in nodes):
+        raise BenchError(f"Q_SEARCH ({q!r}) node without title or slug: {nodes}")
+    if len({node["slug"] for node in nodes}) != len(nodes):
+        raise BenchError(f"Q_SEARCH ({q!r}) gave the same article twice: {nodes}")
+    return nodes
+
+
+def search_request(q: str) -> Request:
+    return Request("Q_SEARCH", Q_SEARCH, {"q": q})
+
+
 def post(port: int, body: bytes) -> Answer:
     """POST /graphql over plain HTTP/1.1, as wrk does (Host is 127.0.0.1:port)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -357,6 +381,7 @@ def discover(port: int, expected: dict[str, Any]) -> list[Request]:
     return [
         Request("Q_FEED", Q_FEED, {}),
         Request("Q_ARTICLE", Q_ARTICLE, {"slug": newest["slug"]}),
+        search_request(SEARCH_TERM),
     ]
 
 
@@ -364,8 +389,32 @@ def check(answer: Answer, request: Request, expected: dict[str, Any]) -> None:
     data = answer.json()
     if request.name == "Q_FEED":
         check_feed(data, expected, FEED_SIZE)
-    else:
+    elif request.name == "Q_ARTICLE":
         check_article(data, request.variables["slug"], expected["newest_title"])
+    else:
+        check_search(data, request.variables["q"])
+
+
+def check_folding(port: int, answer: Answer) -> dict[str, Any]:
+    """Whether Q_SEARCH with the folded term (`hoi nghi`) gives the checked answer's edges (the
+    same titles and slugs in the same order). Not a failure if not: the report says no."""
+    nodes = check_search(answer.json(), SEARCH_TERM)
+    folded = checked_answer(port, search_request(SEARCH_TERM_FOLDED)).json()
+    result: dict[str, Any] = {
+        "query": SEARCH_TERM,
+        "folded_query": SEARCH_TERM_FOLDED,
+        "slugs": [node["slug"] for node in nodes],
+    }
+    try:
+        folded_nodes = check_search(folded, SEARCH_TERM_FOLDED)
+    except BenchError as error:
+        result |= {"same": False, "folded_slugs": [], "folded_problem": str(error)}
+        return result
+    result |= {
+        "same": folded_nodes == nodes,
+        "folded_slugs": [node["slug"] for node in folded_nodes],
+    }
+    return result
 
 
 # --- SQL statements per request, in-process --------------------------------------------------
@@ -424,13 +473,16 @@ async def count_sql(
                 for request in (
                     Request("Q_FEED", Q_FEED, {}),
                     Request("Q_ARTICLE", Q_ARTICLE, {"slug": slug}),
+                    search_request(SEARCH_TERM),
                 ):
                     log.statements.clear()
                     data = await run(request)
                     if request.name == "Q_FEED":
                         check_feed(data, expected, FEED_SIZE)
-                    else:
+                    elif request.name == "Q_ARTICLE":
                         check_article(data, slug, expected["newest_title"])
+                    else:
+                        check_search(data, request.variables["q"])
                     counts[request.name] = len(log.statements)
                     statements[request.name] = list(log.statements)
             finally:
@@ -683,12 +735,12 @@ def ratio(ours: float, ceiling: float) -> str:
 
 
 def report(ours: SystemRun, ceiling: SystemRun, meta: dict[str, Any]) -> str:
-    feed, art = ours.queries["Q_FEED"], ours.queries["Q_ARTICLE"]
-    cfeed, cart = ceiling.queries["Q_FEED"], ceiling.queries["Q_ARTICLE"]
+    feed, art, find = (ours.queries[name] for name in QUERY_NAMES)
+    cfeed, cart, cfind = (ceiling.queries[name] for name in QUERY_NAMES)
     head = (
         "| system | Q_FEED c=1 p50 | Q_FEED c=32 req/s | Q_FEED c=32 p99 | Q_ARTICLE c=32 req/s "
-        "| Q_SEARCH c=32 req/s | SQL per Q_FEED | peak RSS |\n"
-        "|---|---:|---:|---:|---:|---:|---:|---:|\n"
+        "| Q_SEARCH c=32 req/s | SQL per Q_FEED | peak RSS | `hoi nghi` finds `hội nghị` |\n"
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|\n"
     )
     rows = [
         (
@@ -697,9 +749,10 @@ def report(ours: SystemRun, ceiling: SystemRun, meta: dict[str, Any]) -> str:
             f"{feed.c32.rps:,.0f}",
             ms(feed.c32.latency_ms["p99"]),
             f"{art.c32.rps:,.0f}",
-            "n/a (no search yet)",
+            f"{find.c32.rps:,.0f}",
             str(ours.sql_per_request["Q_FEED"]),
             f"{ours.peak_rss_mib:.0f} MiB",
+            "yes" if meta["search"]["same"] else "no",
         ),
         (
             "bare Starlette, cached bytes (ceiling)",
@@ -707,9 +760,10 @@ def report(ours: SystemRun, ceiling: SystemRun, meta: dict[str, Any]) -> str:
             f"{cfeed.c32.rps:,.0f}",
             ms(cfeed.c32.latency_ms["p99"]),
             f"{cart.c32.rps:,.0f}",
-            "n/a",
+            f"{cfind.c32.rps:,.0f}",
             "0",
             f"{ceiling.peak_rss_mib:.0f} MiB",
+            "—",
         ),
         (
             "ratio this CMS / ceiling",
@@ -717,9 +771,10 @@ def report(ours: SystemRun, ceiling: SystemRun, meta: dict[str, Any]) -> str:
             ratio(feed.c32.rps, cfeed.c32.rps),
             ratio(feed.c32.latency_ms["p99"], cfeed.c32.latency_ms["p99"]),
             ratio(art.c32.rps, cart.c32.rps),
-            "n/a",
+            ratio(find.c32.rps, cfind.c32.rps),
             "—",
             ratio(ours.peak_rss_mib, ceiling.peak_rss_mib),
+            "—",
         ),
     ]
     table = head + "".join("| " + " | ".join(row) + " |\n" for row in rows)
@@ -747,10 +802,20 @@ def report(ours: SystemRun, ceiling: SystemRun, meta: dict[str, Any]) -> str:
             )
     load = meta["load"]
     cached = " (cached from an earlier run)" if load.get("cached") else ""
+    search = meta["search"]
+    if search["same"]:
+        folding = f"`{search['folded_query']}` gave the same {SEARCH_SIZE} edges in the same order."
+    else:
+        folding = (
+            f"`{search['folded_query']}` did NOT give the same edges: "
+            + (search.get("folded_problem") or f"`{', '.join(search['folded_slugs'])}`")
+            + f" instead of `{', '.join(search['slugs'])}`."
+        )
     notes = (
         f"{meta['articles']} articles; runs of {meta['duration']:g} s after a "
         f"{meta['warmup']:g} s warm-up; server on CPU {SERVER_CPU}, wrk (1 thread) on CPU "
         f"{LOAD_CPU}; Q_ARTICLE slug `{meta['slug']}`; {meta['started']}.\n"
+        f"Q_SEARCH `{search['query']}`: {folding}\n"
         f"Loading: {load['articles']} articles, {load['images']} images in "
         f"{load['seconds_total']:.1f} s{cached}.\n"
     )
@@ -799,6 +864,12 @@ def run(args: argparse.Namespace) -> None:
         answers = {r.name: checked_answer(port, r) for r in requests}
         for request in requests:
             check(answers[request.name], request, expected)
+        search = check_folding(port, answers["Q_SEARCH"])
+        print(
+            f"`{SEARCH_TERM_FOLDED}` finds the edges of `{SEARCH_TERM}`: "
+            f"{'yes' if search['same'] else 'NO'}",
+            flush=True,
+        )
         responses = write_ceiling_responses(requests, answers)
         port = free_port()
         print(f"Serving the ceiling on 127.0.0.1:{port} (CPU {SERVER_CPU})...", flush=True)
@@ -827,6 +898,7 @@ def run(args: argparse.Namespace) -> None:
         "duration": args.duration,
         "warmup": args.warmup,
         "slug": requests[1].variables["slug"],
+        "search": search,
         "started": started.isoformat(timespec="seconds"),
         "load": load_stats,
     }
