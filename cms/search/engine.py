@@ -141,10 +141,18 @@ class _Plan:
         if accented:
             parts.append((EXACT_BONUS, self._all(accented, exact=True, title_only=False)))
         if self.sqlite:
-            test = "a.id IN (SELECT rowid FROM article_search WHERE article_search MATCH ?)"
+            tests = ["a.id IN (SELECT rowid FROM article_search WHERE article_search MATCH ?)"] * 3
         else:
-            test = "s.document @@ ?::tsquery"
-        self.score_sql = " + ".join(f"(CASE WHEN {test} THEN {w} ELSE 0 END)" for w, _ in parts)
+            # Row by row: each match's row is at hand (the document is stored in the row).
+            tests = [
+                "s.title @@ ?::tsquery",
+                "s.document @@ ?::tsquery",
+                "s.document @@ ?::tsquery",
+            ]
+        kinds = {TITLE: 0, PHRASE: 1, EXACT_BONUS: 2}
+        self.score_sql = " + ".join(
+            f"(CASE WHEN {tests[kinds[w]]} THEN {w} ELSE 0 END)" for w, _ in parts
+        )
         self.score_params = [expression for _, expression in parts]
 
     def _all(self, terms: list[Term] | tuple[Term, ...], *, exact: bool, title_only: bool) -> str:
@@ -156,7 +164,7 @@ class _Plan:
             )
             inner = " AND ".join(_fts5(term, exact) for term in terms)
             return f"{{{columns}}} : ({inner})"
-        return " & ".join(_tsquery(term, exact, "A" if title_only else "") for term in terms)
+        return " & ".join(_tsquery(term, exact) for term in terms)
 
 
 def _fts5(term: Term, exact: bool) -> str:
@@ -165,17 +173,12 @@ def _fts5(term: Term, exact: bool) -> str:
     return quoted + (" *" if term.prefix else "")
 
 
-def _tsquery(term: Term, exact: bool, weight: str) -> str:
+def _tsquery(term: Term, exact: bool) -> str:
     words = [EXACT + w for w in term.exact] if exact else list(term.folded)
     lexemes = ["'" + w.replace("\\", "\\\\").replace("'", "''") + "'" for w in words]
-    last = len(lexemes) - 1
-    marked = [
-        f"{lexeme}:{'*' if term.prefix and n == last else ''}{weight}"
-        if (weight or (term.prefix and n == last))
-        else lexeme
-        for n, lexeme in enumerate(lexemes)
-    ]
-    return "(" + " <-> ".join(marked) + ")"
+    if term.prefix:
+        lexemes[-1] += ":*"
+    return "(" + " <-> ".join(lexemes) + ")"
 
 
 def _matching(
@@ -183,9 +186,10 @@ def _matching(
 ) -> tuple[str, list[Any]]:
     """``FROM ... WHERE ...`` of the matching, visible, filtered articles (``?`` placeholders)."""
     if plan.sqlite:
+        # Not a join: SQLite would then run the MATCH once per visible article (seconds).
         sql = (
-            "FROM article_search JOIN article a ON a.id = article_search.rowid "
-            "WHERE article_search MATCH ?"
+            "FROM article a "
+            "WHERE a.id IN (SELECT rowid FROM article_search WHERE article_search MATCH ?)"
         )
     else:
         sql = (
