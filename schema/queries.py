@@ -182,7 +182,8 @@ class Query:
         description="Articles matching a search, best first. Accents, case and Unicode form do not "
         "matter (`hoi nghi` finds `Hội nghị`, and so do `HỘI NGHỊ` and `Hôi nghi`); every word "
         'must occur, in any order; `"..."` finds an exact phrase; the last word also matches as '
-        "the start of a word (search as you type). Title matches rank first, then the words "
+        "the start of a word while it is typed (not once a space follows it). Title matches "
+        "rank first, then the words "
         "together as typed, then the accents as typed; ties go to the newest."
     )
     async def search(

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 from cms.search.query import Query, Term
-from cms.text import Word, words
+from cms.text import fold_aligned
 
 __all__ = ["ELLIPSIS", "highlight"]
 
@@ -32,35 +32,27 @@ def highlight(text: str, query: Query, *, max_length: int | None = None) -> str 
     """
     if max_length is not None:
         text = " ".join(text.split())
-    found = words(text)
-    marks = _joined(text, _merged(span for term in query.terms for span in _matches(found, term)))
+    folded = fold_aligned(text)
+    marks = _joined(text, _merged(span for term in query.terms for span in _matches(folded, term)))
     if not marks:
         return None
     start, end = 0, len(text)
     if max_length is not None and len(text) > max_length:
-        start, end = _window(text, found, marks, max_length)
+        start, end = _window(text, folded, marks, max_length)
     return _render(text, marks, start, end)
 
 
-def _matches(found: Sequence[Word], term: Term) -> Iterator[_Span]:
-    """The spans of ``term``'s occurrences: from its first word's start to its last word's end."""
-    last = len(term.folded) - 1
-    first, prefix = term.folded[0], term.prefix and last == 0
-    if prefix:
-        candidates = [i for i, w in enumerate(found) if w.folded.startswith(first)]
-    else:
-        candidates = [i for i, w in enumerate(found) if w.folded == first]
-    for i in candidates:
-        following = found[i + 1 : i + last + 1]
-        if len(following) == last and all(
-            _is(word, wanted, prefix=term.prefix and k == last)
-            for k, (word, wanted) in enumerate(zip(following, term.folded[1:], strict=True), 1)
-        ):
-            yield found[i].start, found[i + last].end
+def _matches(folded: str, term: Term) -> Iterator[_Span]:
+    """The spans of ``term``'s occurrences: from its first word's start to its last word's end.
 
-
-def _is(word: Word, wanted: str, *, prefix: bool) -> bool:
-    return word.folded.startswith(wanted) if prefix else word.folded == wanted
+    A regular expression over the folded text, the same words :func:`cms.text.words` sees:
+    consecutive words are separated by non-word characters; a prefix runs to its word's end.
+    Occurrences may overlap (``dam dam`` twice in ``dam dam dam``): the lookahead finds each.
+    """
+    body = r"[\W_]+".join(re.escape(word) for word in term.folded)
+    tail = r"[^\W_]*" if term.prefix else r"(?![^\W_])"
+    for match in re.finditer(rf"(?<![^\W_])(?=({body}{tail}))", folded):
+        yield match.span(1)
 
 
 def _merged(spans: Iterator[_Span]) -> list[_Span]:
@@ -86,23 +78,28 @@ def _joined(text: str, marks: list[_Span]) -> list[_Span]:
 
 
 _SPACES = re.compile(r"[ \t\u00a0\u202f]+")
+_WORD = re.compile(r"[^\W_]+")
 
 
-def _window(text: str, found: Sequence[Word], marks: Sequence[_Span], max_length: int) -> _Span:
+def _window(text: str, folded: str, marks: Sequence[_Span], max_length: int) -> _Span:
     """``(start, end)`` of a snippet of ``text``: a little before the first mark, then onwards."""
     first_start, first_end = marks[0]
+    # Only the words near the first mark matter (the same words as :func:`cms.text.words`).
+    near = max(0, min(first_start - max_length, len(text) - 2 * max_length))
+    far = max(first_end, first_start + max_length) + max_length
+    found = [m.span() for m in _WORD.finditer(folded, near, far)]
     # Some context before the first mark; near the end, as much before it as fits (and "…").
     start = max(0, min(first_start - max_length // 4, len(text) - max_length + len(ELLIPSIS)))
     if start > 0:  # begin at a word; the first mark begins at one, so this never passes it
-        start = next(w.start for w in found if w.start >= start)
+        start = next(s for s, _ in found if s >= start)
     limit = start + max_length - (len(ELLIPSIS) if start else 0)
     if limit >= len(text):
         return start, len(text)
     limit -= len(ELLIPSIS)
     ends = (
-        w.end
-        for w in reversed(found)
-        if w.end <= limit and not any(s < w.end < e for s, e in marks)
+        end
+        for _, end in reversed(found)
+        if end <= limit and not any(s < end < e for s, e in marks if s < limit)
     )
     return start, max(next(ends, first_end), first_end)
 
