@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     max_image_pixels: int = Field(
         default=60_000_000, ge=1, description="Largest width x height taken."
     )
+    response_cache_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        ge=0,
+        description="Memory for answers to repeated anonymous queries, per process (0: off).",
+    )
 
     @field_validator("public_url")
     @classmethod

@@ -14,6 +14,7 @@ from tortoise import Tortoise
 import settings as settings_module
 from cms import db
 from cms.media import media_endpoint
+from cms.response_cache import CachedGraphQL, ResponseCache
 from cms.storage import LocalMediaStore
 from schema import build_schema
 from schema.view import GraphQLView
@@ -25,6 +26,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or settings_module.load()
     store = LocalMediaStore(settings.media_root)
     view = GraphQLView(build_schema(settings), settings)
+    graphql = CachedGraphQL(view, ResponseCache(settings.response_cache_bytes), settings.public_url)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -36,7 +38,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     routes = [
         Route("/", _home),
-        Route("/graphql", view),
+        Route("/graphql", graphql),
         Route("/media/{key:path}", media_endpoint(store), methods=["GET", "HEAD"]),
         Route("/healthz", _health),
     ]

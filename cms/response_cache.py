@@ -1,0 +1,291 @@
+"""Answers to repeated anonymous queries, served without running GraphQL again.
+
+A news site's readers ask the same few questions (the front page, the newest articles, one
+article) thousands of times between two edits. :class:`CachedGraphQL` wraps the ``/graphql``
+endpoint. The first time an anonymous query is asked it simply runs (a request that fails, or is
+never asked again, costs nothing more); if it succeeded, the cache remembers it. From then on the
+cache reads the content's :class:`~cms.services.content.Stamp` (one small SQL statement: the
+version that database triggers raise on every content write, and when the next scheduled article
+comes into view) and, when it holds an answer to the very same request made under the same stamp,
+sends those bytes; otherwise the query runs and its answer (a success: no ``errors``) is kept,
+bounded in bytes, least recently used out.
+
+It is never stale: a write (from this process, another instance or the CLI) changes the version
+in the database in the writing transaction, and a scheduled article's time changes the stamp
+too. The stamp is read *before* the query runs, so an answer that might include a write made
+meanwhile is filed under the older stamp, which no later request has.
+
+GET answers carry an ``ETag`` and ``Cache-Control: no-cache``: mobile apps and CDNs revalidate
+with ``If-None-Match`` and get a bodiless ``304`` while the content is unchanged. Requests with an
+``Authorization`` header (editors, later) always run. Mutations are never kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import orjson
+from graphql import GraphQLError, OperationType, get_operation_ast, parse
+from starlette.datastructures import Headers, QueryParams
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from cms.services import clock, content
+from cms.services.content import Stamp
+
+__all__ = ["CachedGraphQL", "ResponseCache"]
+
+CACHE_HEADER = b"x-cms-cache"
+"""``hit`` or ``miss`` on every answer the cache looked at: for operators and tests."""
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One kept answer and the stamp of the content it was computed from."""
+
+    stamp: Stamp | None
+    body: bytes
+    content_type: bytes
+    etag: bytes
+
+    @property
+    def size(self) -> int:
+        return len(self.body) + 256  # the body, and roughly the key, headers and bookkeeping
+
+
+class ResponseCache:
+    """Answers by request key, at most ``max_bytes`` of them; the least recently used go first."""
+
+    MAX_SEEN = 10_000
+    """How many requests answered once (not yet kept) are remembered."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[bytes, Entry] = OrderedDict()
+        self._size = 0
+        self._seen: OrderedDict[bytes, None] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def known(self, key: bytes) -> bool:
+        """Whether this request was answered successfully before (kept or only seen)."""
+        return key in self._entries or key in self._seen
+
+    def seen(self, key: bytes) -> None:
+        """Remember that this request was answered successfully once."""
+        self._seen[key] = None
+        self._seen.move_to_end(key)
+        if len(self._seen) > self.MAX_SEEN:
+            self._seen.popitem(last=False)
+
+    def get(self, key: bytes, stamp: Stamp) -> Entry | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        if entry.stamp != stamp:  # the content has changed since: this answer is gone for good
+            self._drop(key)
+            self.seen(key)
+            return None
+        self._entries.move_to_end(key)
+        return entry
+
+    def put(self, key: bytes, entry: Entry) -> None:
+        if entry.size > self.max_bytes // 16:  # one huge answer must not flush all the others
+            return
+        if key in self._entries:
+            self._drop(key)
+        self._entries[key] = entry
+        self._size += entry.size
+        while self._size > self.max_bytes:
+            self._drop(next(iter(self._entries)))
+
+    def _drop(self, key: bytes) -> None:
+        self._size -= self._entries.pop(key).size
+
+
+@dataclass(frozen=True, slots=True)
+class _Operation:
+    """What identifies a GraphQL request's answer, whatever its transport."""
+
+    query: str
+    variables: Any
+    operation_name: str | None
+
+
+class CachedGraphQL:
+    """The ``/graphql`` ASGI app with a :class:`ResponseCache` in front (see the module doc)."""
+
+    def __init__(self, app: ASGIApp, cache: ResponseCache, public_url: str | None) -> None:
+        self.app = app
+        self.cache = cache
+        self.public_url = public_url
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or self.cache.max_bytes == 0:
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        body = b""
+        if scope["method"] == "POST":
+            body = await _read_body(receive)
+        replay = _replay(body, receive)
+        operation = _operation(scope, headers, body)
+        if operation is None or "authorization" in headers:
+            await self.app(scope, replay, send)
+            return
+        key = self._key(scope, headers, operation)
+        if not self.cache.known(key):
+            # The first time, just answer (and remember it if it is a success worth keeping): a
+            # request that fails validation or never comes again costs no extra statement.
+            response = _Recorder()
+            await self.app(scope, replay, response.send)
+            if _is_query(operation) and response.entry(None) is not None:
+                self.cache.seen(key)
+            await response.replay(send)
+            return
+        stamp = await content.stamp(clock.now())
+        if stamp is None:  # a database without the version (migrations not yet applied)
+            await self.app(scope, replay, send)
+            return
+        entry = self.cache.get(key, stamp)
+        if entry is not None:
+            await _send_entry(entry, scope, headers, send, hit=True)
+            return
+        response = _Recorder()
+        await self.app(scope, replay, response.send)
+        entry = response.entry(stamp) if _is_query(operation) else None
+        if entry is None:
+            await response.replay(send)
+            return
+        self.cache.put(key, entry)
+        await _send_entry(entry, scope, headers, send, hit=False)
+
+    def _key(self, scope: Scope, headers: Headers, operation: _Operation) -> bytes:
+        # Media URLs are absolute: without a public URL they follow the request's own origin.
+        origin = self.public_url or f"{scope.get('scheme', 'http')}://{headers.get('host', '')}"
+        parts = [operation.query, operation.variables, operation.operation_name, origin]
+        return hashlib.blake2b(orjson.dumps(parts, option=orjson.OPT_SORT_KEYS)).digest()
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":  # the client went away
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replayed() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replayed
+
+
+def _operation(scope: Scope, headers: Headers, body: bytes) -> _Operation | None:
+    """The request's query, variables and operation name; ``None`` if it is not a plain query."""
+    if scope["method"] == "GET":
+        params = QueryParams(scope.get("query_string", b""))
+        query = params.get("query")
+        if not query:  # GraphiQL's page, or a request GraphQL will refuse anyway
+            return None
+        return _Operation(query, params.get("variables"), params.get("operationName"))
+    if scope["method"] != "POST":
+        return None
+    if headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
+        return None
+    try:
+        payload = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
+        return None
+    name = payload.get("operationName")
+    return _Operation(
+        payload["query"], payload.get("variables"), name if isinstance(name, str) else None
+    )
+
+
+@lru_cache(maxsize=512)
+def _operation_type(query: str, operation_name: str | None) -> OperationType | None:
+    try:
+        node = get_operation_ast(parse(query), operation_name)
+    except GraphQLError:
+        return None
+    return node.operation if node is not None else None
+
+
+def _is_query(operation: _Operation) -> bool:
+    return _operation_type(operation.query, operation.operation_name) is OperationType.QUERY
+
+
+class _Recorder:
+    """Collects an answer instead of sending it, to keep it (and send it) afterwards."""
+
+    def __init__(self) -> None:
+        self.start: Message | None = None
+        self.chunks: list[bytes] = []
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.start = message
+        elif message["type"] == "http.response.body":
+            self.chunks.append(message.get("body", b""))
+
+    def entry(self, stamp: Stamp | None) -> Entry | None:
+        """The answer as an :class:`Entry` if it is a complete success worth keeping."""
+        if self.start is None or self.start["status"] != 200:
+            return None
+        body = b"".join(self.chunks)
+        try:
+            data = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            return None
+        if not isinstance(data, dict) or "errors" in data or "data" not in data:
+            return None
+        content_type = Headers(raw=self.start["headers"]).get("content-type", "application/json")
+        etag = b'"' + hashlib.blake2b(body, digest_size=12).hexdigest().encode() + b'"'
+        return Entry(stamp, body, content_type.encode("latin-1"), etag)
+
+    async def replay(self, send: Send) -> None:
+        if self.start is None:
+            return
+        await send(self.start)
+        await send({"type": "http.response.body", "body": b"".join(self.chunks)})
+
+
+async def _send_entry(
+    entry: Entry, scope: Scope, headers: Headers, send: Send, *, hit: bool
+) -> None:
+    status = "hit" if hit else "miss"
+    raw = [(b"etag", entry.etag), (CACHE_HEADER, status.encode())]
+    if scope["method"] == "GET":
+        raw.append((b"cache-control", b"no-cache"))
+        if entry.etag in _etags(headers.get("if-none-match", "")):
+            await send({"type": "http.response.start", "status": 304, "headers": raw})
+            await send({"type": "http.response.body", "body": b""})
+            return
+    raw += [
+        (b"content-type", entry.content_type),
+        (b"content-length", str(len(entry.body)).encode()),
+    ]
+    await send({"type": "http.response.start", "status": 200, "headers": raw})
+    await send({"type": "http.response.body", "body": entry.body})
+
+
+def _etags(header: str) -> set[bytes]:
+    return {tag.strip().removeprefix("W/").encode() for tag in header.split(",") if tag.strip()}

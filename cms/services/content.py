@@ -1,0 +1,127 @@
+"""The content's version: one number that every write to the content tables raises.
+
+Database triggers raise ``content_state.version`` in the writing transaction itself, whatever
+writes (a service, the importer, a migration, an operator's SQL), so a reader that sees the new
+content also sees the new number, on every app instance that shares the database. With the next
+instant at which a scheduled article comes into view, it says whether an answer computed earlier
+is still the answer now: see :mod:`cms.response_cache`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.migrations.schema_editor.base import BaseSchemaEditor
+
+from cms.models import Article
+from cms.services.clock import utc
+from cms.services.visibility import PUBLIC_STATUSES
+
+TABLES = ("article", "article_author", "article_image", "author", "event", "image")
+"""What the public API reads. A write to any of them is a new version of the content."""
+
+
+@dataclass(frozen=True, slots=True)
+class Stamp:
+    """What the public content looks like at one instant: equal stamps, equal answers."""
+
+    version: int
+    next_change: datetime | None
+    """When the next scheduled article comes into view (answers change then without a write)."""
+
+
+async def stamp(now: datetime) -> Stamp | None:
+    """The content's stamp at ``now``; ``None`` if the database keeps no version (not migrated)."""
+    db = Article._meta.db
+    sqlite = db.capabilities.dialect == "sqlite"
+    marks = ("?", "?", "?") if sqlite else ("$1", "$2", "$3")
+    rows = await db.execute_query_dict(
+        "SELECT (SELECT version FROM content_state WHERE id = 1) AS version, "
+        "(SELECT MIN(published_at) FROM article "
+        f"WHERE status IN ({marks[0]}, {marks[1]}) AND published_at > {marks[2]}) AS next_change",
+        [*(s.value for s in PUBLIC_STATUSES), utc(now)],
+    )
+    version, next_change = rows[0]["version"], rows[0]["next_change"]
+    if version is None:
+        return None
+    if next_change is not None and not isinstance(next_change, datetime):
+        next_change = datetime.fromisoformat(str(next_change))
+    return Stamp(int(version), utc(next_change) if next_change is not None else None)
+
+
+# --- the migration -----------------------------------------------------------------------------
+
+
+def _sqlite_create() -> list[str]:
+    statements = [
+        "CREATE TABLE IF NOT EXISTS content_state "
+        "(id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)",
+        "INSERT OR IGNORE INTO content_state (id, version) VALUES (1, 0)",
+    ]
+    for table in TABLES:
+        for event in ("INSERT", "UPDATE", "DELETE"):
+            statements.append(
+                f"CREATE TRIGGER IF NOT EXISTS content_changed_{table}_{event.lower()} "
+                f"AFTER {event} ON {table} "
+                "BEGIN UPDATE content_state SET version = version + 1 WHERE id = 1; END"
+            )
+    return statements
+
+
+def _postgres_create() -> list[str]:
+    statements = [
+        "CREATE TABLE IF NOT EXISTS content_state "
+        "(id INT PRIMARY KEY CHECK (id = 1), version BIGINT NOT NULL)",
+        "INSERT INTO content_state (id, version) VALUES (1, 0) ON CONFLICT (id) DO NOTHING",
+        "CREATE OR REPLACE FUNCTION cms_content_changed() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN UPDATE content_state SET version = version + 1 WHERE id = 1; RETURN NULL; "
+        "END $$",
+    ]
+    for table in TABLES:  # once per statement, not per row: a bulk write is one new version
+        statements += [
+            f"DROP TRIGGER IF EXISTS content_changed ON {table}",
+            f"CREATE TRIGGER content_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE "
+            f"ON {table} FOR EACH STATEMENT EXECUTE FUNCTION cms_content_changed()",
+        ]
+    return statements
+
+
+def _sqlite_drop() -> list[str]:
+    return [
+        *(
+            f"DROP TRIGGER IF EXISTS content_changed_{table}_{event}"
+            for table in TABLES
+            for event in ("insert", "update", "delete")
+        ),
+        "DROP TABLE IF EXISTS content_state",
+    ]
+
+
+def _postgres_drop() -> list[str]:
+    return [
+        *(f"DROP TRIGGER IF EXISTS content_changed ON {table}" for table in TABLES),
+        "DROP FUNCTION IF EXISTS cms_content_changed()",
+        "DROP TABLE IF EXISTS content_state",
+    ]
+
+
+async def _run(db: BaseDBAsyncClient, statements: list[str]) -> None:
+    for sql in statements:
+        await db.execute_script(sql)
+
+
+async def migrate_forward(apps: Any, schema_editor: BaseSchemaEditor) -> None:
+    """Migration step: the version row and the triggers that raise it."""
+    db = schema_editor.client
+    sqlite = db.capabilities.dialect == "sqlite"
+    await _run(db, _sqlite_create() if sqlite else _postgres_create())
+
+
+async def migrate_backward(apps: Any, schema_editor: BaseSchemaEditor) -> None:
+    """Migration step back: drop them."""
+    db = schema_editor.client
+    sqlite = db.capabilities.dialect == "sqlite"
+    await _run(db, _sqlite_drop() if sqlite else _postgres_drop())
