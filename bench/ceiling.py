@@ -2,11 +2,13 @@
 
     python bench/ceiling.py --responses bench/out/ceiling-responses.json --port 8001
 
-``--responses`` is a JSON list of ``{"request": str, "response": str, "content_type": str}``
-written by ``bench/run.py``: the exact POST bodies the benchmark sends and the exact bytes the CMS
-answered them with. ``POST /graphql`` with a known body returns its bytes from memory; anything
-else is a 400. Served by uvicorn like ``cms serve`` (one process, no access log, same defaults),
-so the difference to the CMS is everything the CMS does per request: GraphQL, the ORM, SQLite.
+``--responses`` is a JSON list of ``{"request": str, "response": str, "content_type": str,
+"headers": {str: str}}`` written by ``bench/run.py``: the exact POST bodies the benchmark sends and
+the exact bytes the CMS answered them with, with the response cache's headers. ``POST /graphql``
+with a known body returns its bytes from memory; anything else is a 400. Served by uvicorn like
+``cms serve`` (one process, no access log, same defaults), so the difference to the CMS is
+everything the CMS does per request: GraphQL, the ORM, SQLite (or, for a repeated query, its
+response cache: the version check and the lookup).
 """
 
 from __future__ import annotations
@@ -22,14 +24,18 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-Answers = Mapping[bytes, tuple[bytes, str]]
-"""Request body -> (response body, content type)."""
+Answers = Mapping[bytes, tuple[bytes, str, dict[str, str]]]
+"""Request body -> (response body, content type, other headers)."""
 
 
-def read_answers(path: Path) -> dict[bytes, tuple[bytes, str]]:
+def read_answers(path: Path) -> dict[bytes, tuple[bytes, str, dict[str, str]]]:
     items = json.loads(path.read_text(encoding="utf-8"))
     return {
-        item["request"].encode(): (item["response"].encode(), item["content_type"])
+        item["request"].encode(): (
+            item["response"].encode(),
+            item["content_type"],
+            item.get("headers", {}),
+        )
         for item in items
     }
 
@@ -39,8 +45,8 @@ def build_app(answers: Answers) -> Starlette:
         found = answers.get(await request.body())
         if found is None:
             return PlainTextResponse("unknown request", status_code=400)
-        content, content_type = found
-        return Response(content, media_type=content_type)
+        content, content_type, headers = found
+        return Response(content, media_type=content_type, headers=headers)
 
     async def health(request: Request) -> Response:
         return PlainTextResponse("ok")
