@@ -11,7 +11,8 @@ Generates the dataset (``gen_dataset.py --articles N``) and loads it through the
 - **search**: ``parse`` + ``cms.search.engine.search`` (one page of 10, the articles loaded), the
   call the GraphQL resolver makes: what "the search query itself" costs;
 - **GraphQL**: the whole request through the ASGI app (httpx, no network): a results page of 10
-  with title, slug, date, score, highlights (title and a body snippet) and ``totalCount``;
+  with title, slug, date, score, highlights (title and a body snippet) and ``totalCount``, with
+  the response cache off (a repeated search is otherwise answered from memory);
 - **parity**: each query's first 50 hits (slug and score) and its total must be the same on both.
 
 Rounds run the 20 queries in turn (so one slow moment of this shared machine touches every query
@@ -188,7 +189,10 @@ async def ensure_postgres(dataset: Path, articles: int, fresh: bool) -> str:
 
 
 def settings_for(url: str) -> Settings:
-    return Settings(_env_file=None, database_url=url, media_root=OUT / "media")
+    # The response cache off: every round must run the search, not send a kept answer.
+    return Settings(
+        _env_file=None, database_url=url, media_root=OUT / "media", response_cache_bytes=0
+    )
 
 
 async def measure(name: str, url: str, rounds: int) -> BackendRun:
