@@ -72,19 +72,27 @@ def _sqlite_create() -> list[str]:
 
 
 def _postgres_create() -> list[str]:
+    # The triggers are deferred to the commit, so the one version row is the *last* lock a
+    # writing transaction takes: two writers never wait on each other's row locks while holding
+    # it (no deadlock), and it is held only for the commit. One bump per transaction.
     statements = [
         "CREATE TABLE IF NOT EXISTS content_state "
-        "(id INT PRIMARY KEY CHECK (id = 1), version BIGINT NOT NULL)",
+        "(id INT PRIMARY KEY CHECK (id = 1), version BIGINT NOT NULL, last_xact BIGINT)",
         "INSERT INTO content_state (id, version) VALUES (1, 0) ON CONFLICT (id) DO NOTHING",
         "CREATE OR REPLACE FUNCTION cms_content_changed() RETURNS trigger LANGUAGE plpgsql AS "
-        "$$ BEGIN UPDATE content_state SET version = version + 1 WHERE id = 1; RETURN NULL; "
-        "END $$",
+        "$$ BEGIN UPDATE content_state SET version = version + 1, last_xact = txid_current() "
+        "WHERE id = 1 AND last_xact IS DISTINCT FROM txid_current(); RETURN NULL; END $$",
     ]
-    for table in TABLES:  # once per statement, not per row: a bulk write is one new version
+    for table in TABLES:
         statements += [
             f"DROP TRIGGER IF EXISTS content_changed ON {table}",
-            f"CREATE TRIGGER content_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE "
-            f"ON {table} FOR EACH STATEMENT EXECUTE FUNCTION cms_content_changed()",
+            f"CREATE CONSTRAINT TRIGGER content_changed AFTER INSERT OR UPDATE OR DELETE "
+            f"ON {table} DEFERRABLE INITIALLY DEFERRED "
+            "FOR EACH ROW EXECUTE FUNCTION cms_content_changed()",
+            # TRUNCATE has no row triggers (and constraint triggers are per row).
+            f"DROP TRIGGER IF EXISTS content_truncated ON {table}",
+            f"CREATE TRIGGER content_truncated AFTER TRUNCATE ON {table} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION cms_content_changed()",
         ]
     return statements
 
@@ -103,6 +111,7 @@ def _sqlite_drop() -> list[str]:
 def _postgres_drop() -> list[str]:
     return [
         *(f"DROP TRIGGER IF EXISTS content_changed ON {table}" for table in TABLES),
+        *(f"DROP TRIGGER IF EXISTS content_truncated ON {table}" for table in TABLES),
         "DROP FUNCTION IF EXISTS cms_content_changed()",
         "DROP TABLE IF EXISTS content_state",
     ]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
@@ -149,3 +151,36 @@ def test_memory_is_bounded_least_recently_used_first(count):
     assert cache.get(b"0", stamp) is None
     cache.put(b"big", Entry(stamp, b"x" * 5000, b"application/json", b'"e"'))
     assert cache.get(b"big", stamp) is None  # too big to keep
+
+
+@pytest.mark.parametrize(  # PostgreSQL only: SQLite has one writer at a time
+    "backend", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+async def test_concurrent_writers_do_not_deadlock_on_the_version(backend, settings, client):
+    """Each writer takes the version row last (at commit): crossing row locks just wait."""
+    factory = Factory(settings.media_root)
+    one, two = await factory.article("Một"), await factory.article("Hai")
+    url = settings.database_url.replace("postgres://", "postgresql://", 1)
+    first, second = await asyncpg.connect(url), await asyncpg.connect(url)
+    try:
+        version = await first.fetchval("SELECT version FROM content_state")
+        t1, t2 = first.transaction(), second.transaction()
+        await t1.start()
+        await t2.start()
+        await first.execute("UPDATE article SET title = 'Một!' WHERE id = $1", one.id)
+        # With the version taken at each statement, this would wait for first's commit.
+        await asyncio.wait_for(
+            second.execute("UPDATE article SET title = 'Hai!' WHERE id = $1", two.id), 5
+        )
+        blocked = asyncio.create_task(
+            first.execute("UPDATE article SET summary = 'x' WHERE id = $1", two.id)
+        )
+        await asyncio.sleep(0.2)  # first now waits for second's row lock
+        await t2.commit()
+        await asyncio.wait_for(blocked, 5)
+        await t1.commit()
+        assert await first.fetchval("SELECT version FROM content_state") == version + 2
+    finally:
+        await first.close()
+        await second.close()
+    assert sorted(titles(await ask(client))) == ["Hai!", "Một!"]
