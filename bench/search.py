@@ -205,6 +205,7 @@ async def measure(name: str, url: str, rounds: int) -> BackendRun:
     async def once(text: str, first: int = 10) -> engine.SearchPage:
         return await engine.search(ANONYMOUS, now, parse(text), ArticleFilter(), first)
 
+    await db.migrate(settings)  # a database loaded by an older version of the CMS
     async with db.connected(settings):
         articles = await Article.all().count()
         for text in QUERIES:  # parity: the first 50 and the total
