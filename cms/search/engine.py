@@ -92,9 +92,13 @@ async def search(
     db = Article._meta.db
     plan = _Plan(dialect(db), query)
     base_sql, base_params = _matching(plan, viewer, now, where)
+    columns = (
+        "a.id AS id, COALESCE(a.published_at, a.created_at) AS sort_at"
+        if plan.sqlite
+        else "s.article_id AS id, s.sort_at AS sort_at"
+    )
     sql = (
-        f"SELECT id, score, sort_at FROM (SELECT a.id AS id, "
-        f"COALESCE(a.published_at, a.created_at) AS sort_at, {plan.score_sql} AS score "
+        f"SELECT id, score, sort_at FROM (SELECT {columns}, {plan.score_sql} AS score "
         f"{base_sql}) hits"
     )
     params = [*plan.score_params, *base_params]
@@ -191,18 +195,19 @@ def _matching(
             "FROM article a "
             "WHERE a.id IN (SELECT rowid FROM article_search WHERE article_search MATCH ?)"
         )
-    else:
-        sql = (
-            "FROM article_search s JOIN article a ON a.id = s.article_id "
-            "WHERE s.document @@ ?::tsquery"
-        )
+    else:  # the index row carries the visibility: no join
+        sql = "FROM article_search s WHERE s.document @@ ?::tsquery"
     params: list[Any] = [plan.match]
     if not viewer.can_preview:
-        sql += " AND a.status IN (?, ?) AND a.published_at <= ?"
-        params += [ArticleStatus.PUBLISHED.value, ArticleStatus.SCHEDULED.value, utc(now)]
+        if plan.sqlite:
+            sql += " AND a.status IN (?, ?) AND a.published_at <= ?"
+            params += [ArticleStatus.PUBLISHED.value, ArticleStatus.SCHEDULED.value, utc(now)]
+        else:
+            sql += " AND s.public_at <= ?"
+            params.append(utc(now))
     if where != ArticleFilter():
         narrowed, narrowed_params = filtered(viewer, now, where)
-        sql += f" AND a.id IN ({narrowed})"
+        sql += f" AND {'a.id' if plan.sqlite else 's.article_id'} IN ({narrowed})"
         params += narrowed_params
     return sql, params
 

@@ -74,8 +74,15 @@ async def test_unpublishing_hides_and_deleting_removes(backend, client, settings
     factory = Factory(settings.media_root)
     article = await factory.article("Lễ hội đền Hùng")
     assert await found(client, "le hoi") == [article.slug]
+    # Updated behind the services' back (as an operator's SQL would): still right at once.
     await Article.filter(id=article.id).update(status="archived")
     assert await found(client, "le hoi") == []
+    await Article.filter(id=article.id).update(
+        status="published", published_at=datetime(2999, 1, 1, tzinfo=UTC)
+    )
+    assert await found(client, "le hoi") == []  # not yet
+    await Article.filter(id=article.id).update(published_at=datetime(2020, 1, 1, tzinfo=UTC))
+    assert await found(client, "le hoi") == [article.slug]
     await Article.filter(id=article.id).delete()
     assert await index_rows() == 0
 
