@@ -38,6 +38,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 from asgi_lifespan import LifespanManager
+from run import ensure_dataset  # bench/run.py: the same dataset files
 
 from cms import db
 from cms.app import create_app
@@ -120,17 +121,6 @@ class BackendRun:
 
 
 # --- data ------------------------------------------------------------------------------------
-
-
-def ensure_dataset(articles: int) -> Path:
-    path = OUT / f"news-{articles}.json"
-    if not path.exists():
-        print(f"Generating {path.relative_to(ROOT)} ({articles} articles)...", flush=True)
-        part = path.with_name(path.name + ".part")
-        gen = [sys.executable, str(BENCH / "gen_dataset.py"), "--out", str(part)]
-        subprocess.run([*gen, "--articles", str(articles)], check=True)
-        part.replace(path)
-    return path
 
 
 def load_into(dataset: Path, url: str) -> None:
