@@ -44,7 +44,7 @@ MAX_POSITIONS_PER_LEXEME = 256
 
 SQLITE_CREATE = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS article_search USING fts5("
-    "title, body, title_exact, body_exact, tokenize = 'ascii', prefix = '2 3 4')",
+    "title, body, title_exact, body_exact, tokenize = 'ascii', prefix = '1 2 3 4')",
     # FTS5 tables take no foreign key: a deleted article leaves the index by this trigger.
     "CREATE TRIGGER IF NOT EXISTS article_search_delete AFTER DELETE ON article "
     "BEGIN DELETE FROM article_search WHERE rowid = old.id; END",
