@@ -265,3 +265,43 @@ async def test_scores_are_ordered(backend, client, settings):
     scores = [e["score"] for e in edges]
     assert scores == sorted(scores, reverse=True)
     assert scores[0] == 14.0  # title + together + accents as typed
+
+
+RESULTS_PAGE = """
+query ($q: String!, $first: Int) {
+  search(query: $q, first: $first) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges {
+      score
+      highlights { title body }
+      node { title slug authors { name } cover { url } event { name } }
+    }
+  }
+}
+"""
+
+
+async def test_a_results_page_costs_a_fixed_number_of_queries(
+    backend, client, settings, count_queries
+):
+    factory = Factory(settings.media_root)
+    writer = await factory.author("Bích Liên")
+    event = await factory.event("Hội nghị sơ kết")
+    for n in range(25):
+        await factory.article(
+            f"Hội nghị số {n}", at_minute(n), author_list=[writer], event=event, cover=True
+        )
+    costs = {}
+    for first in (1, 10, 25):
+        count_queries.reset()
+        body = await gql(client, RESULTS_PAGE, {"q": "hoi nghi", "first": first})
+        assert "errors" not in body, body
+        assert len(body["data"]["search"]["edges"]) == first
+        costs[first] = count_queries.count
+    # ranking, article rows, count, authors, covers, events: the same whatever the page size.
+    assert costs == {1: 6, 10: 6, 25: 6}, count_queries.statements
+
+
+def at_minute(n: int) -> datetime:
+    return datetime(2024, 1, 1, 8, n, tzinfo=UTC)
