@@ -136,28 +136,26 @@ class _Plan:
         self.sqlite = dialect_name == "sqlite"
         terms = query.terms
         self.match = self._all(terms, exact=False, title_only=False)
-        parts: list[tuple[int, str]] = [(TITLE, self._all(terms, exact=False, title_only=True))]
+        if self.sqlite:
+            in_title = in_document = (
+                "a.id IN (SELECT rowid FROM article_search WHERE article_search MATCH ?)"
+            )
+        else:  # row by row: the match's row is at hand (its document is stored in the row)
+            in_title, in_document = "s.title @@ ?::tsquery", "s.document @@ ?::tsquery"
+        # (points, test, its parameter)
+        parts = [(TITLE, in_title, self._all(terms, exact=False, title_only=True))]
         words = [w for t in terms for w in t.folded]
         if len(words) >= 2 and not (len(terms) == 1 and terms[0].phrase):
             whole = Term(tuple(words), tuple(words), phrase=True, prefix=terms[-1].prefix)
-            parts.append((PHRASE, self._all([whole], exact=False, title_only=False)))
+            parts.append((PHRASE, in_document, self._all([whole], exact=False, title_only=False)))
         accented = [t for t in terms if t.accented]
         if accented:
-            parts.append((EXACT_BONUS, self._all(accented, exact=True, title_only=False)))
-        if self.sqlite:
-            tests = ["a.id IN (SELECT rowid FROM article_search WHERE article_search MATCH ?)"] * 3
-        else:
-            # Row by row: each match's row is at hand (the document is stored in the row).
-            tests = [
-                "s.title @@ ?::tsquery",
-                "s.document @@ ?::tsquery",
-                "s.document @@ ?::tsquery",
-            ]
-        kinds = {TITLE: 0, PHRASE: 1, EXACT_BONUS: 2}
+            exact = self._all(accented, exact=True, title_only=False)
+            parts.append((EXACT_BONUS, in_document, exact))
         self.score_sql = " + ".join(
-            f"(CASE WHEN {tests[kinds[w]]} THEN {w} ELSE 0 END)" for w, _ in parts
+            f"(CASE WHEN {test} THEN {n} ELSE 0 END)" for n, test, _ in parts
         )
-        self.score_params = [expression for _, expression in parts]
+        self.score_params = [expression for _, _, expression in parts]
 
     def _all(self, terms: list[Term] | tuple[Term, ...], *, exact: bool, title_only: bool) -> str:
         if self.sqlite:
