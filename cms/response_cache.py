@@ -46,7 +46,7 @@ CACHE_HEADER = b"x-cms-cache"
 class Entry:
     """One kept answer and the stamp of the content it was computed from."""
 
-    stamp: Stamp | None
+    stamp: Stamp
     body: bytes
     content_type: bytes
     etag: bytes
@@ -143,7 +143,7 @@ class CachedGraphQL:
             # request that fails validation or never comes again costs no extra statement.
             response = _Recorder()
             await self.app(scope, replay, response.send)
-            if _is_query(operation) and response.entry(None) is not None:
+            if _is_query(operation) and response.succeeded():
                 self.cache.seen(key)
             await response.replay(send)
             return
@@ -246,17 +246,21 @@ class _Recorder:
         elif message["type"] == "http.response.body":
             self.chunks.append(message.get("body", b""))
 
-    def entry(self, stamp: Stamp | None) -> Entry | None:
-        """The answer as an :class:`Entry` if it is a complete success worth keeping."""
+    def succeeded(self) -> bool:
+        """Whether the answer is a complete success (``data``, no ``errors``): worth keeping."""
         if self.start is None or self.start["status"] != 200:
+            return False
+        try:
+            data = orjson.loads(b"".join(self.chunks))
+        except orjson.JSONDecodeError:
+            return False
+        return isinstance(data, dict) and "data" in data and "errors" not in data
+
+    def entry(self, stamp: Stamp) -> Entry | None:
+        """The answer as an :class:`Entry` if it :meth:`succeeded`."""
+        if self.start is None or not self.succeeded():
             return None
         body = b"".join(self.chunks)
-        try:
-            data = orjson.loads(body)
-        except orjson.JSONDecodeError:
-            return None
-        if not isinstance(data, dict) or "errors" in data or "data" not in data:
-            return None
         content_type = Headers(raw=self.start["headers"]).get("content-type", "application/json")
         etag = b'"' + hashlib.blake2b(body, digest_size=12).hexdigest().encode() + b'"'
         return Entry(stamp, body, content_type.encode("latin-1"), etag)
