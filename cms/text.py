@@ -15,6 +15,8 @@ from dataclasses import dataclass
 __all__ = [
     "SLUG_MAX_LENGTH",
     "SORT_KEY_SEPARATOR",
+    "WORD",
+    "WORD_CHAR",
     "Word",
     "excerpt",
     "fold",
@@ -40,7 +42,10 @@ _D_LETTERS = frozenset("\u0110\u0111\u00d0\u00f0")  # Đ đ and their look-alike
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 # A word: a run of alphanumeric characters (``\w`` is exactly ``str.isalnum()`` plus ``_``).
-_WORD = re.compile(r"[^\W_]+")
+WORD_CHAR = r"[^\W_]"
+"""The regular expression of one character of a word (of folded text): alphanumeric."""
+WORD = re.compile(WORD_CHAR + "+")
+"""A word of folded text: what :func:`words` splits on, and all that search matches."""
 _NUMBER_OR_CHARACTER = re.compile(r"([0-9]+)|.", re.DOTALL)
 # Candidate sentence ends: . ! ? or … then a space; a capital letter must follow (checked in code).
 _SENTENCE_END = re.compile(r"[.!?…]\s+[\"“'(]?(\w)")
@@ -132,7 +137,7 @@ def words(text: str) -> list[Word]:
     ``exact`` keeps the accents (``Đồng`` -> ``đồng``), ``folded`` drops them (``dong``).
     """
     folded = fold_aligned(text)
-    spans = [m.span() for m in _WORD.finditer(folded)]
+    spans = [m.span() for m in WORD.finditer(folded)]
     lowered = text.lower().replace("ð", "đ")
     if len(lowered) == len(text) and unicodedata.is_normalized("NFC", lowered):
         return [Word(s, e, folded[s:e], lowered[s:e]) for s, e in spans]

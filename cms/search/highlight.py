@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 from cms.search.query import Query, Term
-from cms.text import fold_aligned
+from cms.text import WORD, WORD_CHAR, fold_aligned
 
 __all__ = ["ELLIPSIS", "highlight"]
 
@@ -49,9 +49,9 @@ def _matches(folded: str, term: Term) -> Iterator[_Span]:
     consecutive words are separated by non-word characters; a prefix runs to its word's end.
     Occurrences may overlap (``dam dam`` twice in ``dam dam dam``): the lookahead finds each.
     """
-    body = r"[\W_]+".join(re.escape(word) for word in term.folded)
-    tail = r"[^\W_]*" if term.prefix else r"(?![^\W_])"
-    for match in re.finditer(rf"(?<![^\W_])(?=({body}{tail}))", folded):
+    body = f"(?:(?!{WORD_CHAR}).)+".join(re.escape(word) for word in term.folded)
+    tail = f"{WORD_CHAR}*" if term.prefix else f"(?!{WORD_CHAR})"
+    for match in re.finditer(rf"(?<!{WORD_CHAR})(?=({body}{tail}))", folded, re.DOTALL):
         yield match.span(1)
 
 
@@ -78,7 +78,6 @@ def _joined(text: str, marks: list[_Span]) -> list[_Span]:
 
 
 _SPACES = re.compile(r"[ \t\u00a0\u202f]+")
-_WORD = re.compile(r"[^\W_]+")
 
 
 def _window(text: str, folded: str, marks: Sequence[_Span], max_length: int) -> _Span:
@@ -87,7 +86,7 @@ def _window(text: str, folded: str, marks: Sequence[_Span], max_length: int) -> 
     # Only the words near the first mark matter (the same words as :func:`cms.text.words`).
     near = max(0, min(first_start - max_length, len(text) - 2 * max_length))
     far = max(first_end, first_start + max_length) + max_length
-    found = [m.span() for m in _WORD.finditer(folded, near, far)]
+    found = [m.span() for m in WORD.finditer(folded, near, far)]
     # Some context before the first mark; near the end, as much before it as fits (and "…").
     start = max(0, min(first_start - max_length // 4, len(text) - max_length + len(ELLIPSIS)))
     if start > 0:  # begin at a word; the first mark begins at one, so this never passes it
