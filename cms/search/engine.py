@@ -29,7 +29,7 @@ import orjson
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from cms.models import Article, ArticleStatus
-from cms.search.index import EXACT, dialect
+from cms.search.index import EXACT, dialect, quote_lexeme
 from cms.search.query import Query, Term
 from cms.services.articles import ArticleFilter, filtered
 from cms.services.clock import utc
@@ -177,7 +177,7 @@ def _fts5(term: Term, exact: bool) -> str:
 
 def _tsquery(term: Term, exact: bool) -> str:
     words = [EXACT + w for w in term.exact] if exact else list(term.folded)
-    lexemes = ["'" + w.replace("\\", "\\\\").replace("'", "''") + "'" for w in words]
+    lexemes = [quote_lexeme(w) for w in words]
     if term.prefix:
         lexemes[-1] += ":*"
     return "(" + " <-> ".join(lexemes) + ")"

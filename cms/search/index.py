@@ -53,6 +53,14 @@ SQLITE_DROP = (
     "DROP TRIGGER IF EXISTS article_search_delete",
     "DROP TABLE IF EXISTS article_search",
 )
+# The article's visibility (its publication time if its status is public) and sort date, as SQL
+# over an article row named ``{row}``: copied into the PostgreSQL index row.
+_PUBLIC_AT = (
+    "CASE WHEN {row}.status IN ("
+    + ", ".join(f"'{status.value}'" for status in PUBLIC_STATUSES)
+    + ") THEN {row}.published_at END"
+)
+_SORT_AT = "COALESCE({row}.published_at, {row}.created_at)"
 POSTGRES_CREATE = (
     "CREATE TABLE IF NOT EXISTS article_search ("
     "article_id INT PRIMARY KEY REFERENCES article (id) ON DELETE CASCADE, "
@@ -60,10 +68,8 @@ POSTGRES_CREATE = (
     "public_at TIMESTAMPTZ, sort_at TIMESTAMPTZ NOT NULL) WITH (toast_tuple_target = 8160)",
     "ALTER TABLE article_search ALTER COLUMN document SET STORAGE MAIN",
     "CREATE OR REPLACE FUNCTION article_search_visibility() RETURNS trigger LANGUAGE plpgsql AS "
-    "$$ BEGIN UPDATE article_search SET public_at = CASE WHEN NEW.status IN ("
-    + ", ".join(f"'{status.value}'" for status in PUBLIC_STATUSES)
-    + ") THEN NEW.published_at END, sort_at = COALESCE(NEW.published_at, NEW.created_at) "
-    "WHERE article_id = NEW.id; RETURN NULL; END $$",
+    f"$$ BEGIN UPDATE article_search SET public_at = {_PUBLIC_AT.format(row='NEW')}, "
+    f"sort_at = {_SORT_AT.format(row='NEW')} WHERE article_id = NEW.id; RETURN NULL; END $$",
     "DROP TRIGGER IF EXISTS article_search_visibility ON article",
     "CREATE TRIGGER article_search_visibility AFTER UPDATE OF status, published_at, created_at "
     "ON article FOR EACH ROW EXECUTE FUNCTION article_search_visibility()",
@@ -143,12 +149,11 @@ async def write(docs: Sequence[Document], db: BaseDBAsyncClient | None = None) -
     else:
         # With the article's visibility and sort date copied from its row (written in the same
         # transaction), so a search reads this table alone.
-        public = ", ".join(f"'{status.value}'" for status in PUBLIC_STATUSES)
         await db.execute_many(
             "INSERT INTO article_search (article_id, title, document, public_at, sort_at) "
             "SELECT a.id, $2::tsvector, $3::tsvector, "
-            f"CASE WHEN a.status IN ({public}) THEN a.published_at END, "
-            "COALESCE(a.published_at, a.created_at) FROM article a WHERE a.id = $1 "
+            f"{_PUBLIC_AT.format(row='a')}, {_SORT_AT.format(row='a')} "
+            "FROM article a WHERE a.id = $1 "
             "ON CONFLICT (article_id) DO UPDATE SET title = EXCLUDED.title, "
             "document = EXCLUDED.document, public_at = EXCLUDED.public_at, "
             "sort_at = EXCLUDED.sort_at",
@@ -296,9 +301,10 @@ def tsvectors(doc: Document) -> tuple[str, str]:
 
 def _literal(positions: dict[str, list[int]]) -> str:
     return " ".join(
-        f"{_quote(lexeme)}:{','.join(map(str, at))}" for lexeme, at in positions.items()
+        f"{quote_lexeme(lexeme)}:{','.join(map(str, at))}" for lexeme, at in positions.items()
     )
 
 
-def _quote(lexeme: str) -> str:
+def quote_lexeme(lexeme: str) -> str:
+    """``lexeme`` quoted for a ``tsvector`` or ``tsquery`` literal (any text is safe in it)."""
     return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
