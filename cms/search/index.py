@@ -235,30 +235,40 @@ async def migrate_forward(apps: Any, schema_editor: BaseSchemaEditor) -> None:
                 f"UPDATE {table} SET {column} = {marks[0]} WHERE id = {marks[1]}",
                 [[sort_key(row["text"]), row["id"]] for row in rows],
             )
-    articles = await db.execute_query_dict(
-        "SELECT a.id, a.title, a.summary, a.body, e.name AS event_name "
-        "FROM article a LEFT JOIN event e ON e.id = a.event_id"
-    )
-    links = await db.execute_query_dict(
-        "SELECT l.article_id, l.position, au.name FROM article_author l "
-        "JOIN author au ON au.id = l.author_id"
-    )
-    names: defaultdict[int, list[tuple[int, str]]] = defaultdict(list)
-    for link in links:
-        names[int(link["article_id"])].append((int(link["position"]), str(link["name"])))
-    docs = [
-        build_from(
-            int(row["id"]),
-            row["title"],
-            row["summary"],
-            orjson.loads(row["body"]) if isinstance(row["body"], str | bytes) else row["body"],
-            [name for _, name in sorted(names[int(row["id"])])],
-            row["event_name"],
+    # In batches by id: a large archive's bodies never sit in memory all at once.
+    last_id = 0
+    while True:
+        articles = await db.execute_query_dict(
+            "SELECT a.id, a.title, a.summary, a.body, e.name AS event_name "
+            "FROM article a LEFT JOIN event e ON e.id = a.event_id "
+            f"WHERE a.id > {marks[0]} ORDER BY a.id LIMIT 500",
+            [last_id],
         )
-        for row in articles
-    ]
-    for start in range(0, len(docs), 500):
-        await write(docs[start : start + 500], db)
+        if not articles:
+            break
+        last_id = int(articles[-1]["id"])
+        ids = [int(row["id"]) for row in articles]
+        links = await db.execute_query_dict(
+            "SELECT l.article_id, l.position, au.name FROM article_author l "
+            "JOIN author au ON au.id = l.author_id "
+            f"WHERE l.article_id >= {marks[0]} AND l.article_id <= {marks[1]}",
+            [ids[0], ids[-1]],
+        )
+        names: defaultdict[int, list[tuple[int, str]]] = defaultdict(list)
+        for link in links:
+            names[int(link["article_id"])].append((int(link["position"]), str(link["name"])))
+        docs = [
+            build_from(
+                int(row["id"]),
+                row["title"],
+                row["summary"],
+                orjson.loads(row["body"]) if isinstance(row["body"], str | bytes) else row["body"],
+                [name for _, name in sorted(names[int(row["id"])])],
+                row["event_name"],
+            )
+            for row in articles
+        ]
+        await write(docs, db)
     await analyze(db)
 
 
