@@ -1,8 +1,11 @@
 """Typed settings, read from ``CMS_*`` environment variables and an optional ``.env`` file.
 
-``TORTOISE_ORM`` at the bottom is what tortoise's own CLI reads::
+``TORTOISE_ORM`` is what tortoise's own CLI reads::
 
     tortoise -c settings.TORTOISE_ORM migrate
+
+Importing this module reads nothing: the environment is read by :func:`load`, and by
+``TORTOISE_ORM`` when it is first asked for.
 """
 
 from __future__ import annotations
@@ -101,4 +104,8 @@ def load() -> Settings:
     return Settings()
 
 
-TORTOISE_ORM = load().tortoise_config()
+def __getattr__(name: str) -> Any:
+    """``TORTOISE_ORM``, read from the environment when tortoise's CLI asks for it."""
+    if name == "TORTOISE_ORM":
+        return load().tortoise_config()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

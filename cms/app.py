@@ -13,9 +13,9 @@ from tortoise import Tortoise
 
 import settings as settings_module
 from cms import db
-from cms.media import media_endpoint
-from cms.response_cache import CachedGraphQL, ResponseCache
 from cms.storage import LocalMediaStore
+from cms.web.media import media_endpoint
+from cms.web.response_cache import CachedGraphQL, ResponseCache
 from schema import build_schema
 from schema.view import GraphQLView
 from settings import Settings
@@ -42,10 +42,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/media/{key:path}", media_endpoint(store), methods=["GET", "HEAD"]),
         Route("/healthz", _health),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
-    app.state.settings = settings
-    app.state.store = store
-    return app
+    return Starlette(routes=routes, lifespan=lifespan)
 
 
 async def _home(request: Request) -> Response:

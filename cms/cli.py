@@ -8,7 +8,7 @@ import webbrowser
 from collections import Counter
 from collections.abc import Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 import uvicorn
@@ -19,15 +19,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from tortoise.exceptions import ConfigurationError
 
+import settings as settings_module
 from cms import db
 from cms.importer.load import Imported, ImportFailed, Options, Outcome, import_file
 from cms.models import Event
 from cms.services.errors import CmsError
 from cms.services.images import Limits
 from cms.storage import LocalMediaStore
-
-if TYPE_CHECKING:
-    from settings import Settings
+from settings import Settings
 
 app = typer.Typer(
     help="A headless CMS for news, with a GraphQL API.",
@@ -40,14 +39,8 @@ errors = Console(stderr=True, soft_wrap=True)
 
 
 def _settings() -> Settings:
-    """The settings from the environment; a bad value is a message naming it, and exit 2.
-
-    ``settings`` is imported here, not at the top: importing it already reads the environment
-    (for ``TORTOISE_ORM``), and an error there must not become a traceback.
-    """
+    """The settings from the environment; a bad value is a message naming it, and exit 2."""
     try:
-        import settings as settings_module
-
         return settings_module.load()
     except ValidationError as error:
         for problem in error.errors():
@@ -238,8 +231,7 @@ def export_schema(
     ] = None,
 ) -> None:
     """Write the GraphQL schema (SDL) that frontend developers generate clients from."""
-    _settings()  # importing the schema reads the settings: report bad ones clearly first
-    import schema as schema_package
+    import schema as schema_package  # here: building the schema is not every command's cost
 
     output = output or Path(schema_package.__file__).parent / "schema.graphql"
     sdl = f"{schema_package.schema}\n"

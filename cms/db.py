@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from tortoise import Tortoise
 from tortoise.migrations.api import migrate as run_migrations
 
-if TYPE_CHECKING:  # importing settings reads the environment: the CLI does that itself, later
+if TYPE_CHECKING:
     from settings import Settings
 
 

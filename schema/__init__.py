@@ -10,6 +10,7 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from strawberry.types import ExecutionContext
 
 from schema.errors import PublicErrors, is_unexpected
+from schema.outcome import ReportOutcome
 from schema.queries import Query
 from settings import Settings
 
@@ -44,6 +45,7 @@ def build_schema(settings: Settings) -> CmsSchema:
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
             PublicErrors,
+            ReportOutcome,
         ],
     )
 

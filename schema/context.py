@@ -15,7 +15,7 @@ from strawberry.dataloader import DataLoader
 from cms import models
 from cms.services import articles, authors, clock, events, images
 from cms.services.pagination import Page, Window
-from cms.services.visibility import ANONYMOUS, Viewer
+from cms.services.visibility import Viewer
 from settings import Settings
 
 K = TypeVar("K")
@@ -115,10 +115,11 @@ class Context:
     media_base: str
 
     @classmethod
-    def for_request(cls, request: Request, settings: Settings) -> Context:
+    def for_request(cls, request: Request, settings: Settings, viewer: Viewer) -> Context:
+        """The context of one request by ``viewer`` (see :func:`cms.web.viewer.viewer_for`)."""
         now = clock.now()
         base = settings.public_url or f"{request.url.scheme}://{request.url.netloc}"
-        return cls(request, settings, ANONYMOUS, now, Loaders(ANONYMOUS, now), base)
+        return cls(request, settings, viewer, now, Loaders(viewer, now), base)
 
     def media_url(self, key: str) -> str:
         """The absolute URL of a stored file, served by the CMS's media route."""

@@ -11,6 +11,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
+from cms.web.viewer import viewer_for
 from schema import CmsSchema
 from schema.context import Context
 from settings import Settings
@@ -51,7 +52,7 @@ class GraphQLView(GraphQL[Context, None]):
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
         assert isinstance(request, Request)  # no subscriptions: websockets never get here
-        return Context.for_request(request, self.settings)
+        return Context.for_request(request, self.settings, await viewer_for(request))
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         return HTMLResponse(self._page)

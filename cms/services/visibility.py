@@ -18,6 +18,13 @@ class Viewer:
     """The reader of one request. Every reader is anonymous until accounts exist."""
 
     can_preview: bool = False
+    personal: bool = False
+    """The request carried credentials: answers to it are its own, never shared by a cache."""
+
+    @property
+    def shared(self) -> bool:
+        """Whether answers to this viewer are the same as to any anonymous reader's."""
+        return not (self.can_preview or self.personal)
 
 
 ANONYMOUS = Viewer()

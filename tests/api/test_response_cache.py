@@ -14,7 +14,7 @@ from tortoise import Tortoise
 
 from cms.app import create_app
 from cms.models import Article, ArticleStatus
-from cms.response_cache import Entry, ResponseCache
+from cms.web.response_cache import Entry, ResponseCache
 from cms.services import clock
 from cms.services.content import Stamp
 from tests.api.test_protection import nested

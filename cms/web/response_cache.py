@@ -8,7 +8,11 @@ cache reads the content's :class:`~cms.services.content.Stamp` (one small SQL st
 version that database triggers raise on every content write, and when the next scheduled article
 comes into view) and, when it holds an answer to the very same request made under the same stamp,
 sends those bytes; otherwise the query runs and its answer (a success: no ``errors``) is kept,
-bounded in bytes, least recently used out.
+bounded in bytes, least recently used out. Requests that miss together (after a write, every
+reader of the front page at once) run the query once: the others wait for that answer.
+
+Whether an answer is a successful query is strawberry's word, not a second reading of the
+document or of the answer: the view reports it with :func:`report_cacheable`.
 
 It is never stale: a write (from this process, another instance or the CLI) changes the version
 in the database in the writing transaction, and a scheduled article's time changes the stamp
@@ -16,40 +20,63 @@ too. The stamp is read *before* the query runs, so an answer that might include 
 meanwhile is filed under the older stamp, which no later request has.
 
 GET answers carry an ``ETag`` and ``Cache-Control: no-cache``: mobile apps and CDNs revalidate
-with ``If-None-Match`` and get a bodiless ``304`` while the content is unchanged. Requests with an
-``Authorization`` header (editors, later) always run. Mutations are never kept.
+with ``If-None-Match`` and get a bodiless ``304`` while the content is unchanged. Only answers
+to a :attr:`~cms.services.visibility.Viewer.shared` viewer are kept (see :mod:`cms.web.viewer`);
+mutations never are.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections import OrderedDict
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 import orjson
-from graphql import GraphQLError, OperationType, get_operation_ast, parse
 from starlette.datastructures import Headers, QueryParams
+from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cms.services import clock, content
 from cms.services.content import Stamp
+from cms.services.visibility import Viewer
+from cms.web.conditional import etag_matches
+from cms.web.viewer import viewer_for
 
-__all__ = ["CachedGraphQL", "ResponseCache"]
+__all__ = ["CachedGraphQL", "Entry", "ResponseCache", "report_cacheable"]
 
 CACHE_HEADER = b"x-cms-cache"
 """``hit`` or ``miss`` on every answer the cache looked at: for operators and tests."""
 
+_CACHEABLE = "cms.cacheable"
+"""Scope key set by :func:`report_cacheable`."""
+
+_OWN_HEADERS = frozenset({b"content-length", b"etag", b"cache-control", CACHE_HEADER})
+"""Headers the cache writes itself when it sends an entry; the view's others are kept."""
+
+RawHeaders = tuple[tuple[bytes, bytes], ...]
+
+
+def report_cacheable(scope: Scope) -> None:
+    """The GraphQL view's word that this request's answer is a successful query (keepable)."""
+    scope[_CACHEABLE] = True
+
+
+def _cacheable(scope: Scope) -> bool:
+    return scope.get(_CACHEABLE) is True
+
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """One kept answer and the stamp of the content it was computed from."""
+    """One kept answer, the stamp of the content it was computed from, and its headers."""
 
     stamp: Stamp
     body: bytes
     content_type: bytes
     etag: bytes
+    headers: RawHeaders = ()
+    """The view's other headers, sent again with every copy."""
 
     @property
     def size(self) -> int:
@@ -123,27 +150,25 @@ class CachedGraphQL:
         self.app = app
         self.cache = cache
         self.public_url = public_url
+        self._running: dict[tuple[bytes, Stamp], asyncio.Future[Entry | None]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or self.cache.max_bytes == 0:
             await self.app(scope, receive, send)
             return
-        headers = Headers(scope=scope)
-        body = b""
-        if scope["method"] == "POST":
-            body = await _read_body(receive)
+        viewer = await viewer_for(HTTPConnection(scope))
+        body = await _read_body(receive) if scope["method"] == "POST" else b""
         replay = _replay(body, receive)
-        operation = _operation(scope, headers, body)
-        if operation is None or "authorization" in headers:
+        operation = _operation(scope, body)
+        if operation is None or not viewer.shared:
             await self.app(scope, replay, send)
             return
-        key = self._key(scope, headers, operation)
+        key = self._key(scope, operation, viewer)
         if not self.cache.known(key):
             # The first time, just answer (and remember it if it is a success worth keeping): a
             # request that fails validation or never comes again costs no extra statement.
-            response = _Recorder()
-            await self.app(scope, replay, response.send)
-            if _is_query(operation) and response.succeeded():
+            response = await self._record(scope, replay)
+            if _cacheable(scope):
                 self.cache.seen(key)
             await response.replay(send)
             return
@@ -153,22 +178,50 @@ class CachedGraphQL:
             return
         entry = self.cache.get(key, stamp)
         if entry is not None:
-            await _send_entry(entry, scope, headers, send, hit=True)
+            await _send_entry(entry, scope, send, hit=True)
             return
-        response = _Recorder()
-        await self.app(scope, replay, response.send)
-        entry = response.entry(stamp) if _is_query(operation) else None
+        await self._miss(key, stamp, scope, replay, send)
+
+    async def _miss(
+        self, key: bytes, stamp: Stamp, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        """Run the query once for every request that misses ``key`` under ``stamp`` meanwhile."""
+        running = self._running.get((key, stamp))
+        if running is not None:
+            entry = await asyncio.shield(running)
+            if entry is not None:
+                await _send_entry(entry, scope, send, hit=False)
+            else:  # that answer was not one to keep (an error): this request runs on its own
+                await self.app(scope, receive, send)
+            return
+        future: asyncio.Future[Entry | None] = asyncio.get_running_loop().create_future()
+        self._running[key, stamp] = future
+        entry = None
+        try:
+            response = await self._record(scope, receive)
+            entry = response.entry(stamp) if _cacheable(scope) else None
+            if entry is not None:
+                self.cache.put(key, entry)
+        finally:
+            del self._running[key, stamp]
+            future.set_result(entry)
         if entry is None:
             await response.replay(send)
             return
-        self.cache.put(key, entry)
-        await _send_entry(entry, scope, headers, send, hit=False)
+        await _send_entry(entry, scope, send, hit=False)
 
-    def _key(self, scope: Scope, headers: Headers, operation: _Operation) -> bytes:
+    async def _record(self, scope: Scope, receive: Receive) -> _Recorder:
+        response = _Recorder()
+        await self.app(scope, receive, response.send)
+        return response
+
+    def _key(self, scope: Scope, operation: _Operation, viewer: Viewer) -> bytes:
         # Media URLs are absolute: without a public URL they follow the request's own origin.
-        origin = self.public_url or f"{scope.get('scheme', 'http')}://{headers.get('host', '')}"
+        host = Headers(scope=scope).get("host", "")
+        origin = self.public_url or f"{scope.get('scheme', 'http')}://{host}"
         parts = [operation.query, operation.variables, operation.operation_name, origin]
-        return hashlib.blake2b(orjson.dumps(parts, option=orjson.OPT_SORT_KEYS)).digest()
+        raw = orjson.dumps(parts, option=orjson.OPT_SORT_KEYS) + repr(viewer).encode()
+        return hashlib.blake2b(raw).digest()
 
 
 async def _read_body(receive: Receive) -> bytes:
@@ -196,8 +249,12 @@ def _replay(body: bytes, receive: Receive) -> Receive:
     return replayed
 
 
-def _operation(scope: Scope, headers: Headers, body: bytes) -> _Operation | None:
-    """The request's query, variables and operation name; ``None`` if it is not a plain query."""
+def _operation(scope: Scope, body: bytes) -> _Operation | None:
+    """The request's query, variables and operation name; ``None`` if it is not a plain query.
+
+    Only the request is read here; whether its document is a query that succeeds is left to
+    the execution (:func:`report_cacheable`).
+    """
     if scope["method"] == "GET":
         params = QueryParams(scope.get("query_string", b""))
         query = params.get("query")
@@ -206,7 +263,8 @@ def _operation(scope: Scope, headers: Headers, body: bytes) -> _Operation | None
         return _Operation(query, params.get("variables"), params.get("operationName"))
     if scope["method"] != "POST":
         return None
-    if headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
+    content_type = Headers(scope=scope).get("content-type", "")
+    if content_type.split(";")[0].strip().lower() != "application/json":
         return None
     try:
         payload = orjson.loads(body)
@@ -218,19 +276,6 @@ def _operation(scope: Scope, headers: Headers, body: bytes) -> _Operation | None
     return _Operation(
         payload["query"], payload.get("variables"), name if isinstance(name, str) else None
     )
-
-
-@lru_cache(maxsize=512)
-def _operation_type(query: str, operation_name: str | None) -> OperationType | None:
-    try:
-        node = get_operation_ast(parse(query), operation_name)
-    except GraphQLError:
-        return None
-    return node.operation if node is not None else None
-
-
-def _is_query(operation: _Operation) -> bool:
-    return _operation_type(operation.query, operation.operation_name) is OperationType.QUERY
 
 
 class _Recorder:
@@ -246,24 +291,20 @@ class _Recorder:
         elif message["type"] == "http.response.body":
             self.chunks.append(message.get("body", b""))
 
-    def succeeded(self) -> bool:
-        """Whether the answer is a complete success (``data``, no ``errors``): worth keeping."""
-        if self.start is None or self.start["status"] != 200:
-            return False
-        try:
-            data = orjson.loads(b"".join(self.chunks))
-        except orjson.JSONDecodeError:
-            return False
-        return isinstance(data, dict) and "data" in data and "errors" not in data
-
     def entry(self, stamp: Stamp) -> Entry | None:
-        """The answer as an :class:`Entry` if it :meth:`succeeded`."""
-        if self.start is None or not self.succeeded():
+        """The answer as an :class:`Entry` (only asked of one the view reported cacheable)."""
+        if self.start is None or self.start["status"] != 200:
             return None
         body = b"".join(self.chunks)
-        content_type = Headers(raw=self.start["headers"]).get("content-type", "application/json")
+        headers = Headers(raw=self.start["headers"])
+        content_type = headers.get("content-type", "application/json").encode("latin-1")
         etag = b'"' + hashlib.blake2b(body, digest_size=12).hexdigest().encode() + b'"'
-        return Entry(stamp, body, content_type.encode("latin-1"), etag)
+        kept = tuple(
+            (name, value)
+            for name, value in self.start["headers"]
+            if name.lower() not in _OWN_HEADERS and name.lower() != b"content-type"
+        )
+        return Entry(stamp, body, content_type, etag, kept)
 
     async def replay(self, send: Send) -> None:
         if self.start is None:
@@ -272,14 +313,13 @@ class _Recorder:
         await send({"type": "http.response.body", "body": b"".join(self.chunks)})
 
 
-async def _send_entry(
-    entry: Entry, scope: Scope, headers: Headers, send: Send, *, hit: bool
-) -> None:
+async def _send_entry(entry: Entry, scope: Scope, send: Send, *, hit: bool) -> None:
     status = "hit" if hit else "miss"
-    raw = [(b"etag", entry.etag), (CACHE_HEADER, status.encode())]
+    raw = [*entry.headers, (b"etag", entry.etag), (CACHE_HEADER, status.encode())]
     if scope["method"] == "GET":
         raw.append((b"cache-control", b"no-cache"))
-        if entry.etag in _etags(headers.get("if-none-match", "")):
+        if_none_match = Headers(scope=scope).get("if-none-match")
+        if etag_matches(if_none_match, entry.etag.decode()):
             await send({"type": "http.response.start", "status": 304, "headers": raw})
             await send({"type": "http.response.body", "body": b""})
             return
@@ -289,7 +329,3 @@ async def _send_entry(
     ]
     await send({"type": "http.response.start", "status": 200, "headers": raw})
     await send({"type": "http.response.body", "body": entry.body})
-
-
-def _etags(header: str) -> set[bytes]:
-    return {tag.strip().removeprefix("W/").encode() for tag in header.split(",") if tag.strip()}

@@ -14,6 +14,7 @@ from starlette.responses import FileResponse, PlainTextResponse, Response
 
 from cms.services.images import FORMATS
 from cms.storage import InvalidKey, MediaStore
+from cms.web.conditional import etag_matches
 
 CACHE_CONTROL = "public, max-age=31536000, immutable"
 """Keys are content hashes: a key's bytes never change, so clients and CDNs may keep them."""
@@ -41,7 +42,7 @@ def media_endpoint(store: MediaStore) -> Callable[[Request], Awaitable[Response]
             "ETag": etag,
             "X-Content-Type-Options": "nosniff",
         }
-        if _matches(request.headers.get("if-none-match"), etag):
+        if etag_matches(request.headers.get("if-none-match"), etag):
             return Response(status_code=304, headers=headers)
         return FileResponse(path, headers=headers, media_type=_media_type(key), stat_result=found)
 
@@ -51,14 +52,6 @@ def media_endpoint(store: MediaStore) -> Callable[[Request], Awaitable[Response]
 def _media_type(key: str) -> str:
     known = _MEDIA_TYPES.get(PurePosixPath(key).suffix) or mimetypes.guess_type(key)[0]
     return known or "application/octet-stream"
-
-
-def _matches(if_none_match: str | None, etag: str) -> bool:
-    """Whether an ``If-None-Match`` header names ``etag`` (weak comparison, RFC 9110 13.1.2)."""
-    if if_none_match is None:
-        return False
-    tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
-    return "*" in tags or etag in tags
 
 
 def _regular_file(path: Path) -> os.stat_result | None:

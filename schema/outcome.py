@@ -1,0 +1,24 @@
+"""Tells the HTTP layer what strawberry knows once a request has run."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
+
+from cms.web.response_cache import report_cacheable
+from schema.context import Context
+
+
+class ReportOutcome(SchemaExtension):
+    """Reports a successful query (data, no errors) to the response cache: one it may keep."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        execution = self.execution_context
+        result, context = execution.result, execution.context
+        if not isinstance(context, Context) or result is None or result.errors:
+            return
+        if result.data is not None and execution.operation_type is OperationType.QUERY:
+            report_cacheable(context.request.scope)
