@@ -17,20 +17,18 @@ Pages are keyset pages on (score, date, id): a cursor stays valid while articles
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import orjson
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from cms.models import Article, ArticleStatus
 from cms.search.index import EXACT, dialect, quote_lexeme
 from cms.search.query import Query, Term
+from cms.services import cursors
 from cms.services.articles import ArticleFilter, filtered
 from cms.services.clock import utc
 from cms.services.errors import InvalidCursor
@@ -49,10 +47,10 @@ class Hit:
     sort_at: datetime
 
     def cursor(self, query: Query) -> str:
-        payload = orjson.dumps(
+        """The opaque cursor of this hit in the results of ``query``."""
+        return cursors.encode(
             ["search", _fingerprint(query), self.score, self.sort_at.isoformat(), self.article_id]
         )
-        return base64.urlsafe_b64encode(payload).decode().rstrip("=")
 
 
 @dataclass(slots=True)
@@ -69,12 +67,7 @@ class SearchPage:
 
 def decode_cursor(cursor: str, query: Query) -> Hit:
     """Read a cursor issued for ``query``; anything else is an :class:`InvalidCursor`."""
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        kind, fingerprint, score, sort_at, id_ = orjson.loads(base64.urlsafe_b64decode(padded))
-        hit = Hit(int(id_), int(score), utc(datetime.fromisoformat(sort_at)))
-    except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError):
-        raise InvalidCursor("`after` is not a valid cursor.", field="after") from None
+    kind, fingerprint, hit = cursors.decode(cursor, "after", _read)
     if kind != "search" or fingerprint != _fingerprint(query):
         raise InvalidCursor("`after` was issued for another search.", field="after")
     return hit
@@ -215,6 +208,10 @@ async def _run(db: BaseDBAsyncClient, sql: str, params: list[Any]) -> list[dict[
         parts = sql.split("?")
         sql = parts[0] + "".join(f"${n}{part}" for n, part in enumerate(parts[1:], start=1))
     return list(await db.execute_query_dict(sql, params))
+
+
+def _read(kind: Any, fingerprint: Any, score: Any, sort_at: Any, id_: Any) -> tuple[Any, Any, Hit]:
+    return kind, fingerprint, Hit(int(id_), int(score), utc(datetime.fromisoformat(sort_at)))
 
 
 def _datetime(value: Any) -> datetime:

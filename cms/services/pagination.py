@@ -7,18 +7,16 @@ scrolls neither repeats an item nor skips one.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-import orjson
 from tortoise.expressions import Q
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
+from cms.services import cursors
 from cms.services.clock import utc
 from cms.services.errors import InvalidCursor, InvalidInput, PageSizeError
 
@@ -48,22 +46,19 @@ class Ordering:
         """The opaque cursor of ``item`` under this ordering."""
         value = self.key(item)
         raw = value.isoformat() if isinstance(value, datetime) else value
-        payload = orjson.dumps([self.name, raw, item.id])
-        return base64.urlsafe_b64encode(payload).decode().rstrip("=")
+        return cursors.encode([self.name, raw, item.id])
 
     def decode(self, cursor: str, argument: str) -> Cursor:
         """Read a cursor issued by :meth:`cursor`; anything else is an :class:`InvalidCursor`."""
-        try:
-            padded = cursor + "=" * (-len(cursor) % 4)
-            name, raw, id_ = orjson.loads(base64.urlsafe_b64decode(padded.encode()))
-            value = utc(datetime.fromisoformat(raw)) if self.is_datetime else str(raw)
-        except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError):
-            raise InvalidCursor(f"`{argument}` is not a valid cursor.", field=argument) from None
+        name, value, id_ = cursors.decode(cursor, argument, self._read)
         if name != self.name or not isinstance(id_, int) or isinstance(id_, bool):
             raise InvalidCursor(
                 f"`{argument}` was issued for another ordering or list.", field=argument
             )
         return Cursor(value, id_)
+
+    def _read(self, name: Any, raw: Any, id_: Any) -> tuple[Any, SortValue, Any]:
+        return name, utc(datetime.fromisoformat(raw)) if self.is_datetime else str(raw), id_
 
     def order_by(self, reverse: bool = False) -> tuple[str, str]:
         sign = "-" if self.descending != reverse else ""
