@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Any, Protocol, TypeVar
 
 import strawberry
+from strawberry.dataloader import DataLoader
 
 from cms.models import ArticleStatus as ModelStatus
 from cms.search import engine
 from cms.search import query as search_query
 from cms.services import articles, authors, events
-from cms.services.errors import InvalidInput, PageSizeError
+from cms.services.errors import InvalidInput
+from cms.services.pagination import page_size
 from schema.context import Info
 from schema.inputs import (
     ArticleFilter,
@@ -30,6 +32,9 @@ from schema.types.image import Image
 from schema.types.node import Node, from_global_id, pk_of
 from schema.types.pagination import Connection, page_window
 from schema.types.search import ArticleSearchConnection
+
+N = TypeVar("N")
+N_co = TypeVar("N_co", covariant=True)
 
 _NODE_TYPES: dict[str, Callable[[Info, int], Awaitable[Node | None]]] = {
     "Article": Article.load,
@@ -61,9 +66,30 @@ async def _node(info: Info, id_: str) -> Node | None:
     return await load(info, pk) if load else None
 
 
-def _one_of(id_: str | None, slug: str | None) -> None:
+class _BySlug(Protocol[N_co]):
+    """A GraphQL type that loads by primary key and converts a model found by slug."""
+
+    @classmethod
+    async def load(cls, info: Info, pk: int) -> N_co | None: ...
+
+    @classmethod
+    def from_model(cls, model: Any) -> N_co: ...
+
+
+async def _by_id_or_slug(
+    info: Info,
+    kind: type[_BySlug[N]],
+    by_slug: DataLoader[str, Any],
+    id_: str | None,
+    slug: str | None,
+) -> N | None:
+    """The one object named by exactly one of its global ID and its slug; null if not found."""
     if (id_ is None) == (slug is None):
         raise InvalidInput("Pass exactly one of `id` and `slug`.", field="id")
+    if id_ is not None:
+        return await kind.load(info, pk_of(id_, kind.__name__, "id"))
+    found = await by_slug.load(slug or "")
+    return kind.from_model(found) if found else None
 
 
 @strawberry.type(description="Read access to published content. Everything here is public.")
@@ -119,20 +145,11 @@ class Query:
 
     @strawberry.field(description="One article by ID or slug; null if not published.")
     async def article(self, info: Info, id: IdArg = None, slug: SlugArg = None) -> Article | None:
-        loaders = info.context.loaders
-        _one_of(id, slug)
-        if id is not None:
-            return await Article.load(info, pk_of(id, "Article", "id"))
-        found = await loaders.article_by_slug.load(slug or "")
-        return Article.from_model(found) if found else None
+        return await _by_id_or_slug(info, Article, info.context.loaders.article_by_slug, id, slug)
 
     @strawberry.field(description="One author by ID or slug; null if there is none.")
     async def author(self, info: Info, id: IdArg = None, slug: SlugArg = None) -> Author | None:
-        _one_of(id, slug)
-        if id is not None:
-            return await Author.load(info, pk_of(id, "Author", "id"))
-        found = await info.context.loaders.author_by_slug.load(slug or "")
-        return Author.from_model(found) if found else None
+        return await _by_id_or_slug(info, Author, info.context.loaders.author_by_slug, id, slug)
 
     @strawberry.field(description="All authors, in Vietnamese alphabetical order of their names.")
     async def authors(
@@ -148,11 +165,7 @@ class Query:
 
     @strawberry.field(description="One event by ID or slug; null if there is none.")
     async def event(self, info: Info, id: IdArg = None, slug: SlugArg = None) -> Event | None:
-        _one_of(id, slug)
-        if id is not None:
-            return await Event.load(info, pk_of(id, "Event", "id"))
-        found = await info.context.loaders.event_by_slug.load(slug or "")
-        return Event.from_model(found) if found else None
+        return await _by_id_or_slug(info, Event, info.context.loaders.event_by_slug, id, slug)
 
     @strawberry.field(description="Events, latest start first by default.")
     async def events(
@@ -206,11 +219,12 @@ class Query:
         ] = None,
     ) -> ArticleSearchConnection:
         settings = info.context.settings
-        size = settings.default_page_size if first is None else first
-        if not 0 <= size <= settings.max_page_size:
-            raise PageSizeError(
-                f"`first` must be between 0 and {settings.max_page_size}.", field="first"
-            )
+        size = page_size(
+            first,
+            "first",
+            default_size=settings.default_page_size,
+            max_size=settings.max_page_size,
+        )
         try:
             parsed = search_query.parse(query)
         except search_query.QueryError as error:

@@ -93,6 +93,15 @@ class Window:
     before: Cursor | None
 
 
+def page_size(given: int | None, argument: str, *, default_size: int, max_size: int) -> int:
+    """How many items a page holds: ``given`` (checked against ``max_size``) or the default."""
+    if given is None:
+        return min(default_size, max_size)
+    if not 0 <= given <= max_size:
+        raise PageSizeError(f"`{argument}` must be between 0 and {max_size}.", field=argument)
+    return given
+
+
 def window(
     ordering: Ordering,
     *,
@@ -106,12 +115,9 @@ def window(
     """Check the Relay arguments and decode their cursors."""
     if first is not None and last is not None:
         raise InvalidInput("Pass `first` or `last`, not both.", field="last")
-    for name, value in (("first", first), ("last", last)):
-        if value is not None and not 0 <= value <= max_size:
-            raise PageSizeError(f"`{name}` must be between 0 and {max_size}.", field=name)
-    size = first if first is not None else last if last is not None else default_size
+    given, name = (last, "last") if last is not None else (first, "first")
     return Window(
-        size=min(size, max_size),
+        size=page_size(given, name, default_size=default_size, max_size=max_size),
         forward=last is None,
         after=ordering.decode(after, "after") if after is not None else None,
         before=ordering.decode(before, "before") if before is not None else None,

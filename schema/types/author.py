@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Any
 
 import strawberry
 
 from cms import models
-from cms.services.articles import FEED_ORDER
 from schema.context import Info
 from schema.types.image import Image
+from schema.types.nested import ArticleRef, parent_articles
 from schema.types.node import Node, to_global_id
-from schema.types.pagination import Connection, page_window
+from schema.types.pagination import Connection
 
-if TYPE_CHECKING:
-    from schema.types.article import Article
 
-ArticleRef = Annotated["Article", strawberry.lazy("schema.types.article")]
+async def _avatar(root: Any, info: Info) -> Image | None:
+    if root._avatar_id is None:
+        return None
+    found = await info.context.loaders.image_by_id.load(root._avatar_id)
+    return Image.from_model(found) if found else None
 
 
 @strawberry.type(description="A writer or photographer credited on articles.")
@@ -28,29 +30,11 @@ class Author(Node):
     _pk: strawberry.Private[int]
     _avatar_id: strawberry.Private[int | None]
 
-    @strawberry.field(description="Portrait, if any.")
-    async def avatar(self, info: Info) -> Image | None:
-        if self._avatar_id is None:
-            return None
-        found = await info.context.loaders.image_by_id.load(self._avatar_id)
-        return Image.from_model(found) if found else None
-
-    @strawberry.field(description="The author's published articles, newest first.")
-    async def articles(
-        self,
-        info: Info,
-        first: Annotated[
-            int | None, strawberry.argument(description="Page size (default 20, at most 100).")
-        ] = None,
-        after: Annotated[
-            str | None, strawberry.argument(description="Return items after this cursor.")
-        ] = None,
-    ) -> Connection[ArticleRef]:
-        from schema.types.article import Article
-
-        win = page_window(info, FEED_ORDER, first=first, after=after)
-        page = await info.context.loaders.articles_by_author.load((self._pk, win))
-        return Connection.of(page, Article.from_model)
+    avatar: Image | None = strawberry.field(resolver=_avatar, description="Portrait, if any.")
+    articles: Connection[ArticleRef] = strawberry.field(
+        resolver=parent_articles(lambda loaders: loaders.articles_by_author),
+        description="The author's published articles, newest first.",
+    )
 
     @classmethod
     def from_model(cls, author: models.Author) -> Author:

@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from cms import models
-from cms.services.articles import FEED_ORDER
 from schema.context import Info
+from schema.types.nested import ArticleRef, parent_articles
 from schema.types.node import Node, to_global_id
-from schema.types.pagination import Connection, page_window
-
-if TYPE_CHECKING:
-    from schema.types.article import Article
-
-ArticleRef = Annotated["Article", strawberry.lazy("schema.types.article")]
+from schema.types.pagination import Connection
 
 
 @strawberry.type(
@@ -37,22 +31,10 @@ class Event(Node):
     )
     _pk: strawberry.Private[int]
 
-    @strawberry.field(description="Published articles that report on this event, newest first.")
-    async def articles(
-        self,
-        info: Info,
-        first: Annotated[
-            int | None, strawberry.argument(description="Page size (default 20, at most 100).")
-        ] = None,
-        after: Annotated[
-            str | None, strawberry.argument(description="Return items after this cursor.")
-        ] = None,
-    ) -> Connection[ArticleRef]:
-        from schema.types.article import Article
-
-        win = page_window(info, FEED_ORDER, first=first, after=after)
-        page = await info.context.loaders.articles_by_event.load((self._pk, win))
-        return Connection.of(page, Article.from_model)
+    articles: Connection[ArticleRef] = strawberry.field(
+        resolver=parent_articles(lambda loaders: loaders.articles_by_event),
+        description="Published articles that report on this event, newest first.",
+    )
 
     @classmethod
     def from_model(cls, event: models.Event) -> Event:

@@ -1,0 +1,45 @@
+"""The ``articles`` list of an author or an event: one resolver for every parent."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from strawberry.dataloader import DataLoader
+
+from cms import models
+from cms.services.articles import FEED_ORDER
+from cms.services.pagination import Page
+from schema.context import Info, Loaders, ParentPageKey
+from schema.types.pagination import Connection, page_window
+
+if TYPE_CHECKING:
+    from schema.types.article import Article
+
+ArticleRef = Annotated["Article", strawberry.lazy("schema.types.article")]
+PageLoader = Callable[[Loaders], DataLoader[ParentPageKey, Page[models.Article]]]
+
+
+def parent_articles(
+    pages: PageLoader,
+) -> Callable[..., Awaitable[Connection[ArticleRef]]]:
+    """A resolver of a parent's newest-first articles, by the request's ``pages`` loader."""
+
+    async def articles(
+        root: Any,
+        info: Info,
+        first: Annotated[
+            int | None, strawberry.argument(description="Page size (default 20, at most 100).")
+        ] = None,
+        after: Annotated[
+            str | None, strawberry.argument(description="Return items after this cursor.")
+        ] = None,
+    ) -> Connection[ArticleRef]:
+        from schema.types.article import Article
+
+        win = page_window(info, FEED_ORDER, first=first, after=after)
+        page = await pages(info.context.loaders).load((root._pk, win))
+        return Connection.of(page, Article.from_model)
+
+    return articles
