@@ -23,17 +23,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from tortoise.backends.base.client import BaseDBAsyncClient
-
-from cms.models import Article, ArticleStatus
-from cms.search.index import EXACT, dialect, quote_lexeme
+from cms.db import dialect, fetch
+from cms.models import Article
+from cms.search.index import EXACT, quote_lexeme
 from cms.search.query import Query, Term
 from cms.services import cursors
 from cms.services.articles import ArticleFilter, filtered
 from cms.services.clock import utc
 from cms.services.errors import InvalidCursor
 from cms.services.pagination import constant
-from cms.services.visibility import Viewer
+from cms.services.visibility import Viewer, visible_at_sql, visible_sql
 
 TITLE, PHRASE, EXACT_BONUS = 8, 4, 2
 
@@ -99,7 +98,7 @@ async def search(
         sql += " WHERE score < ? OR (score = ? AND (sort_at < ? OR (sort_at = ? AND id < ?)))"
         params += [after.score, after.score, after.sort_at, after.sort_at, after.article_id]
     sql += " ORDER BY score DESC, sort_at DESC, id DESC LIMIT ?"
-    rows = await _run(db, sql, [*params, first + 1])
+    rows = await fetch(sql, [*params, first + 1], db)
     hits = [
         Hit(int(row["id"]), int(row["score"]), _datetime(row["sort_at"])) for row in rows[:first]
     ]
@@ -108,7 +107,7 @@ async def search(
     )
 
     async def total() -> int:
-        count_rows = await _run(db, f"SELECT COUNT(*) AS n {base_sql}", list(base_params))
+        count_rows = await fetch(f"SELECT COUNT(*) AS n {base_sql}", base_params, db)
         return int(count_rows[0]["n"])
 
     kept = [h for h in hits if h.article_id in found]
@@ -189,25 +188,17 @@ def _matching(
     else:  # the index row carries the visibility: no join
         sql = "FROM article_search s WHERE s.document @@ ?::tsquery"
     params: list[Any] = [plan.match]
-    if not viewer.can_preview:
-        if plan.sqlite:
-            sql += " AND a.status IN (?, ?) AND a.published_at <= ?"
-            params += [ArticleStatus.PUBLISHED.value, ArticleStatus.SCHEDULED.value, utc(now)]
-        else:
-            sql += " AND s.public_at <= ?"
-            params.append(utc(now))
+    visible = (
+        visible_sql(viewer, now, "a") if plan.sqlite else visible_at_sql(viewer, now, "s.public_at")
+    )
+    if visible is not None:
+        sql += f" AND {visible[0]}"
+        params += visible[1]
     if where != ArticleFilter():
         narrowed, narrowed_params = filtered(viewer, now, where)
         sql += f" AND {'a.id' if plan.sqlite else 's.article_id'} IN ({narrowed})"
         params += narrowed_params
     return sql, params
-
-
-async def _run(db: BaseDBAsyncClient, sql: str, params: list[Any]) -> list[dict[str, Any]]:
-    if dialect(db) == "postgres":
-        parts = sql.split("?")
-        sql = parts[0] + "".join(f"${n}{part}" for n, part in enumerate(parts[1:], start=1))
-    return list(await db.execute_query_dict(sql, params))
 
 
 def _read(kind: Any, fingerprint: Any, score: Any, sort_at: Any, id_: Any) -> tuple[Any, Any, Hit]:

@@ -30,9 +30,10 @@ import orjson
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.migrations.schema_editor.base import BaseSchemaEditor
 
+from cms.db import connection, dialect, execute, execute_many, marks
 from cms.models import Article, ArticleAuthor, Event
 from cms.search.documents import Document, build, build_from
-from cms.services.visibility import PUBLIC_STATUSES
+from cms.services.visibility import public_at_sql
 from cms.text import Word, sort_key
 
 EXACT = "="
@@ -53,13 +54,8 @@ SQLITE_DROP = (
     "DROP TRIGGER IF EXISTS article_search_delete",
     "DROP TABLE IF EXISTS article_search",
 )
-# The article's visibility (its publication time if its status is public) and sort date, as SQL
-# over an article row named ``{row}``: copied into the PostgreSQL index row.
-_PUBLIC_AT = (
-    "CASE WHEN {row}.status IN ("
-    + ", ".join(f"'{status.value}'" for status in PUBLIC_STATUSES)
-    + ") THEN {row}.published_at END"
-)
+# The article's sort date, as SQL over an article row named ``{row}``: copied, with when it comes
+# into view (visibility.public_at_sql), into the PostgreSQL index row.
 _SORT_AT = "COALESCE({row}.published_at, {row}.created_at)"
 POSTGRES_CREATE = (
     "CREATE TABLE IF NOT EXISTS article_search ("
@@ -68,7 +64,7 @@ POSTGRES_CREATE = (
     "public_at TIMESTAMPTZ, sort_at TIMESTAMPTZ NOT NULL) WITH (toast_tuple_target = 8160)",
     "ALTER TABLE article_search ALTER COLUMN document SET STORAGE MAIN",
     "CREATE OR REPLACE FUNCTION article_search_visibility() RETURNS trigger LANGUAGE plpgsql AS "
-    f"$$ BEGIN UPDATE article_search SET public_at = {_PUBLIC_AT.format(row='NEW')}, "
+    f"$$ BEGIN UPDATE article_search SET public_at = {public_at_sql('NEW')}, "
     f"sort_at = {_SORT_AT.format(row='NEW')} WHERE article_id = NEW.id; RETURN NULL; END $$",
     "DROP TRIGGER IF EXISTS article_search_visibility ON article",
     "CREATE TRIGGER article_search_visibility AFTER UPDATE OF status, published_at, created_at "
@@ -82,14 +78,6 @@ POSTGRES_DROP = (
 )
 
 
-def dialect(db: BaseDBAsyncClient) -> str:
-    """``sqlite`` or ``postgres``; anything else has no search index."""
-    name = db.capabilities.dialect
-    if name not in {"sqlite", "postgres"}:
-        raise RuntimeError(f"Search needs SQLite or PostgreSQL, not {name}.")
-    return name
-
-
 async def create(db: BaseDBAsyncClient) -> None:
     """Create the index's tables (the migration calls this)."""
     for sql in SQLITE_CREATE if dialect(db) == "sqlite" else POSTGRES_CREATE:
@@ -100,11 +88,6 @@ async def drop(db: BaseDBAsyncClient) -> None:
     """Drop the index's tables (the migration's way back)."""
     for sql in SQLITE_DROP if dialect(db) == "sqlite" else POSTGRES_DROP:
         await db.execute_script(sql)
-
-
-def _db() -> BaseDBAsyncClient:
-    # The articles' connection: inside ``in_transaction()`` it is the transaction's.
-    return Article._meta.db
 
 
 async def index_articles(articles: Sequence[Article]) -> None:
@@ -135,11 +118,12 @@ async def write(docs: Sequence[Document], db: BaseDBAsyncClient | None = None) -
     """Replace the index entries of these documents' articles."""
     if not docs:
         return
-    db = db or _db()
+    db = db or connection()
     if dialect(db) == "sqlite":
-        marks = ", ".join("?" for _ in docs)
-        await db.execute_query(
-            f"DELETE FROM article_search WHERE rowid IN ({marks})", [d.article_id for d in docs]
+        await execute(
+            f"DELETE FROM article_search WHERE rowid IN ({marks(len(docs))})",
+            [d.article_id for d in docs],
+            db,
         )
         await db.execute_many(
             "INSERT INTO article_search (rowid, title, body, title_exact, body_exact) "
@@ -149,15 +133,16 @@ async def write(docs: Sequence[Document], db: BaseDBAsyncClient | None = None) -
     else:
         # With the article's visibility and sort date copied from its row (written in the same
         # transaction), so a search reads this table alone.
-        await db.execute_many(
+        await execute_many(
             "INSERT INTO article_search (article_id, title, document, public_at, sort_at) "
-            "SELECT a.id, $2::tsvector, $3::tsvector, "
-            f"{_PUBLIC_AT.format(row='a')}, {_SORT_AT.format(row='a')} "
-            "FROM article a WHERE a.id = $1 "
+            "SELECT a.id, ?::tsvector, ?::tsvector, "
+            f"{public_at_sql('a')}, {_SORT_AT.format(row='a')} "
+            "FROM article a WHERE a.id = ? "
             "ON CONFLICT (article_id) DO UPDATE SET title = EXCLUDED.title, "
             "document = EXCLUDED.document, public_at = EXCLUDED.public_at, "
             "sort_at = EXCLUDED.sort_at",
-            [[d.article_id, *tsvectors(d)] for d in docs],
+            [[*tsvectors(d), d.article_id] for d in docs],
+            db,
         )
 
 
@@ -165,13 +150,10 @@ async def remove(article_ids: Sequence[int]) -> None:
     """Drop the index entries of these articles (deleting an article does it by itself)."""
     if not article_ids:
         return
-    db = _db()
-    if dialect(db) == "sqlite":
-        column, marks = "rowid", ["?"] * len(article_ids)
-    else:
-        column, marks = "article_id", [f"${n}" for n in range(1, len(article_ids) + 1)]
-    await db.execute_query(
-        f"DELETE FROM article_search WHERE {column} IN ({', '.join(marks)})", list(article_ids)
+    db = connection()
+    column = "rowid" if dialect(db) == "sqlite" else "article_id"
+    await execute(
+        f"DELETE FROM article_search WHERE {column} IN ({marks(len(article_ids))})", article_ids, db
     )
 
 
@@ -186,7 +168,7 @@ async def reindex(
     from tortoise.transactions import in_transaction
 
     total = await Article.all().count()
-    db = _db()
+    db = connection()
     orphan = (
         "DELETE FROM article_search WHERE rowid NOT IN (SELECT id FROM article)"
         if dialect(db) == "sqlite"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -12,15 +11,23 @@ from tortoise.expressions import Q, Subquery
 from tortoise.functions import Count
 from tortoise.queryset import QuerySet
 
+from cms import db
+from cms.db import Fragment, all_of, marks
 from cms.models import Article, ArticleAuthor, ArticleStatus
 from cms.search import index as search_index
 from cms.services import body as body_
 from cms.services import images
 from cms.services.clock import utc
 from cms.services.errors import InvalidInput
-from cms.services.pagination import Ordering, Page, Window, edge_flag, fetch
+from cms.services.pagination import Cursor, Ordering, Page, Window, edge_flag, fetch
 from cms.services.slugs import unique_slug
-from cms.services.visibility import Viewer, visible_articles, with_status
+from cms.services.visibility import (
+    Viewer,
+    visible_articles,
+    visible_sql,
+    with_status,
+    with_status_sql,
+)
 from cms.text import normalize
 
 ORDERINGS = {
@@ -75,22 +82,37 @@ def _queryset(viewer: Viewer, now: datetime, where: ArticleFilter) -> QuerySet[A
     return Article.filter(*conditions)
 
 
-def filtered(viewer: Viewer, now: datetime, where: ArticleFilter) -> tuple[str, list[Any]]:
+def filtered(viewer: Viewer, now: datetime, where: ArticleFilter) -> Fragment:
     """SQL selecting the ids of the articles ``viewer`` may see, narrowed by ``where``.
 
-    For raw queries (search) that embed it as ``a.id IN (...)``: written with ``?`` placeholders
-    whatever the database, so the caller numbers all its parameters in one pass.
+    For raw queries (search) that embed it as ``a.id IN (...)``: written with ``?`` markers, so
+    the caller numbers all its parameters in one pass. The same conditions as :func:`page`'s.
     """
-    query = _queryset(viewer, now, where).values_list("id", flat=True)
-    query._choose_db_if_not_chosen()
-    query._make_query()
-    sql, params = query.query.get_parameterized_sql()
-    if "?" in sql and re.search(r"\$\d", sql):
-        raise RuntimeError(f"Cannot renumber mixed placeholders in {sql!r}")
-    numbers = [int(n) for n in re.findall(r"\$(\d+)", sql)]
-    if numbers != list(range(1, len(numbers) + 1)):
-        raise RuntimeError(f"Placeholders out of order in {sql!r}")
-    return re.sub(r"\$\d+", "?", sql), list(params)
+    sql, params = all_of(
+        visible_sql(viewer, now, "f"),
+        _by_author(where.author_id, where.author_slug),
+        _when(where.event_id, "f.event_id = ?"),
+        _when(where.event_slug, "f.event_id IN (SELECT e.id FROM event e WHERE e.slug = ?)"),
+        _when(where.published_after, "f.published_at >= ?"),
+        _when(where.published_before, "f.published_at < ?"),
+        with_status_sql(where.statuses, now, "f") if where.statuses else None,
+    )
+    return f"SELECT f.id FROM article f WHERE {sql}", params
+
+
+def _by_author(author_id: int | None, slug: str | None) -> Fragment | None:
+    if author_id is None and slug is None:
+        return None
+    joined = " JOIN author au ON au.id = l.author_id" if slug is not None else ""
+    sql, params = all_of(_when(author_id, "l.author_id = ?"), _when(slug, "au.slug = ?"))
+    return f"f.id IN (SELECT l.article_id FROM article_author l{joined} WHERE {sql})", params
+
+
+def _when(value: object, sql: str) -> Fragment | None:
+    """``sql`` with its one marker standing for ``value``; None when ``value`` is None."""
+    if value is None:
+        return None
+    return sql, [utc(value) if isinstance(value, datetime) else value]
 
 
 async def page(
@@ -162,33 +184,28 @@ async def _ranked_ids(
         if parent == "author"
         else ("article a", "a.event_id")
     )
-    where = [f"{key} IN ({', '.join('?' for _ in parent_ids)})"]
-    params: list[Any] = list(parent_ids)
-    if not viewer.can_preview:
-        where.append("a.status IN (?, ?) AND a.published_at <= ?")
-        params += [ArticleStatus.PUBLISHED.value, ArticleStatus.SCHEDULED.value, utc(now)]
-    if win.after is not None:
-        where.append("(a.published_at < ? OR (a.published_at = ? AND a.id < ?))")
-        params += [win.after.value, win.after.value, win.after.id]
+    conditions, params = all_of(
+        (f"{key} IN ({marks(len(parent_ids))})", list(parent_ids)),
+        visible_sql(viewer, now, "a"),
+        _older_than(win.after),
+    )
     sql = (
         f"SELECT parent, id FROM (SELECT {key} AS parent, a.id AS id, ROW_NUMBER() OVER "
         f"(PARTITION BY {key} ORDER BY a.published_at DESC, a.id DESC) AS rn FROM {source} "
-        f"WHERE {' AND '.join(where)}) ranked WHERE rn <= ? ORDER BY parent, rn"
+        f"WHERE {conditions}) ranked WHERE rn <= ? ORDER BY parent, rn"
     )
-    rows = await _raw(sql, [*params, win.size + 1])
+    rows = await db.fetch(sql, [*params, win.size + 1])
     ranked: dict[int, list[int]] = {}
     for row in rows:
         ranked.setdefault(int(row["parent"]), []).append(int(row["id"]))
     return ranked
 
 
-async def _raw(sql: str, params: list[Any]) -> list[dict[str, Any]]:
-    """Run SQL written with ``?`` placeholders on the articles' connection, in its own dialect."""
-    db = Article._meta.db
-    if db.capabilities.dialect == "postgres":
-        parts = sql.split("?")
-        sql = parts[0] + "".join(f"${n}{part}" for n, part in enumerate(parts[1:], start=1))
-    return list(await db.execute_query_dict(sql, params))
+def _older_than(cursor: Cursor | None) -> Fragment | None:
+    if cursor is None:
+        return None
+    sql = "(a.published_at < ? OR (a.published_at = ? AND a.id < ?))"
+    return sql, [cursor.value, cursor.value, cursor.id]
 
 
 async def counts(

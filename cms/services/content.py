@@ -16,9 +16,9 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.migrations.schema_editor.base import BaseSchemaEditor
 
-from cms.models import Article
+from cms import db
 from cms.services.clock import utc
-from cms.services.visibility import PUBLIC_STATUSES
+from cms.services.visibility import upcoming_sql
 
 TABLES = ("article", "article_author", "article_image", "author", "event", "image")
 """What the public API reads. A write to any of them is a new version of the content."""
@@ -35,14 +35,11 @@ class Stamp:
 
 async def stamp(now: datetime) -> Stamp | None:
     """The content's stamp at ``now``; ``None`` if the database keeps no version (not migrated)."""
-    db = Article._meta.db
-    sqlite = db.capabilities.dialect == "sqlite"
-    marks = ("?", "?", "?") if sqlite else ("$1", "$2", "$3")
-    rows = await db.execute_query_dict(
+    upcoming, params = upcoming_sql(now, "a")
+    rows = await db.fetch(
         "SELECT (SELECT version FROM content_state WHERE id = 1) AS version, "
-        "(SELECT MIN(published_at) FROM article "
-        f"WHERE status IN ({marks[0]}, {marks[1]}) AND published_at > {marks[2]}) AS next_change",
-        [*(s.value for s in PUBLIC_STATUSES), utc(now)],
+        f"(SELECT MIN(a.published_at) FROM article a WHERE {upcoming}) AS next_change",
+        params,
     )
     version, next_change = rows[0]["version"], rows[0]["next_change"]
     if version is None:

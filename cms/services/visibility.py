@@ -7,7 +7,9 @@ from datetime import datetime
 
 from tortoise.expressions import Q
 
+from cms.db import Fragment, marks
 from cms.models import Article, ArticleStatus
+from cms.services.clock import utc
 
 PUBLIC_STATUSES = (ArticleStatus.PUBLISHED, ArticleStatus.SCHEDULED)
 """A scheduled article goes public by itself when its ``published_at`` passes."""
@@ -66,3 +68,58 @@ def with_status(statuses: tuple[ArticleStatus, ...], now: datetime) -> Q:
         ArticleStatus.ARCHIVED: Q(status=ArticleStatus.ARCHIVED),
     }
     return Q(*(parts[s] for s in statuses), join_type=Q.OR)
+
+
+# --- the same rules as SQL over an article row (``row`` is its table alias), ``?`` markers ------
+
+
+def visible_sql(viewer: Viewer, now: datetime, row: str) -> Fragment | None:
+    """:func:`visible_articles` as SQL; None when ``viewer`` sees every article."""
+    return None if viewer.can_preview else _due_sql(now, row)
+
+
+def upcoming_sql(now: datetime, row: str) -> Fragment:
+    """Public articles whose time has not come at ``now``: each will come into view by itself."""
+    public, params = _public_sql(row)
+    return f"{public} AND {row}.published_at > ?", [*params, utc(now)]
+
+
+def with_status_sql(statuses: tuple[ArticleStatus, ...], now: datetime, row: str) -> Fragment:
+    """:func:`with_status` as SQL (``statuses`` not empty)."""
+    due, due_params = _due_sql(now, row)
+    public, public_params = _public_sql(row)
+    parts: dict[ArticleStatus, Fragment] = {
+        ArticleStatus.PUBLISHED: (due, due_params),
+        ArticleStatus.SCHEDULED: (f"{public} AND NOT ({due})", [*public_params, *due_params]),
+        ArticleStatus.DRAFT: (f"{row}.status = ?", [ArticleStatus.DRAFT.value]),
+        ArticleStatus.ARCHIVED: (f"{row}.status = ?", [ArticleStatus.ARCHIVED.value]),
+    }
+    chosen = [parts[s] for s in statuses]
+    return (
+        "(" + " OR ".join(f"({sql})" for sql, _ in chosen) + ")",
+        [value for _, params in chosen for value in params],
+    )
+
+
+def public_at_sql(row: str) -> str:
+    """When the article comes into view: its ``published_at`` if its status is public, else NULL.
+
+    Without markers (the statuses are written into it), so a trigger can hold it too. A copy of
+    it in a column is read with :func:`visible_at_sql`.
+    """
+    statuses = ", ".join(f"'{status.value}'" for status in PUBLIC_STATUSES)
+    return f"CASE WHEN {row}.status IN ({statuses}) THEN {row}.published_at END"
+
+
+def visible_at_sql(viewer: Viewer, now: datetime, column: str) -> Fragment | None:
+    """:func:`visible_sql` over ``column``, a copy of :func:`public_at_sql`; None: everything."""
+    return None if viewer.can_preview else (f"{column} <= ?", [utc(now)])
+
+
+def _due_sql(now: datetime, row: str) -> Fragment:
+    public, params = _public_sql(row)
+    return f"{public} AND {row}.published_at <= ?", [*params, utc(now)]
+
+
+def _public_sql(row: str) -> Fragment:
+    return f"{row}.status IN ({marks(len(PUBLIC_STATUSES))})", [s.value for s in PUBLIC_STATUSES]
