@@ -1,6 +1,12 @@
-"""Shared fixtures: real databases (a SQLite file; PostgreSQL when reachable), the app over httpx.
+"""Shared fixtures: real databases (a SQLite file, PostgreSQL), the app over httpx.
 
-API tests take the ``backend`` fixture and run once per database. PostgreSQL tests skip, naming
+A test that uses a database says which, with the ``database`` marker: on a module,
+``pytestmark = pytest.mark.database("sqlite", "postgres")``, or on one test. It then runs once per
+database named, and can take the ``database`` fixture ("sqlite" or "postgres") to know which. A
+test limited to one database says why: ``@pytest.mark.database("sqlite", reason="...")``. A test
+that uses a database without choosing fails, naming the marker: it never quietly means SQLite.
+
+PostgreSQL tests (also marked ``postgres``, so ``-m "not postgres"`` leaves them out) skip, naming
 the reason, when no server answers at ``CMS_TEST_POSTGRES_URL`` (default: the local ``test``
 database); with ``CMS_TEST_REQUIRE_POSTGRES=1`` (set by CI) they fail instead.
 """
@@ -12,6 +18,7 @@ import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,21 +31,88 @@ from tortoise.backends.base.executor import EXECUTOR_CACHE
 
 from cms import db
 from cms.app import create_app
+from cms.services import content
 from settings import Settings
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "CMS_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test"
 )
 REQUIRE_POSTGRES = os.environ.get("CMS_TEST_REQUIRE_POSTGRES") == "1"
-TABLES = ("article_image", "article_author", "article", "author", "event", "image")
+DATABASES = ("sqlite", "postgres")
+MARKER_USE = (
+    'mark it @pytest.mark.database("sqlite", "postgres") (or the module, with pytestmark = ...); '
+    'a test for one database only says why: @pytest.mark.database("sqlite", reason="...")'
+)
 
 # Tests configure the CMS explicitly: a developer's own CMS_* variables must not leak in.
 for _name in [n for n in os.environ if n.startswith("CMS_") and not n.startswith("CMS_TEST_")]:
     del os.environ[_name]
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Runs a test that uses a database once per database its ``database`` marker names."""
+    marker = metafunc.definition.get_closest_marker("database")
+    if marker is None:
+        return  # if it uses a database anyway, the ``database`` fixture fails it
+    where = metafunc.definition.nodeid
+    names = _chosen(marker, where)
+    if "database" not in metafunc.fixturenames:
+        if marker in metafunc.definition.own_markers:
+            pytest.fail(f"{where}: marked database(...) but uses no database", pytrace=False)
+        return  # a module's marker; this test of the module needs no database
+    params = [
+        pytest.param(name, id=name, marks=[pytest.mark.postgres] if name == "postgres" else [])
+        for name in names
+    ]
+    metafunc.parametrize("database", params)
+
+
+def _chosen(marker: pytest.Mark, where: str) -> tuple[str, ...]:
+    """The databases a ``database`` marker names, checked: known, each once, a reason if not all."""
+    names = tuple(marker.args)
+    if not names or len(set(names)) != len(names) or not set(names) <= set(DATABASES):
+        pytest.fail(f"{where}: database{names} must name some of {DATABASES}", pytrace=False)
+    if set(marker.kwargs) - {"reason"}:
+        pytest.fail(
+            f"{where}: database(...) takes only reason=, not {marker.kwargs}", pytrace=False
+        )
+    if len(names) < len(DATABASES) and not str(marker.kwargs.get("reason", "")).strip():
+        pytest.fail(f"{where}: runs on {names[0]} only: say why with reason=...", pytrace=False)
+    return names
+
+
+@pytest.fixture
+def database(request: pytest.FixtureRequest) -> str:
+    """Which database this test runs on: "sqlite" or "postgres", from its ``database`` marker.
+
+    Marked tests get the value from :func:`pytest_generate_tests`; this body runs only for a test
+    that uses a database without choosing one.
+    """
+    pytest.fail(
+        f"{request.node.nodeid} uses a database without choosing: {MARKER_USE}", pytrace=False
+    )
+
+
 def _settings(database_url: str, media_root: Path, **overrides: Any) -> Settings:
     return Settings(_env_file=None, database_url=database_url, media_root=media_root, **overrides)
+
+
+@asynccontextmanager
+async def _postgres_database() -> AsyncIterator[str]:
+    """A new, empty PostgreSQL database; its URL. Dropped on the way out."""
+    try:
+        admin = await asyncpg.connect(POSTGRES_ADMIN_URL, timeout=3)
+    except (TimeoutError, OSError, asyncpg.PostgresError) as error:
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"PostgreSQL is required (CMS_TEST_REQUIRE_POSTGRES=1) but: {error}")
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL}: {error}")
+    name = f"cms_test_{uuid.uuid4().hex[:12]}"
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
 
 
 @pytest.fixture(scope="session")
@@ -52,37 +126,19 @@ async def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 async def postgres_url() -> AsyncIterator[str]:
     """A fresh, migrated PostgreSQL database for this session, dropped at the end."""
-    try:
-        admin = await asyncpg.connect(POSTGRES_ADMIN_URL, timeout=3)
-    except (TimeoutError, OSError, asyncpg.PostgresError) as error:
-        if REQUIRE_POSTGRES:
-            pytest.fail(f"PostgreSQL is required (CMS_TEST_REQUIRE_POSTGRES=1) but: {error}")
-        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL}: {error}")
-    name = f"cms_test_{uuid.uuid4().hex[:12]}"
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    try:
+    async with _postgres_database() as url:
         await db.migrate(_settings(url, Path("unused")))
         yield url
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def backend(request: pytest.FixtureRequest) -> str:
-    """Which database a test runs on; API tests run on both."""
-    return str(request.param)
 
 
 @pytest.fixture
-def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
-    """This test's own database: a copy of the SQLite template, or the session's PostgreSQL."""
-    backend = request.getfixturevalue("backend") if "backend" in request.fixturenames else "sqlite"
-    if backend == "postgres":
+def database_url(request: pytest.FixtureRequest, database: str, tmp_path: Path) -> str:
+    """This test's own migrated database: a copy of the SQLite template, or the session's
+    PostgreSQL database (``settings`` empties it)."""
+    if database == "postgres":
         return str(request.getfixturevalue("postgres_url"))
     path = tmp_path / "cms.sqlite3"
-    shutil.copyfile(sqlite_template, path)
+    shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
     return f"sqlite://{path}"
 
 
@@ -100,7 +156,7 @@ async def settings(database_url: str, tmp_path: Path) -> Settings:
 async def _truncate(url: str) -> None:
     conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
     try:
-        await conn.execute(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
+        await conn.execute(f"TRUNCATE {', '.join(content.TABLES)} RESTART IDENTITY CASCADE")
     finally:
         await conn.close()
 

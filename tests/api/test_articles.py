@@ -11,6 +11,8 @@ from cms.models import ArticleStatus
 from tests.conftest import gql
 from tests.factories import T0, Factory
 
+pytestmark = pytest.mark.database("sqlite", "postgres")
+
 FEED = """
 query ($first: Int, $after: String, $last: Int, $before: String, $filter: ArticleFilter,
        $orderBy: ArticleOrder) {
@@ -35,7 +37,7 @@ def titles(connection) -> list[str]:
     return [node["title"] for node in connection["nodes"]]
 
 
-async def test_newest_first_with_relay_shape(backend, client, settings):
+async def test_newest_first_with_relay_shape(client, settings):
     await Factory(settings.media_root).feed(3)
     page = await feed(client)
     assert titles(page) == ["Bài số 2", "Bài số 1", "Bài số 0"]
@@ -50,7 +52,7 @@ async def test_newest_first_with_relay_shape(backend, client, settings):
     }
 
 
-async def test_paging_forward_and_backward(backend, client, settings):
+async def test_paging_forward_and_backward(client, settings):
     await Factory(settings.media_root).feed(5)
     first = await feed(client, first=2)
     assert titles(first) == ["Bài số 4", "Bài số 3"]
@@ -74,7 +76,7 @@ async def test_paging_forward_and_backward(backend, client, settings):
     assert titles(oldest) == ["Bài số 1", "Bài số 0"]
 
 
-async def test_no_duplicate_and_no_gap_when_articles_appear_while_paging(backend, client, settings):
+async def test_no_duplicate_and_no_gap_when_articles_appear_while_paging(client, settings):
     factory = Factory(settings.media_root)
     await factory.feed(6)
     first = await feed(client, first=3)
@@ -85,7 +87,7 @@ async def test_no_duplicate_and_no_gap_when_articles_appear_while_paging(backend
     assert titles(rest) == ["Bài số 2", "Bài số 1", "Bài số 0"]
 
 
-async def test_ties_on_published_at_are_broken_by_id(backend, client, settings):
+async def test_ties_on_published_at_are_broken_by_id(client, settings):
     factory = Factory(settings.media_root)
     for n in range(4):
         await factory.article(f"Cùng lúc {n}", T0)
@@ -95,7 +97,7 @@ async def test_ties_on_published_at_are_broken_by_id(backend, client, settings):
     assert [titles(p)[0] for p in pages] == [f"Cùng lúc {n}" for n in (3, 2, 1, 0)]
 
 
-async def test_order_by_ascending_and_cursor_bound_to_its_order(backend, client, settings):
+async def test_order_by_ascending_and_cursor_bound_to_its_order(client, settings):
     await Factory(settings.media_root).feed(3)
     asc = await feed(client, first=2, orderBy={"field": "PUBLISHED_AT", "direction": "ASC"})
     assert titles(asc) == ["Bài số 0", "Bài số 1"]
@@ -103,7 +105,7 @@ async def test_order_by_ascending_and_cursor_bound_to_its_order(backend, client,
     assert body["errors"][0]["extensions"] == {"code": "INVALID_CURSOR", "field": "after"}
 
 
-async def test_drafts_scheduled_and_archived_are_invisible(backend, client, settings):
+async def test_drafts_scheduled_and_archived_are_invisible(client, settings):
     factory = Factory(settings.media_root)
     now = datetime.now(UTC)
     await factory.article("Công khai", now - timedelta(hours=1))
@@ -127,7 +129,7 @@ async def test_drafts_scheduled_and_archived_are_invisible(backend, client, sett
     assert shown["data"]["article"] == {"status": "PUBLISHED"}
 
 
-async def test_filters(backend, client, settings):
+async def test_filters(client, settings):
     factory = Factory(settings.media_root)
     lien, anh = await factory.author("Bích Liên"), await factory.author("Đức Anh")
     hoi_nghi = await factory.event("Hội nghị sơ kết")
@@ -184,7 +186,7 @@ async def test_first_above_the_cap_names_the_limit(client):
     assert body["errors"][0]["message"] == "`first` must be between 0 and 100."
 
 
-async def test_first_zero_counts_without_rows(backend, client, settings):
+async def test_first_zero_counts_without_rows(client, settings):
     await Factory(settings.media_root).feed(2)
     page = await feed(client, first=0)
     assert page["nodes"] == [] and page["totalCount"] == 2
@@ -211,7 +213,7 @@ query ($id: ID, $slug: String) {
 """
 
 
-async def test_article_by_slug_and_by_id(backend, client, settings):
+async def test_article_by_slug_and_by_id(client, settings):
     factory = Factory(settings.media_root)
     author = await factory.author("Đức Anh")
     other = await factory.author("Thu Trang")
@@ -252,7 +254,7 @@ async def test_missing_article_is_null_not_an_error(client):
     assert body == {"data": {"article": None}}
 
 
-async def test_slugs_are_unique_and_stable_when_the_title_changes(backend, client, settings):
+async def test_slugs_are_unique_and_stable_when_the_title_changes(client, settings):
     factory = Factory(settings.media_root)
     first = await factory.article("Hội nghị sơ kết")
     second = await factory.article("Hội nghị sơ kết!")
@@ -268,7 +270,7 @@ async def test_slugs_are_unique_and_stable_when_the_title_changes(backend, clien
     assert body["data"]["article"] == {"title": "Một tiêu đề khác hẳn", "version": 2}
 
 
-async def test_datetimes_are_iso_8601_with_offset(backend, client, settings):
+async def test_datetimes_are_iso_8601_with_offset(client, settings):
     vietnam = ZoneInfo("Asia/Ho_Chi_Minh")
     await Factory(settings.media_root).article(
         "Giờ VN", datetime(2023, 7, 19, 22, 51, 6, tzinfo=vietnam)

@@ -19,7 +19,7 @@ from settings import Settings
 from tests.conftest import gql
 from tests.factories import LIMITS, Factory, jpeg
 
-pytestmark = pytest.mark.usefixtures("backend")
+pytestmark = pytest.mark.database("sqlite", "postgres")
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 SECRET = b"top secret, outside the media folder"

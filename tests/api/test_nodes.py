@@ -12,6 +12,8 @@ from cms.models import ArticleStatus
 from tests.conftest import gql
 from tests.factories import T0, Factory
 
+pytestmark = pytest.mark.database("sqlite", "postgres")
+
 NODE = """
 query ($id: ID!) {
   node(id: $id) {
@@ -29,7 +31,7 @@ def gid(type_name: str, pk: int) -> str:
     return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
 
 
-async def test_every_object_can_be_fetched_again_by_its_id(backend, client, settings):
+async def test_every_object_can_be_fetched_again_by_its_id(client, settings):
     factory = Factory(settings.media_root)
     author = await factory.author("Bích Liên")
     event = await factory.event("Hội nghị")
@@ -51,7 +53,7 @@ async def test_every_object_can_be_fetched_again_by_its_id(backend, client, sett
     assert [n["id"] for n in many["data"]["nodes"]] == ids
 
 
-async def test_ids_are_opaque_and_typed(backend, client, settings):
+async def test_ids_are_opaque_and_typed(client, settings):
     await Factory(settings.media_root).article("Bài")
     assert (await gql(client, NODE, {"id": gid("Article", 1)}))["data"]["node"]["title"] == "Bài"
     for missing in (gid("Article", 99), gid("Comment", 1)):
@@ -74,9 +76,7 @@ async def test_id_of_another_type_is_refused_where_a_type_is_expected(client):
     assert body["errors"][0]["extensions"] == {"code": "INVALID_ID", "field": "id"}
 
 
-async def test_unpublished_articles_and_their_photos_do_not_exist_for_readers(
-    backend, client, settings
-):
+async def test_unpublished_articles_and_their_photos_do_not_exist_for_readers(client, settings):
     factory = Factory(settings.media_root)
     draft = await factory.article("Nháp", None, status=ArticleStatus.DRAFT, cover=True)
     later = await factory.article("Sau", datetime.now(UTC) + timedelta(days=1), cover=True)
@@ -88,7 +88,7 @@ async def test_unpublished_articles_and_their_photos_do_not_exist_for_readers(
         assert (await gql(client, query, {"id": image}))["data"]["image"] is None
 
 
-async def test_authors_alphabetically_and_their_articles(backend, client, settings):
+async def test_authors_alphabetically_and_their_articles(client, settings):
     factory = Factory(settings.media_root)
     names = ["Đức Anh", "Bích Liên", "Thu Trang", "An Nhiên"]
     writers = {name: await factory.author(name) for name in names}
@@ -119,7 +119,7 @@ async def test_authors_alphabetically_and_their_articles(backend, client, settin
     assert (await gql(client, '{ author(slug: "khong-co") { name } }'))["data"]["author"] is None
 
 
-async def test_events_by_date_range_and_their_articles(backend, client, settings):
+async def test_events_by_date_range_and_their_articles(client, settings):
     factory = Factory(settings.media_root)
     vietnam = datetime(2023, 7, 19, 14, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
     conference = await factory.event(

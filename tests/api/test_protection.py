@@ -11,6 +11,8 @@ from cms.services import articles
 from tests.conftest import gql
 from tests.factories import Factory
 
+pytestmark = pytest.mark.database("sqlite", "postgres")
+
 
 def nested(depth: int) -> str:
     """author -> articles -> nodes -> authors -> articles -> ... ``depth`` levels deep."""
@@ -78,7 +80,7 @@ async def test_syntax_errors_are_clear(client):
     assert body["errors"][0]["message"].startswith("Syntax Error")
 
 
-async def test_queries_work_over_get_for_caches(backend, client, settings):
+async def test_queries_work_over_get_for_caches(client, settings):
     await Factory(settings.media_root).article("Bài qua GET")
     response = await client.get("/graphql", params={"query": "{ articles { nodes { title } } }"})
     assert response.status_code == 200
@@ -86,7 +88,7 @@ async def test_queries_work_over_get_for_caches(backend, client, settings):
     assert response.json() == {"data": {"articles": {"nodes": [{"title": "Bài qua GET"}]}}}
 
 
-async def test_responses_are_utf8_json_not_ascii_escapes(backend, client, settings):
+async def test_responses_are_utf8_json_not_ascii_escapes(client, settings):
     await Factory(settings.media_root).article("Đà Nẵng")
     response = await client.post("/graphql", json={"query": "{ articles { nodes { title } } }"})
     assert "Đà Nẵng".encode() in response.content
@@ -123,7 +125,7 @@ async def test_home_redirects_to_graphiql_and_health_checks_the_database(client)
     assert (health.status_code, health.text) == (200, "ok")
 
 
-async def test_media_urls_use_the_public_url_when_set(backend, settings):
+async def test_media_urls_use_the_public_url_when_set(settings):
     public = settings.model_copy(update={"public_url": "https://cms.baobackan.example"})
     app = create_app(public)
     async with LifespanManager(app) as manager:

@@ -7,6 +7,8 @@ import pytest
 from tests.conftest import gql
 from tests.factories import Factory
 
+pytestmark = pytest.mark.database("sqlite", "postgres")
+
 FEED = """
 query ($first: Int) {
   articles(first: $first) {
@@ -71,14 +73,14 @@ async def statements(client, count_queries, query: str, first: int):
     return count_queries.count
 
 
-async def test_feed_page_costs_a_fixed_number_of_queries(backend, client, settings, count_queries):
+async def test_feed_page_costs_a_fixed_number_of_queries(client, settings, count_queries):
     await seed(settings, 50)
     costs = {n: await statements(client, count_queries, FEED, n) for n in (1, 20, 50)}
     # page, authors (one join), events, covers, figure images: 5 whatever the size.
     assert costs == {1: 5, 20: 5, 50: 5}, count_queries.statements
 
 
-async def test_article_page_costs_five_queries(backend, client, settings, count_queries):
+async def test_article_page_costs_five_queries(client, settings, count_queries):
     await seed(settings, 3)
     slug = (await gql(client, "{ articles(first: 1) { nodes { slug } } }"))["data"]["articles"]
     count_queries.reset()
@@ -99,7 +101,7 @@ async def test_article_page_costs_five_queries(backend, client, settings, count_
     assert count_queries.count == 4, count_queries.statements
 
 
-async def test_nested_connections_are_batched(backend, client, settings, count_queries):
+async def test_nested_connections_are_batched(client, settings, count_queries):
     await seed(settings, 12)
     costs = {n: await statements(client, count_queries, NESTED, n) for n in (1, 3)}
     assert costs[1] == costs[3], count_queries.statements
@@ -107,7 +109,7 @@ async def test_nested_connections_are_batched(backend, client, settings, count_q
 
 
 @pytest.mark.parametrize("first", [1, 20])
-async def test_feed_answers_are_complete(backend, client, settings, first):
+async def test_feed_answers_are_complete(client, settings, first):
     await seed(settings, 20)
     body = await gql(client, FEED, {"first": first})
     nodes = body["data"]["articles"]["nodes"]

@@ -14,11 +14,13 @@ from tortoise import Tortoise
 
 from cms.app import create_app
 from cms.models import Article, ArticleStatus
-from cms.web.response_cache import Entry, ResponseCache
 from cms.services import clock
 from cms.services.content import Stamp
+from cms.web.response_cache import Entry, ResponseCache
 from tests.api.test_protection import nested
 from tests.factories import Factory
+
+pytestmark = pytest.mark.database("sqlite", "postgres")
 
 FEED = "{ articles(first: 10) { totalCount nodes { title slug authors { name } } } }"
 COVERS = "{ articles(first: 10) { nodes { title cover { url } } } }"
@@ -35,7 +37,7 @@ def titles(response: httpx.Response) -> list[str]:
     return [node["title"] for node in data["articles"]["nodes"]]
 
 
-async def test_a_repeated_query_is_answered_from_memory(backend, client, settings, count_queries):
+async def test_a_repeated_query_is_answered_from_memory(client, settings, count_queries):
     await Factory(settings.media_root).article("Hội nghị sơ kết")
     count_queries.reset()
     first = await ask(client)
@@ -53,7 +55,7 @@ async def test_a_repeated_query_is_answered_from_memory(backend, client, setting
     assert third.headers["etag"] == second.headers["etag"]
 
 
-async def test_any_write_is_seen_at_once(backend, client, settings):
+async def test_any_write_is_seen_at_once(database, client, settings):
     factory = Factory(settings.media_root)
     await factory.article("Bài cũ")
     for _ in range(3):
@@ -66,14 +68,14 @@ async def test_any_write_is_seen_at_once(backend, client, settings):
     assert (await ask(client)).headers["x-cms-cache"] == "hit"
     # ... and by hand, as an operator or another app instance would: the triggers see it.
     db = Tortoise.get_connection("default")
-    mark = "?" if backend == "sqlite" else "$1"
+    mark = "?" if database == "sqlite" else "$1"
     await db.execute_query(f"UPDATE article SET title = {mark} WHERE title = 'Bài cũ'", ["Đã sửa"])
     assert titles(await ask(client)) == ["Bài mới", "Đã sửa"]
     await Article.filter(title="Bài mới").delete()
     assert titles(await ask(client)) == ["Đã sửa"]
 
 
-async def test_a_scheduled_article_appears_on_time(backend, client, settings, monkeypatch):
+async def test_a_scheduled_article_appears_on_time(client, settings, monkeypatch):
     factory = Factory(settings.media_root)
     now = datetime.now(UTC).replace(microsecond=0)
     await factory.article("Đã đăng", now - timedelta(hours=1))
@@ -153,10 +155,8 @@ def test_memory_is_bounded_least_recently_used_first(count):
     assert cache.get(b"big", stamp) is None  # too big to keep
 
 
-@pytest.mark.parametrize(  # PostgreSQL only: SQLite has one writer at a time
-    "backend", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
-)
-async def test_concurrent_writers_do_not_deadlock_on_the_version(backend, settings, client):
+@pytest.mark.database("postgres", reason="SQLite has one writer at a time: no row locks to cross")
+async def test_concurrent_writers_do_not_deadlock_on_the_version(settings, client):
     """Each writer takes the version row last (at commit): crossing row locks just wait."""
     factory = Factory(settings.media_root)
     one, two = await factory.article("Một"), await factory.article("Hai")

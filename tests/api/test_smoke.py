@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import gql
 from tests.factories import Factory
 
+pytestmark = pytest.mark.database("sqlite", "postgres")
 
-async def test_feed_lists_published_articles(backend, client, settings):
+
+async def test_feed_lists_published_articles(client, settings):
     factory = Factory(settings.media_root)
     author = await factory.author("Bích Liên")
     await factory.article("Hội nghị sơ kết", author_list=[author], figures=1, cover=True)

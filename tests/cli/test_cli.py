@@ -334,7 +334,8 @@ def test_every_command_reports_invalid_settings(cms, args):
     assert "Traceback" not in result.stderr
 
 
-async def test_import_on_each_backend(backend, settings: Settings, orm, tmp_path):
+@pytest.mark.database("sqlite", "postgres")
+async def test_import_on_each_database(settings: Settings, orm, tmp_path):
     """The command against PostgreSQL too (the fixture emptied its tables)."""
     env = cms_env(settings.database_url, settings.media_root)
     write(tmp_path / "in" / "article.txt", SAMPLE_TEXT)

@@ -23,6 +23,8 @@ from cms.storage import LocalMediaStore
 from settings import Settings
 from tests.factories import LIMITS, Factory
 
+pytestmark = pytest.mark.database("sqlite", "postgres")
+
 SAMPLE = Path(__file__).resolve().parents[2] / "cms" / "demo" / "article.txt"
 SAMPLE_TEXT = SAMPLE.read_text(encoding="utf-8")
 TITLE = SAMPLE_TEXT.split("\n", 1)[0].strip()
@@ -128,7 +130,7 @@ async def image_named(name: str) -> Image:
     return found[0]
 
 
-async def test_sample_imports_as_one_published_article(backend, orm, settings, photos, sample):
+async def test_sample_imports_as_one_published_article(orm, settings, photos, sample):
     result = await import_file(sample, options(settings, sample.parent.parent / "photos"))
 
     assert result == Imported(sample, Outcome.CREATED, result.article_id, SLUG, TITLE)
@@ -167,9 +169,7 @@ async def test_sample_body_keeps_paragraphs_and_figures_in_order(orm, settings, 
     assert not any(NBSP in p or "Bích Liên" in p for p in paragraphs)
 
 
-async def test_sample_photos_are_stored_with_their_real_sizes(
-    backend, orm, settings, photos, sample
-):
+async def test_sample_photos_are_stored_with_their_real_sizes(orm, settings, photos, sample):
     result = await import_file(sample, options(settings, sample.parent.parent / "photos"))
 
     article = await Article.get(id=result.article_id)
@@ -190,7 +190,7 @@ async def test_sample_photos_are_stored_with_their_real_sizes(
     assert len(media_files(settings)) == 5
 
 
-async def test_importing_again_changes_nothing(backend, orm, settings, photos, sample):
+async def test_importing_again_changes_nothing(orm, settings, photos, sample):
     opts = options(settings, sample.parent.parent / "photos")
     first = await import_file(sample, opts)
     before = await Article.get(id=first.article_id)
@@ -207,7 +207,7 @@ async def test_importing_again_changes_nothing(backend, orm, settings, photos, s
     assert media_files(settings) == files
 
 
-async def test_nfd_text_with_eth_is_the_same_article(backend, orm, settings, photos, sample):
+async def test_nfd_text_with_eth_is_the_same_article(orm, settings, photos, sample):
     variant_text = unicodedata.normalize("NFD", SAMPLE_TEXT).replace("Đ", "Ð").replace("đ", "ð")
     assert "\u00d0" in variant_text and "\u0110" not in variant_text
     assert variant_text != SAMPLE_TEXT and "Bi\u0301ch Liê\u0302n" not in SAMPLE_TEXT
@@ -227,9 +227,7 @@ async def test_nfd_text_with_eth_is_the_same_article(backend, orm, settings, pho
     assert (await row_counts())["Article"] == 1
 
 
-async def test_edited_paragraph_updates_the_article_in_place(
-    backend, orm, settings, photos, sample
-):
+async def test_edited_paragraph_updates_the_article_in_place(orm, settings, photos, sample):
     opts = options(settings, sample.parent.parent / "photos")
     first = await import_file(sample, opts)
     rows = await row_counts()
@@ -250,7 +248,7 @@ async def test_edited_paragraph_updates_the_article_in_place(
     assert (await import_file(edited, opts)).outcome == Outcome.UNCHANGED
 
 
-async def test_bylines_split_into_authors_who_are_reused(backend, orm, settings, tmp_path):
+async def test_bylines_split_into_authors_who_are_reused(orm, settings, tmp_path):
     folder = tmp_path / "exports"
     pair = write(folder / "b.txt", export("Khai mạc hội chợ", "Đức Anh - Thu Trang", "Sáng nay."))
     single = write(folder / "c.txt", export("Bế mạc hội chợ", "Thu Trang.", "Chiều nay."))
@@ -275,9 +273,7 @@ async def test_bylines_split_into_authors_who_are_reused(backend, orm, settings,
     )
 
 
-async def test_missing_photos_name_every_one_and_write_nothing(
-    backend, orm, settings, tmp_path, sample
-):
+async def test_missing_photos_name_every_one_and_write_nothing(orm, settings, tmp_path, sample):
     folder = tmp_path / "photos"
     write_photos(folder, ("So-ket-1", "So-ket-3"))
 
@@ -297,9 +293,7 @@ async def test_missing_photos_name_every_one_and_write_nothing(
     assert media_files(settings) == []
 
 
-async def test_placeholder_images_stand_in_for_missing_photos(
-    backend, orm, settings, tmp_path, sample
-):
+async def test_placeholder_images_stand_in_for_missing_photos(orm, settings, tmp_path, sample):
     folder = tmp_path / "photos"
     found = write_photos(folder, ("So-ket-1", "So-ket-3"))
     opts = options(settings, folder, placeholder_images=True)
@@ -387,9 +381,7 @@ async def test_a_broken_photo_fails_the_file_without_an_article(orm, settings, t
     assert (await row_counts())["Article"] == 0
 
 
-async def test_a_database_failure_rolls_back_the_whole_article(
-    backend, orm, settings, photos, sample
-):
+async def test_a_database_failure_rolls_back_the_whole_article(orm, settings, photos, sample):
     """A real failure inside the transaction: the event does not exist (a foreign key)."""
     opts = options(settings, sample.parent.parent / "photos")
 
@@ -415,7 +407,7 @@ async def test_a_database_failure_rolls_back_the_whole_article(
 
 
 async def test_failure_after_the_article_row_leaves_no_rows(
-    backend, orm, settings, photos, sample, monkeypatch
+    orm, settings, photos, sample, monkeypatch
 ):
     """An injected failure once the article row exists: it and its new author roll back."""
     seen: list[bool] = []
@@ -434,9 +426,7 @@ async def test_failure_after_the_article_row_leaves_no_rows(
     assert (counts["Article"], counts["Author"], counts["ArticleAuthor"]) == (0, 0, 0)
 
 
-async def test_failed_update_keeps_the_previous_version(
-    backend, orm, settings, photos, sample, monkeypatch
-):
+async def test_failed_update_keeps_the_previous_version(orm, settings, photos, sample, monkeypatch):
     opts = options(settings, sample.parent.parent / "photos")
     first = await import_file(sample, opts)
     before = await Article.get(id=first.article_id)
@@ -457,7 +447,7 @@ async def test_failed_update_keeps_the_previous_version(
     assert await Author.filter(name="Hà Vy").exists()
 
 
-async def test_event_is_linked_and_kept_on_reimport(backend, orm, settings, photos, sample):
+async def test_event_is_linked_and_kept_on_reimport(orm, settings, photos, sample):
     factory = Factory(settings.media_root)
     event = await factory.event("Hội nghị sơ kết")
     other = await factory.event("Hội chợ")

@@ -7,6 +7,7 @@ from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from tortoise import Tortoise
 from tortoise.migrations.api import migrate as run_migrations
 from tortoise.transactions import in_transaction
@@ -18,6 +19,8 @@ from settings import Settings
 from tests.cli.test_cli import cms_env, output, run_cms
 from tests.conftest import gql
 from tests.factories import Factory
+
+pytestmark = pytest.mark.database("sqlite", "postgres")
 
 FIND = "query ($q: String!) { search(query: $q) { totalCount nodes { slug title } } }"
 
@@ -34,7 +37,7 @@ async def index_rows() -> int:
     return int((await conn.execute_query_dict(sql))[0]["n"])
 
 
-async def test_edits_are_indexed_in_the_same_transaction(backend, client, settings):
+async def test_edits_are_indexed_in_the_same_transaction(client, settings):
     factory = Factory(settings.media_root)
     article = await factory.article("Giá lúa tăng mạnh", paragraphs=("Nông dân phấn khởi.",))
     assert await found(client, "gia lua") == [article.slug]
@@ -51,7 +54,7 @@ async def test_edits_are_indexed_in_the_same_transaction(backend, client, settin
     assert await found(client, "tram lang") == [article.slug]
 
 
-async def test_a_failed_save_leaves_the_index_as_it_was(backend, client, settings):
+async def test_a_failed_save_leaves_the_index_as_it_was(client, settings):
     factory = Factory(settings.media_root)
     article = await factory.article("Mưa lớn ở miền núi")
     data = articles.ArticleData(
@@ -70,7 +73,7 @@ async def test_a_failed_save_leaves_the_index_as_it_was(backend, client, setting
     assert await found(client, "mua lon") == [article.slug]
 
 
-async def test_unpublishing_hides_and_deleting_removes(backend, client, settings):
+async def test_unpublishing_hides_and_deleting_removes(client, settings):
     factory = Factory(settings.media_root)
     article = await factory.article("Lễ hội đền Hùng")
     assert await found(client, "le hoi") == [article.slug]
@@ -87,7 +90,7 @@ async def test_unpublishing_hides_and_deleting_removes(backend, client, settings
     assert await index_rows() == 0
 
 
-async def test_renaming_an_event_reindexes_its_articles(backend, client, settings):
+async def test_renaming_an_event_reindexes_its_articles(client, settings):
     factory = Factory(settings.media_root)
     event = await factory.event("Hội chợ nông sản")
     article = await factory.article("Khai mạc", event=event)
@@ -99,7 +102,7 @@ async def test_renaming_an_event_reindexes_its_articles(backend, client, setting
     assert await found(client, "trai cay") == [article.slug]
 
 
-async def test_orders_by_vietnamese_title(backend, client, settings):
+async def test_orders_by_vietnamese_title(client, settings):
     factory = Factory(settings.media_root)
     titles = ["Đào tạo nghề", "Ăn Tết", "Bình minh", "Anh hùng", "Dũng cảm", "Ánh sáng", "Âm nhạc"]
     for n, title in enumerate(titles):
@@ -121,7 +124,7 @@ async def test_orders_by_vietnamese_title(backend, client, settings):
     assert got == expected[::-1][:3]
 
 
-async def test_authors_in_vietnamese_order(backend, client, settings):
+async def test_authors_in_vietnamese_order(client, settings):
     factory = Factory(settings.media_root)
     for name in ["Đặng Thu", "Dương Minh", "Bùi Lan", "Ánh Tuyết", "An Nhiên", "Âu Cơ"]:
         await factory.author(name)

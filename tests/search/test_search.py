@@ -14,6 +14,8 @@ from cms.models import ArticleStatus
 from tests.conftest import gql
 from tests.factories import LIMITS, Factory
 
+pytestmark = pytest.mark.database("sqlite", "postgres")
+
 SEARCH = """
 query ($q: String!, $first: Int, $after: String, $filter: ArticleFilter) {
   search(query: $q, first: $first, after: $after, filter: $filter) {
@@ -145,7 +147,7 @@ async def run(client, q: str, **variables) -> dict[str, Any]:
     return await gql(client, SEARCH, {"q": q, **variables})
 
 
-async def test_search_table(backend, client, settings):
+async def test_search_table(client, settings):
     slugs = await corpus(settings)
     by_slug = {slug: key for key, slug in slugs.items()}
     failures = []
@@ -159,7 +161,7 @@ async def test_search_table(backend, client, settings):
 
 
 @pytest.mark.parametrize("query", ["", "   ", "!!!", '""', "\u200b", "…", "- * :"])
-async def test_empty_query_is_a_typed_error(backend, client, settings, query):
+async def test_empty_query_is_a_typed_error(client, settings, query):
     body = await run(client, query)
     assert body["data"] is None
     error = body["errors"][0]
@@ -167,12 +169,12 @@ async def test_empty_query_is_a_typed_error(backend, client, settings, query):
     assert error["extensions"]["field"] == "query"
 
 
-async def test_overlong_query_is_a_typed_error(backend, client, settings):
+async def test_overlong_query_is_a_typed_error(client, settings):
     body = await run(client, "hội nghị " * 40)
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 
 
-async def test_hostile_queries_never_fail(backend, client, settings):
+async def test_hostile_queries_never_fail(client, settings):
     await corpus(settings)
     hostile = [
         '"',
@@ -208,7 +210,7 @@ async def test_hostile_queries_never_fail(backend, client, settings):
         assert all(e["extensions"]["code"] == "BAD_USER_INPUT" for e in errors), (query, body)
 
 
-async def test_highlights_mark_the_accented_original(backend, client, settings):
+async def test_highlights_mark_the_accented_original(client, settings):
     slugs = await corpus(settings)
     body = await run(client, "hoi nghi khu cong nghiep")
     edge = body["data"]["search"]["edges"][0]
@@ -221,7 +223,7 @@ async def test_highlights_mark_the_accented_original(backend, client, settings):
     assert len(re.sub(r"</?mark>", "", snippet)) < 260
 
 
-async def test_highlights_escape_html(backend, client, settings):
+async def test_highlights_escape_html(client, settings):
     factory = Factory(settings.media_root)
     await factory.article("Giá <b>xăng</b> & dầu", paragraphs=("Giá <script>xăng</script> tăng.",))
     edge = (await run(client, "xang"))["data"]["search"]["edges"][0]
@@ -230,7 +232,7 @@ async def test_highlights_escape_html(backend, client, settings):
     assert "<mark>xăng</mark>" in edge["highlights"]["body"]
 
 
-async def test_pages_with_cursors(backend, client, settings):
+async def test_pages_with_cursors(client, settings):
     slugs = await corpus(settings)
     first = (await run(client, "hoi", first=2))["data"]["search"]
     assert [e["node"]["slug"] for e in first["edges"]] == [slugs["I"], slugs["B"]]
@@ -251,7 +253,7 @@ async def test_pages_with_cursors(backend, client, settings):
     assert too_many["errors"][0]["extensions"]["code"] == "PAGE_SIZE"
 
 
-async def test_filters_apply(backend, client, settings):
+async def test_filters_apply(client, settings):
     slugs = await corpus(settings)
     found = await run(client, "hoi nghi", filter={"authorSlug": "thu-trang"})
     assert [e["node"]["slug"] for e in found["data"]["search"]["edges"]] == [slugs["A"]]
@@ -259,7 +261,7 @@ async def test_filters_apply(backend, client, settings):
     assert [e["node"]["slug"] for e in dated["data"]["search"]["edges"]] == [slugs["S"]]
 
 
-async def test_scores_are_ordered(backend, client, settings):
+async def test_scores_are_ordered(client, settings):
     await corpus(settings)
     edges = (await run(client, "Hội nghị"))["data"]["search"]["edges"]
     scores = [e["score"] for e in edges]
@@ -282,9 +284,7 @@ query ($q: String!, $first: Int) {
 """
 
 
-async def test_a_results_page_costs_a_fixed_number_of_queries(
-    backend, client, settings, count_queries
-):
+async def test_a_results_page_costs_a_fixed_number_of_queries(client, settings, count_queries):
     factory = Factory(settings.media_root)
     writer = await factory.author("Bích Liên")
     event = await factory.event("Hội nghị sơ kết")

@@ -21,6 +21,8 @@ from cms.storage import LocalMediaStore
 from settings import Settings
 from tests.factories import LIMITS, T0, Factory, jpeg
 
+pytestmark = pytest.mark.database("sqlite", "postgres")
+
 
 def encode(fmt: str, size: tuple[int, int] = (40, 30), mode: str = "RGB", **options: Any) -> bytes:
     """A real image file in ``fmt``, of one colour."""
@@ -284,7 +286,7 @@ async def _article(
 
 
 async def test_visible_ids_are_images_of_public_articles_and_avatars(
-    backend: str, orm: None, settings: Settings
+    orm: None, settings: Settings
 ) -> None:
     factory = Factory(settings.media_root)
     now = T0 + timedelta(hours=1)
@@ -331,7 +333,7 @@ async def test_visible_ids_are_images_of_public_articles_and_avatars(
 
 
 async def test_an_image_only_in_a_draft_figure_is_not_visible(
-    backend: str, orm: None, settings: Settings
+    orm: None, settings: Settings
 ) -> None:
     factory = Factory(settings.media_root)
     cover, figure = (await factory.image()).id, (await factory.image()).id
