@@ -23,16 +23,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from cms.db import dialect, fetch
+from cms.db import Fragment, connection, fetch
 from cms.models import Article
-from cms.search.index import EXACT, quote_lexeme
+from cms.search import backend_for
+from cms.search.backend import SearchBackend
 from cms.search.query import Query, Term
 from cms.services import cursors
 from cms.services.articles import ArticleFilter, filtered
 from cms.services.clock import utc
 from cms.services.errors import InvalidCursor
 from cms.services.pagination import constant
-from cms.services.visibility import Viewer, visible_at_sql, visible_sql
+from cms.services.visibility import Viewer
 
 TITLE, PHRASE, EXACT_BONUS = 8, 4, 2
 
@@ -81,16 +82,12 @@ async def search(
     after: Hit | None = None,
 ) -> SearchPage:
     """One page of the articles ``viewer`` may see that match ``query``, best first."""
-    db = Article._meta.db
-    plan = _Plan(dialect(db), query)
-    base_sql, base_params = _matching(plan, viewer, now, where)
-    columns = (
-        "a.id AS id, COALESCE(a.published_at, a.created_at) AS sort_at"
-        if plan.sqlite
-        else "s.article_id AS id, s.sort_at AS sort_at"
-    )
+    db = connection()
+    backend = backend_for(db)
+    plan = _Plan(backend, query)
+    base_sql, base_params = _matching(backend, plan.match, viewer, now, where)
     sql = (
-        f"SELECT id, score, sort_at FROM (SELECT {columns}, {plan.score_sql} AS score "
+        f"SELECT id, score, sort_at FROM (SELECT {backend.columns}, {plan.score_sql} AS score "
         f"{base_sql}) hits"
     )
     params = [*plan.score_params, *base_params]
@@ -122,82 +119,38 @@ async def search(
 
 
 class _Plan:
-    """The match expressions of one query in one dialect, with the score's SQL."""
+    """The match expressions of one query on one backend, with the score's SQL."""
 
-    def __init__(self, dialect_name: str, query: Query) -> None:
-        self.sqlite = dialect_name == "sqlite"
+    def __init__(self, backend: SearchBackend, query: Query) -> None:
         terms = query.terms
-        self.match = self._all(terms, exact=False, title_only=False)
-        if self.sqlite:
-            in_title = in_document = (
-                "a.id IN (SELECT rowid FROM article_search WHERE article_search MATCH ?)"
-            )
-        else:  # row by row: the match's row is at hand (its document is stored in the row)
-            in_title, in_document = "s.title @@ ?::tsquery", "s.document @@ ?::tsquery"
+        self.match = backend.expression(terms, exact=False, title_only=False)
         # (points, test, its parameter)
-        parts = [(TITLE, in_title, self._all(terms, exact=False, title_only=True))]
+        title = backend.expression(terms, exact=False, title_only=True)
+        parts = [(TITLE, backend.in_title, title)]
         words = [w for t in terms for w in t.folded]
         if len(words) >= 2 and not (len(terms) == 1 and terms[0].phrase):
             whole = Term(tuple(words), tuple(words), phrase=True, prefix=terms[-1].prefix)
-            parts.append((PHRASE, in_document, self._all([whole], exact=False, title_only=False)))
+            phrase = backend.expression([whole], exact=False, title_only=False)
+            parts.append((PHRASE, backend.in_document, phrase))
         accented = [t for t in terms if t.accented]
         if accented:
-            exact = self._all(accented, exact=True, title_only=False)
-            parts.append((EXACT_BONUS, in_document, exact))
+            exact = backend.expression(accented, exact=True, title_only=False)
+            parts.append((EXACT_BONUS, backend.in_document, exact))
         self.score_sql = " + ".join(
             f"(CASE WHEN {test} THEN {n} ELSE 0 END)" for n, test, _ in parts
         )
         self.score_params = [expression for _, _, expression in parts]
 
-    def _all(self, terms: list[Term] | tuple[Term, ...], *, exact: bool, title_only: bool) -> str:
-        if self.sqlite:
-            columns = (
-                ("title_exact" if title_only else "title_exact body_exact")
-                if exact
-                else ("title" if title_only else "title body")
-            )
-            inner = " AND ".join(_fts5(term, exact) for term in terms)
-            return f"{{{columns}}} : ({inner})"
-        return " & ".join(_tsquery(term, exact) for term in terms)
-
-
-def _fts5(term: Term, exact: bool) -> str:
-    words = term.exact if exact else term.folded
-    quoted = '"' + " ".join(words).replace('"', '""') + '"'
-    return quoted + (" *" if term.prefix else "")
-
-
-def _tsquery(term: Term, exact: bool) -> str:
-    words = [EXACT + w for w in term.exact] if exact else list(term.folded)
-    lexemes = [quote_lexeme(w) for w in words]
-    if term.prefix:
-        lexemes[-1] += ":*"
-    return "(" + " <-> ".join(lexemes) + ")"
-
 
 def _matching(
-    plan: _Plan, viewer: Viewer, now: datetime, where: ArticleFilter
-) -> tuple[str, list[Any]]:
-    """``FROM ... WHERE ...`` of the matching, visible, filtered articles (``?`` placeholders)."""
-    if plan.sqlite:
-        # Not a join: SQLite would then run the MATCH once per visible article (seconds).
-        sql = (
-            "FROM article a "
-            "WHERE a.id IN (SELECT rowid FROM article_search WHERE article_search MATCH ?)"
-        )
-    else:  # the index row carries the visibility: no join
-        sql = "FROM article_search s WHERE s.document @@ ?::tsquery"
-    params: list[Any] = [plan.match]
-    visible = (
-        visible_sql(viewer, now, "a") if plan.sqlite else visible_at_sql(viewer, now, "s.public_at")
-    )
-    if visible is not None:
-        sql += f" AND {visible[0]}"
-        params += visible[1]
+    backend: SearchBackend, match: str, viewer: Viewer, now: datetime, where: ArticleFilter
+) -> Fragment:
+    """``FROM ... WHERE ...`` of the matching, visible, filtered articles (``?`` markers)."""
+    sql, params = backend.matching(match, viewer, now)
     if where != ArticleFilter():
         narrowed, narrowed_params = filtered(viewer, now, where)
-        sql += f" AND {'a.id' if plan.sqlite else 's.article_id'} IN ({narrowed})"
-        params += narrowed_params
+        sql += f" AND {backend.id_column} IN ({narrowed})"
+        params = [*params, *narrowed_params]
     return sql, params
 
 

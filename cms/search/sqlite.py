@@ -1,0 +1,76 @@
+"""The search index on SQLite: an FTS5 table beside the article table.
+
+``article_search`` (rowid = article id) has four columns: the folded title, the folded rest, and
+the same two with the words as written (lower case, accents kept). Tokens are written
+space-separated by :mod:`cms.text` and read back by FTS5's ``ascii`` tokenizer, so FTS5 never
+folds anything itself (its ``remove_diacritics`` leaves ``đ``) and there is no stemmer (``ngai``
+must not find ``ngày``). A trigger drops a deleted article's entry (FTS5 takes no foreign key).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from cms.db import Fragment, all_of, execute_many
+from cms.search.backend import SearchBackend, sort_at_sql
+from cms.search.documents import Document
+from cms.search.query import Term
+from cms.services.visibility import Viewer, visible_sql
+
+_MATCHES = "a.id IN (SELECT rowid FROM article_search WHERE article_search MATCH ?)"
+
+
+class SqliteSearch(SearchBackend):
+    """FTS5 over folded and as-written words; visibility and sort date read from the article."""
+
+    key = "rowid"
+    id_column = "a.id"
+    columns = f"a.id AS id, {sort_at_sql('a')} AS sort_at"
+    in_title = in_document = _MATCHES
+
+    async def write(self, docs: Sequence[Document]) -> None:
+        """Replace the index entries of these documents' articles (``docs`` not empty)."""
+        await self.remove([d.article_id for d in docs])
+        await execute_many(
+            "INSERT INTO article_search (rowid, title, body, title_exact, body_exact) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [_row(d) for d in docs],
+            self.db,
+        )
+
+    async def analyze(self) -> None:
+        """Nothing to refresh: an FTS5 table keeps no planner statistics."""
+
+    def expression(self, terms: Sequence[Term], *, exact: bool, title_only: bool) -> str:
+        """An FTS5 query over the title columns, or the title and body columns."""
+        columns = (
+            ("title_exact" if title_only else "title_exact body_exact")
+            if exact
+            else ("title" if title_only else "title body")
+        )
+        inner = " AND ".join(_phrase(term, exact) for term in terms)
+        return f"{{{columns}}} : ({inner})"
+
+    def matching(self, match: str, viewer: Viewer, now: datetime) -> Fragment:
+        """Matching and visible articles: the MATCH in a subquery, visibility from the article."""
+        # Not a join: SQLite would then run the MATCH once per visible article (seconds).
+        where, params = all_of((_MATCHES, [match]), visible_sql(viewer, now, "a"))
+        return f"FROM article a WHERE {where}", params
+
+
+def _phrase(term: Term, exact: bool) -> str:
+    words = term.exact if exact else term.folded
+    quoted = '"' + " ".join(words).replace('"', '""') + '"'
+    return quoted + (" *" if term.prefix else "")
+
+
+def _row(doc: Document) -> list[Any]:
+    return [
+        doc.article_id,
+        " ".join(w.folded for w in doc.title),
+        " ".join(w.folded for w in doc.body),
+        " ".join(w.exact for w in doc.title),
+        " ".join(w.exact for w in doc.body),
+    ]
