@@ -143,6 +143,18 @@ def database_url(request: pytest.FixtureRequest, database: str, tmp_path: Path) 
 
 
 @pytest.fixture
+async def empty_database_url(database: str, tmp_path: Path) -> AsyncIterator[str]:
+    """A database with no tables yet, for tests of migrating: a SQLite file that does not exist,
+    or a PostgreSQL database of its own (made and dropped for this test)."""
+    EXECUTOR_CACHE.clear()  # see ``settings``
+    if database == "sqlite":
+        yield f"sqlite://{tmp_path / 'empty.sqlite3'}"
+        return
+    async with _postgres_database() as url:
+        yield url
+
+
+@pytest.fixture
 async def settings(database_url: str, tmp_path: Path) -> Settings:
     """Settings for one test: an empty database and its own media folder."""
     # tortoise caches each model's SQL by connection name, not by dialect: when one process

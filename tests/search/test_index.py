@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-import sqlite3
-from contextlib import closing
+import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
+from asgi_lifespan import LifespanManager
 from tortoise import Tortoise
 from tortoise.migrations.api import migrate as run_migrations
 from tortoise.transactions import in_transaction
 
 from cms import db
+from cms.app import create_app
 from cms.models import Article
 from cms.services import articles, body, events
 from settings import Settings
-from tests.cli.test_cli import cms_env, output, run_cms
+from tests.cli.test_cli import DEMO_SLUG, cms_env, output, run_cms
 from tests.conftest import gql
 from tests.factories import Factory
 
@@ -135,56 +137,49 @@ async def test_authors_in_vietnamese_order(client, settings):
     assert got == ["An Nhiên", "Ánh Tuyết", "Âu Cơ", "Bùi Lan", "Dương Minh", "Đặng Thu"]
 
 
-def test_reindex_command_rebuilds_the_index(tmp_path: Path):
-    path = tmp_path / "cms.sqlite3"
-    env = cms_env(f"sqlite://{path}", tmp_path / "media")
-    assert run_cms(env, tmp_path, "demo").returncode == 0
-    with closing(sqlite3.connect(path)) as conn:
-        conn.execute("DELETE FROM article_search")
-        conn.commit()
-    result = run_cms(env, tmp_path, "search", "reindex")
+async def test_reindex_command_rebuilds_the_index(client, settings, tmp_path: Path):
+    env = cms_env(settings.database_url, settings.media_root)
+    assert (await asyncio.to_thread(run_cms, env, tmp_path, "demo")).returncode == 0
+    await Tortoise.get_connection("default").execute_script("DELETE FROM article_search")
+    assert await index_rows() == 0
+    result = await asyncio.to_thread(run_cms, env, tmp_path, "search", "reindex")
     assert result.returncode == 0, output(result)
     assert "Indexed 1 article for search." in result.stdout
-    with closing(sqlite3.connect(path)) as conn:
-        rows = conn.execute(
-            "SELECT rowid FROM article_search WHERE article_search MATCH ?",
-            ['{title body}: ("bac" AND "kan")'],
-        ).fetchall()
-    assert rows == [(1,)]
+    assert await index_rows() == 1
+    assert await found(client, "bac kan") == [DEMO_SLUG]
 
 
-async def test_upgrading_indexes_existing_articles(tmp_path: Path):
+# Rows as migration 0001 left them, before search existed.
+BEFORE_SEARCH = [
+    "INSERT INTO author (id, name, slug, bio, created_at, updated_at) "
+    "VALUES (1, 'Đức Anh', 'duc-anh', '', '2024-01-01', '2024-01-01')",
+    "INSERT INTO article (id, title, slug, summary, body, status, published_at, "
+    "created_at, updated_at, version, byline) VALUES (1, 'Ánh sáng vùng cao', "
+    '\'anh-sang-vung-cao\', \'\', \'[{"type": "paragraph", "text": "Điện về bản."}]\', '
+    "'published', '2024-01-01 00:00:00+00:00', '2024-01-01', '2024-01-01', 1, '')",
+    "INSERT INTO article_author (article_id, author_id, position) VALUES (1, 1, 0)",
+]
+
+
+async def test_upgrading_indexes_existing_articles(empty_database_url: str, tmp_path: Path):
     """A database made before search (migration 0001 only) gets sort keys and an index."""
     settings = Settings(
-        _env_file=None, database_url=f"sqlite://{tmp_path / 'old.sqlite3'}", media_root=tmp_path
+        _env_file=None, database_url=empty_database_url, media_root=tmp_path / "media"
     )
-    config = settings.tortoise_config()
     try:
-        await run_migrations(config=config, target="cms.0001_initial")
+        await run_migrations(config=settings.tortoise_config(), target="cms.0001_initial")
+        for statement in BEFORE_SEARCH:
+            await Tortoise.get_connection("default").execute_script(statement)
     finally:
         await Tortoise.close_connections()
-    with closing(sqlite3.connect(tmp_path / "old.sqlite3")) as conn:
-        conn.execute(
-            "INSERT INTO author (id, name, slug, bio, created_at, updated_at) "
-            "VALUES (1, 'Đức Anh', 'duc-anh', '', '2024-01-01', '2024-01-01')"
-        )
-        conn.execute(
-            "INSERT INTO article (id, title, slug, summary, body, status, published_at, "
-            "created_at, updated_at, version, byline) VALUES (1, 'Ánh sáng vùng cao', "
-            '\'anh-sang-vung-cao\', \'\', \'[{"type": "paragraph", "text": "Điện về bản."}]\', '
-            "'published', '2024-01-01 00:00:00+00:00', '2024-01-01', '2024-01-01', 1, '')"
-        )
-        conn.execute(
-            "INSERT INTO article_author (article_id, author_id, position) VALUES (1, 1, 0)"
-        )
-        conn.commit()
+
     await db.migrate(settings)
-    with closing(sqlite3.connect(tmp_path / "old.sqlite3")) as conn:
-        [(title_sort,)] = conn.execute("SELECT title_sort FROM article").fetchall()
-        [(name_sort,)] = conn.execute("SELECT name_sort FROM author").fetchall()
-        hits = conn.execute(
-            "SELECT rowid FROM article_search WHERE article_search MATCH ?",
-            ['{title body}: ("dien" AND "ban" AND "duc" AND "anh")'],
-        ).fetchall()
-    assert title_sort and name_sort
-    assert hits == [(1,)]
+
+    async with LifespanManager(create_app(settings)) as manager:
+        conn = Tortoise.get_connection("default")
+        [article] = await conn.execute_query_dict("SELECT title_sort FROM article")
+        [author] = await conn.execute_query_dict("SELECT name_sort FROM author")
+        assert article["title_sort"] and author["name_sort"]
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://cms.test") as http:
+            assert await found(http, "dien ban duc anh") == ["anh-sang-vung-cao"]
