@@ -175,7 +175,7 @@ async def test_overlong_query_is_a_typed_error(client, settings):
 
 
 async def test_hostile_queries_never_fail(client, settings):
-    await corpus(settings)
+    slugs = await corpus(settings)
     hostile = [
         '"',
         '""""',
@@ -208,6 +208,13 @@ async def test_hostile_queries_never_fail(client, settings):
         body = await run(client, query)
         errors = body.get("errors") or []
         assert all(e["extensions"]["code"] == "BAD_USER_INPUT" for e in errors), (query, body)
+    # An emoji or punctuation around ordinary words is noise: the words still find their articles.
+    expected = [slugs[key] for key in ("A", "S", "B")]
+    for query in ("🙂 hội nghị", "hội nghị 🙂", "hội nghị!", '"hội nghị",', "(hội) nghị?"):
+        body = await run(client, query)
+        assert "errors" not in body, (query, body)
+        found = [e["node"]["slug"] for e in body["data"]["search"]["edges"]]
+        assert found == expected, query
 
 
 async def test_highlights_mark_the_accented_original(client, settings):
