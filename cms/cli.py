@@ -231,6 +231,7 @@ def export_schema(
     ] = None,
 ) -> None:
     """Write the GraphQL schema (SDL) that frontend developers generate clients from."""
+    _settings()  # every command refuses invalid settings, even one that does not need them
     import schema as schema_package  # here: building the schema is not every command's cost
 
     output = output or Path(schema_package.__file__).parent / "schema.graphql"
