@@ -11,11 +11,11 @@ Importing this module reads nothing: the environment is read by :func:`load`, an
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from tortoise.backends.base.config_generator import expand_db_url
 
 # SQLite serves the whole process over one connection: WAL lets readers in other processes (a
@@ -63,6 +63,30 @@ class Settings(BaseSettings):
         ge=0,
         description="Memory for answers to repeated anonymous queries, per process (0: off).",
     )
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="Largest JSON request body taken; a larger one gets 413 before it is read.",
+    )
+    body_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds a client may take to send its whole request body (then 408).",
+    )
+    header_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds `cms serve` waits for a request's headers before closing.",
+    )
+    keep_alive_timeout: int = Field(
+        default=5, ge=1, description="Seconds `cms serve` keeps an idle connection open."
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origins whose browser apps may call the API, comma-separated "
+        "(https://news.example.org,https://app.example.org), or `*` for any (public reads). "
+        "Empty: none.",
+    )
 
     @field_validator("public_url")
     @classmethod
@@ -73,6 +97,26 @@ class Settings(BaseSettings):
         if parts.scheme not in {"http", "https"} or not parts.netloc:
             raise ValueError("must be an absolute http(s) URL such as https://cms.example.org")
         return value.rstrip("/")
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        return [origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()]
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _check_origins(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            if origin == "*":
+                if len(value) > 1:
+                    raise ValueError("`*` stands alone: it already allows every origin")
+                continue
+            parts = urlsplit(origin)
+            if parts.scheme not in {"http", "https"} or not parts.netloc or parts.path:
+                raise ValueError(f"{origin!r} is not an origin such as https://news.example.org")
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -6,6 +6,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -14,8 +16,11 @@ from tortoise import Tortoise
 import settings as settings_module
 from cms import db
 from cms.storage import LocalMediaStore
+from cms.web.body import BodyLimit
+from cms.web.cors import cors_options
 from cms.web.media import media_endpoint
 from cms.web.response_cache import CachedGraphQL, ResponseCache
+from cms.web.security import SecurityHeaders
 from schema import build_schema
 from schema.view import GraphQLView
 from settings import Settings
@@ -42,7 +47,18 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/media/{key:path}", media_endpoint(store), methods=["GET", "HEAD"]),
         Route("/healthz", _health),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    return Starlette(routes=routes, lifespan=lifespan, middleware=_middleware(settings))
+
+
+def _middleware(settings: Settings) -> list[Middleware]:
+    """The HTTP edge, outermost first: CORS answers preflights before bodies are read."""
+    edge = [Middleware(SecurityHeaders)]
+    if settings.cors_origins:
+        edge.insert(0, Middleware(CORSMiddleware, **cors_options(settings.cors_origins)))
+    edge.append(
+        Middleware(BodyLimit, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout)
+    )
+    return edge
 
 
 async def _home(request: Request) -> Response:

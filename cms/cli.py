@@ -26,6 +26,7 @@ from cms.models import Event
 from cms.services.errors import CmsError
 from cms.services.images import Limits
 from cms.storage import LocalMediaStore
+from cms.web.server import uvicorn_options
 from settings import Settings
 
 app = typer.Typer(
@@ -96,6 +97,7 @@ def serve(
         port=port,
         proxy_headers=True,
         access_log=access_log,
+        **uvicorn_options(settings.header_timeout, settings.keep_alive_timeout),
     )
 
 

@@ -87,10 +87,10 @@ def _open_once(path: Path) -> None:
 
 
 def dialect(db: BaseDBAsyncClient) -> Dialect:
-    """``sqlite`` or ``postgres``; the raw SQL of search knows no other database."""
+    """``sqlite`` or ``postgres``; the CMS's raw SQL (search, content stamps) knows no other."""
     name = db.capabilities.dialect
     if name not in {"sqlite", "postgres"}:
-        raise RuntimeError(f"Search needs SQLite or PostgreSQL, not {name}.")
+        raise RuntimeError(f"The CMS needs SQLite or PostgreSQL, not {name}.")
     return cast(Dialect, name)
 
 

@@ -9,7 +9,7 @@ from strawberry.extensions.max_aliases import create_validator as aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.types import ExecutionContext
 
-from schema.errors import PublicErrors, is_unexpected
+from schema.errors import PublicErrors, is_unexpected, log_unexpected
 from schema.outcome import ReportOutcome
 from schema.queries import Query
 from settings import Settings
@@ -23,7 +23,8 @@ class CmsSchema(Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        super().process_errors([e for e in errors if is_unexpected(e)], execution_context)
+        for error in filter(is_unexpected, errors):
+            log_unexpected(error)
 
 
 def build_schema(settings: Settings) -> CmsSchema:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import traceback
 from collections.abc import Iterator
 
 from graphql import GraphQLError
@@ -10,6 +12,10 @@ from strawberry.extensions import SchemaExtension
 from cms.services.errors import CmsError
 
 MASKED_MESSAGE = "Unexpected error."
+LOGGED_MESSAGE_LENGTH = 200
+"""How much of an exception's message is logged: it may quote client input, at any length."""
+
+logger = logging.getLogger("cms.errors")
 
 
 def is_unexpected(error: GraphQLError) -> bool:
@@ -22,6 +28,19 @@ def is_unexpected(error: GraphQLError) -> bool:
     if original is None or error.path is None:
         return False
     return not isinstance(original, CmsError | GraphQLError)
+
+
+def log_unexpected(error: GraphQLError) -> None:
+    """Log a failure of ours with its traceback, but only a short prefix of its message."""
+    original = error.original_error or error
+    message = str(original)
+    if len(message) > LOGGED_MESSAGE_LENGTH:
+        message = f"{message[:LOGGED_MESSAGE_LENGTH]}… ({len(message)} characters)"
+    frames = "".join(traceback.format_tb(original.__traceback__))
+    path = ".".join(str(part) for part in error.path or ())
+    logger.error(
+        "Unexpected error in %s: %s: %s\n%s", path, type(original).__name__, message, frames
+    )
 
 
 class PublicErrors(SchemaExtension):

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import Enum
 
 import strawberry
 
 from cms.services.errors import InvalidInput
 from schema.types.article import ArticleStatus
+
+MAX_SLUG_LENGTH = 160
+"""The width of the slug columns (see ``cms.models``): no slug is longer."""
 
 
 @strawberry.enum(description="Sort direction.")
@@ -91,8 +94,26 @@ class EventOrder:
 
 def aware(value: datetime | None, argument: str) -> datetime | None:
     """Reject date-times without an offset: their meaning would depend on the server's zone."""
-    if value is not None and value.utcoffset() is None:
+    if value is None:
+        return None
+    if value.utcoffset() is None:
         raise InvalidInput(
             f"`{argument}` needs a UTC offset, e.g. 2023-07-19T00:00:00+07:00.", field=argument
+        )
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise InvalidInput(
+            f"`{argument}` is out of range once converted to UTC.", field=argument
+        ) from None
+    return value
+
+
+def slug(value: str | None, argument: str) -> str | None:
+    """A slug as given, or :class:`InvalidInput` if it is longer than any slug can be."""
+    if value is not None and len(value) > MAX_SLUG_LENGTH:
+        raise InvalidInput(
+            f"`{argument}` is longer than {MAX_SLUG_LENGTH} characters: no slug is.",
+            field=argument,
         )
     return value

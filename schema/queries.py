@@ -25,6 +25,7 @@ from schema.inputs import (
     OrderDirection,
     aware,
 )
+from schema.inputs import slug as checked_slug
 from schema.types.article import Article
 from schema.types.author import Author
 from schema.types.event import Event
@@ -88,7 +89,7 @@ async def _by_id_or_slug(
         raise InvalidInput("Pass exactly one of `id` and `slug`.", field="id")
     if id_ is not None:
         return await kind.load(info, pk_of(id_, kind.__name__, "id"))
-    found = await by_slug.load(slug or "")
+    found = await by_slug.load(checked_slug(slug, "slug") or "")
     return kind.from_model(found) if found else None
 
 
@@ -247,9 +248,9 @@ class Query:
 def _article_filter(given: ArticleFilter) -> articles.ArticleFilter:
     return articles.ArticleFilter(
         author_id=pk_of(given.author_id, "Author", "authorId") if given.author_id else None,
-        author_slug=given.author_slug,
+        author_slug=checked_slug(given.author_slug, "authorSlug"),
         event_id=pk_of(given.event_id, "Event", "eventId") if given.event_id else None,
-        event_slug=given.event_slug,
+        event_slug=checked_slug(given.event_slug, "eventSlug"),
         published_after=aware(given.published_after, "publishedAfter"),
         published_before=aware(given.published_before, "publishedBefore"),
         statuses=tuple(ModelStatus[s.name] for s in given.status or ()),

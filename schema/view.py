@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 from pathlib import Path
 from string import Template
+from typing import Any
 
 import orjson
+from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
 
+from cms.web.body import BadBody, decode_object
+from cms.web.errors import NO_STORE, error_response
 from cms.web.viewer import viewer_for
 from schema import CmsSchema
 from schema.context import Context
@@ -37,7 +46,28 @@ query Feed($first: Int = 10, $after: String) {
 }
 """
 
+_CDN = "https://unpkg.com"
+"""Where today's GraphiQL page loads its pinned scripts and styles from."""
+
 _PAGE = Template((Path(__file__).parent / "static" / "graphiql.html").read_text(encoding="utf-8"))
+
+
+def _page_policy(page: str) -> str:
+    """GraphiQL's ``Content-Security-Policy``: its pinned scripts and its own inline script.
+
+    The page loads React and GraphiQL from one CDN (with subresource integrity) and talks only
+    to this server; it may not be framed, post forms, or load anything else.
+    """
+    inline = re.findall(r"<script>(.*?)</script>", page, flags=re.DOTALL)
+    hashes = " ".join(
+        f"'sha256-{base64.b64encode(hashlib.sha256(code.encode()).digest()).decode()}'"
+        for code in inline
+    )
+    return (
+        f"default-src 'none'; script-src {_CDN} {hashes}; style-src {_CDN} 'unsafe-inline'; "
+        f"font-src {_CDN} data:; img-src 'self' data:; connect-src 'self'; "
+        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    )
 
 
 class GraphQLView(GraphQL[Context, None]):
@@ -47,6 +77,7 @@ class GraphQLView(GraphQL[Context, None]):
         super().__init__(schema, graphql_ide="graphiql" if settings.graphiql else None)
         self.settings = settings
         self._page = _PAGE.substitute(example_query=orjson.dumps(EXAMPLE_QUERY).decode())
+        self._policy = _page_policy(self._page)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -55,7 +86,35 @@ class GraphQLView(GraphQL[Context, None]):
         return Context.for_request(request, self.settings, await viewer_for(request))
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
-        return HTMLResponse(self._page)
+        return HTMLResponse(self._page, headers={"Content-Security-Policy": self._policy})
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Strawberry's, but a refused request is a JSON error body, not plain text."""
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self.run(Request(scope=scope, receive=receive))
+        except HTTPException as error:
+            response = error_response(error.status_code, error.reason)
+        await response(scope, receive, send)
+
+    def parse_json(self, data: str | bytes) -> dict[str, Any]:
+        """The request (or GET's ``variables``): a JSON object, strictly decoded, else 400."""
+        try:
+            return decode_object(data)
+        except BadBody as error:
+            raise HTTPException(400, str(error)) from None
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        response = super().create_response(response_data, sub_response)
+        if isinstance(response_data, dict) and response_data.get("errors"):
+            response.headers["Cache-Control"] = NO_STORE
+        return response
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)

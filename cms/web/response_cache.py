@@ -41,6 +41,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from cms.services import clock, content
 from cms.services.content import Stamp
 from cms.services.visibility import Viewer
+from cms.web.body import ClientDisconnected, read_body, replay
 from cms.web.conditional import etag_matches
 from cms.web.viewer import viewer_for
 
@@ -157,30 +158,36 @@ class CachedGraphQL:
             await self.app(scope, receive, send)
             return
         viewer = await viewer_for(HTTPConnection(scope))
-        body = await _read_body(receive) if scope["method"] == "POST" else b""
-        replay = _replay(body, receive)
+        try:
+            body = await read_body(receive) if scope["method"] == "POST" else b""
+        except ClientDisconnected:
+            return
+        replayed = replay(body, receive)
         operation = _operation(scope, body)
         if operation is None or not viewer.shared:
-            await self.app(scope, replay, send)
+            await self.app(scope, replayed, send)
             return
         key = self._key(scope, operation, viewer)
+        if key is None:  # variables that cannot be a key (nested past what orjson writes)
+            await self.app(scope, replayed, send)
+            return
         if not self.cache.known(key):
             # The first time, just answer (and remember it if it is a success worth keeping): a
             # request that fails validation or never comes again costs no extra statement.
-            response = await self._record(scope, replay)
+            response = await self._record(scope, replayed)
             if _cacheable(scope):
                 self.cache.seen(key)
             await response.replay(send)
             return
         stamp = await content.stamp(clock.now())
         if stamp is None:  # a database without the version (migrations not yet applied)
-            await self.app(scope, replay, send)
+            await self.app(scope, replayed, send)
             return
         entry = self.cache.get(key, stamp)
         if entry is not None:
             await _send_entry(entry, scope, send, hit=True)
             return
-        await self._miss(key, stamp, scope, replay, send)
+        await self._miss(key, stamp, scope, replayed, send)
 
     async def _miss(
         self, key: bytes, stamp: Stamp, scope: Scope, receive: Receive, send: Send
@@ -215,38 +222,16 @@ class CachedGraphQL:
         await self.app(scope, receive, response.send)
         return response
 
-    def _key(self, scope: Scope, operation: _Operation, viewer: Viewer) -> bytes:
+    def _key(self, scope: Scope, operation: _Operation, viewer: Viewer) -> bytes | None:
         # Media URLs are absolute: without a public URL they follow the request's own origin.
         host = Headers(scope=scope).get("host", "")
         origin = self.public_url or f"{scope.get('scheme', 'http')}://{host}"
         parts = [operation.query, operation.variables, operation.operation_name, origin]
-        raw = orjson.dumps(parts, option=orjson.OPT_SORT_KEYS) + repr(viewer).encode()
+        try:
+            raw = orjson.dumps(parts, option=orjson.OPT_SORT_KEYS) + repr(viewer).encode()
+        except orjson.JSONEncodeError:
+            return None
         return hashlib.blake2b(raw).digest()
-
-
-async def _read_body(receive: Receive) -> bytes:
-    chunks = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":  # the client went away
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    sent = False
-
-    async def replayed() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replayed
 
 
 def _operation(scope: Scope, body: bytes) -> _Operation | None:

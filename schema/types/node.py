@@ -9,6 +9,11 @@ import strawberry
 
 from cms.services.errors import InvalidId
 
+MAX_PK = 2**31 - 1
+"""The largest primary key the ``id`` columns hold (``INT``: signed 32-bit on PostgreSQL)."""
+MAX_ID_LENGTH = 64
+"""Longer text is no global ID (``Article:2147483647`` is 28 characters encoded)."""
+
 
 @strawberry.interface(
     description="An object with a globally unique ID: fetch any of them again with `node(id:)`."
@@ -26,12 +31,14 @@ def to_global_id(type_name: str, pk: int) -> strawberry.ID:
 
 def from_global_id(value: str, argument: str = "id") -> tuple[str, int]:
     """The type name and primary key inside a global ID; :class:`InvalidId` if it is not one."""
+    if len(value) > MAX_ID_LENGTH:
+        raise InvalidId(f"`{argument}` is not a valid ID.", field=argument)
     try:
         type_name, _, raw_pk = base64.b64decode(value, validate=True).decode().partition(":")
         pk = int(raw_pk)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise InvalidId(f"`{argument}` is not a valid ID.", field=argument) from None
-    if not type_name or pk < 1 or raw_pk != str(pk):
+    if not type_name or not 1 <= pk <= MAX_PK or raw_pk != str(pk):
         raise InvalidId(f"`{argument}` is not a valid ID.", field=argument)
     return type_name, pk
 

@@ -1,0 +1,150 @@
+"""Request bodies: read whole (bounded), replayed to the app, decoded strictly.
+
+Every JSON request body passes through here before the API sees it: at most
+``max_bytes``, arriving within ``timeout`` seconds, valid UTF-8, valid JSON (orjson: no
+lone surrogates, nesting under 1,024, numbers that fit a double), an object, and nested at
+most :data:`MAX_DEPTH` deep. Anything else is the client's error, answered with a 4xx.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import orjson
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from cms.web.errors import send_error
+
+MAX_DEPTH = 64
+"""How deeply JSON values may nest (no GraphQL input of this schema comes near)."""
+
+
+class BadBody(ValueError):
+    """A body that is not the JSON object a GraphQL request is (the message says why)."""
+
+
+class _TooLarge(Exception):
+    """The body passed the limit while it was read."""
+
+
+class ClientDisconnected(Exception):
+    """The client went away before its body was whole: there is no one left to answer."""
+
+
+class BodyLimit:
+    """ASGI middleware: bodies larger than ``max_bytes`` get 413, slower than ``timeout`` 408.
+
+    A declared ``Content-Length`` over the limit is refused before a byte is read; a chunked
+    body is counted as it comes and refused as soon as it passes the limit. Either way the
+    connection is closed rather than read further, so memory does not grow with the body.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, timeout: float) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.timeout = timeout
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        declared = headers.get("content-length")
+        if declared is None and "transfer-encoding" not in headers:
+            await self.app(scope, receive, send)  # no body at all (a GET): nothing to wait for
+            return
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await send_error(send, 413, self._too_large, close=True)
+            return
+        try:
+            async with asyncio.timeout(self.timeout):
+                body = await read_body(receive, self.max_bytes)
+        except _TooLarge:
+            await send_error(send, 413, self._too_large, close=True)
+            return
+        except TimeoutError:
+            message = f"The request body did not arrive within {self.timeout:g} seconds."
+            await send_error(send, 408, message, close=True)
+            return
+        except ClientDisconnected:
+            return
+        await self.app(scope, replay(body, receive), send)
+
+    @property
+    def _too_large(self) -> str:
+        return f"The request body is larger than {self.max_bytes} bytes."
+
+
+async def read_body(receive: Receive, max_bytes: int | None = None) -> bytes:
+    """The whole body of a request (at most ``max_bytes``)."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            raise ClientDisconnected
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if max_bytes is not None and size > max_bytes:
+            raise _TooLarge
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def replay(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that gives ``body`` once, then whatever the client sends next."""
+    sent = False
+
+    async def replayed() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replayed
+
+
+def decode_object(data: str | bytes, what: str = "The request body") -> dict[str, Any]:
+    """A JSON object, strictly decoded; :class:`BadBody` naming ``what`` otherwise."""
+    try:
+        value = orjson.loads(data)
+    except orjson.JSONDecodeError as error:
+        raise BadBody(f"{what} is not valid JSON: {_short(str(error))}") from None
+    if not isinstance(value, dict):
+        raise BadBody(f"{what} must be a JSON object, not {_json_type(value)}.")
+    if _too_deep(value, MAX_DEPTH):
+        raise BadBody(f"{what} nests deeper than {MAX_DEPTH} levels.")
+    return value
+
+
+def _too_deep(value: object, limit: int) -> bool:
+    """Whether ``value`` nests more than ``limit`` levels (iterative: no recursion limit)."""
+    stack: list[tuple[object, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = (
+            item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        )
+        for child in children:
+            if isinstance(child, dict | list):
+                if depth + 1 > limit:
+                    return True
+                stack.append((child, depth + 1))
+    return False
+
+
+def _json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    return {bool: "a boolean", int: "a number", float: "a number", str: "a string"}.get(
+        type(value), "an array"
+    )
+
+
+def _short(text: str, limit: int = 120) -> str:
+    """At most ``limit`` characters of text that may carry the client's input."""
+    return text if len(text) <= limit else text[:limit] + "…"

@@ -1,0 +1,46 @@
+"""Security headers for the HTML pages the CMS serves (GraphiQL today, a landing page later)."""
+
+from __future__ import annotations
+
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+HTML_HEADERS = {
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+"""Sent with every HTML page, whatever its own policy."""
+
+DEFAULT_POLICY = (
+    "default-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'; "
+    "object-src 'none'"
+)
+"""The ``Content-Security-Policy`` of a page that sets none itself."""
+
+
+class SecurityHeaders:
+    """ASGI middleware: every ``text/html`` answer gets :data:`HTML_HEADERS` and a CSP.
+
+    A page may bring its own ``Content-Security-Policy`` (GraphiQL's allows its scripts);
+    one without gets :data:`DEFAULT_POLICY`.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                if headers.get("content-type", "").startswith("text/html"):
+                    for name, value in HTML_HEADERS.items():
+                        headers[name] = value
+                    headers.setdefault("Content-Security-Policy", DEFAULT_POLICY)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

@@ -1,0 +1,168 @@
+"""Generated requests, valid and hostile: never a 5xx, never an ``INTERNAL_ERROR``.
+
+Queries come from the exported SDL (hypothesis-graphql), with hostile values in every argument:
+huge numbers, long and odd strings, made-up IDs and cursors, date-times at the ends of the
+calendar. Bodies and variables come from hypothesis's own JSON and byte strategies.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from typing import Any
+
+import graphql
+import httpx
+import hypothesis_graphql
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.factories import Factory
+
+pytestmark = pytest.mark.database("sqlite", "postgres")
+
+SDL = (Path(__file__).parents[2] / "schema" / "schema.graphql").read_text(encoding="utf-8")
+FUZZ = settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    derandomize=True,
+)
+
+moments = st.one_of(
+    st.datetimes(timezones=st.timezones()).map(lambda t: t.isoformat()),
+    st.sampled_from(
+        [
+            "0001-01-01T00:00:00+14:00",
+            "9999-12-31T23:59:59-14:00",
+            "2024-02-30T00:00:00+07:00",
+            "2024-01-01T00:00:00",
+            "2024-01-01",
+            "",
+            "now",
+        ]
+    ),
+)
+global_ids = st.one_of(
+    st.text(max_size=40),
+    st.tuples(
+        st.sampled_from(["Article", "Author", "Event", "Image", "User", ""]),
+        st.integers(min_value=-(2**70), max_value=2**70),
+    ).map(lambda t: base64.b64encode(f"{t[0]}:{t[1]}".encode()).decode()),
+)
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner),
+    max_leaves=20,
+)
+
+
+def node(value: str) -> graphql.StringValueNode:
+    return graphql.StringValueNode(value=value)
+
+
+CUSTOM = {
+    "DateTime": moments.map(node),
+    "ID": global_ids.map(node),
+    "String": st.one_of(
+        st.text(max_size=60),
+        st.just("a" * 300),
+        st.just("🙂 hội nghị"),
+        st.just("Article:1"),
+    ).map(node),
+    "Int": st.one_of(
+        st.integers(min_value=-(2**31), max_value=2**31 - 1),
+        st.sampled_from([0, -1, 100, 101, 2**31 - 1]),
+    ).map(lambda n: graphql.IntValueNode(value=str(n))),
+}
+
+
+@pytest.fixture
+async def content(client: httpx.AsyncClient, settings: Any) -> None:
+    """An article with an author, an event, a cover and a figure, for queries to find."""
+    factory = Factory(settings.media_root)
+    author = await factory.author("Bích Liên")
+    event = await factory.event("Hội nghị sơ kết")
+    await factory.article(
+        "Hội nghị sơ kết 6 tháng", author_list=[author], event=event, cover=True, figures=1
+    )
+
+
+def clean(response: httpx.Response) -> None:
+    """The request was answered as the client's error or a success, never as ours."""
+    assert response.status_code < 500, response.text[:500]
+    if response.headers.get("content-type", "").startswith("application/json"):
+        body = response.json()
+        for error in body.get("errors") or [] if isinstance(body, dict) else []:
+            assert error.get("extensions", {}).get("code") != "INTERNAL_ERROR", body
+
+
+@FUZZ
+@given(query=hypothesis_graphql.from_schema(SDL, custom_scalars=CUSTOM))
+async def test_generated_queries(client, content, query):
+    clean(await client.post("/graphql", json={"query": query}))
+
+
+@FUZZ
+@given(
+    query=hypothesis_graphql.from_schema(
+        SDL, custom_scalars=CUSTOM, mode=hypothesis_graphql.Mode.NEGATIVE
+    )
+)
+async def test_generated_invalid_queries(client, content, query):
+    clean(await client.post("/graphql", json={"query": query}))
+
+
+VARIABLE_QUERIES = [
+    "query ($id: ID!) { node(id: $id) { id } }",
+    "query ($ids: [ID!]!) { nodes(ids: $ids) { id } }",
+    "query ($s: String, $t: DateTime) { articles(filter: {authorSlug: $s, publishedAfter: $t}) "
+    "{ totalCount } }",
+    "query ($q: String!, $a: String) { search(query: $q, after: $a) { totalCount } }",
+    "query ($n: Int, $a: String) { articles(first: $n, after: $a) { nodes { title } } }",
+    "query ($s: String) { article(slug: $s) { title } }",
+]
+
+
+@FUZZ
+@given(query=st.sampled_from(VARIABLE_QUERIES), variables=json_values)
+async def test_any_variables(client, content, query, variables):
+    encoded = json.dumps({"query": query, "variables": variables}).encode()
+    headers = {"content-type": "application/json"}
+    clean(await client.post("/graphql", content=encoded, headers=headers))
+    params = {"query": query, "variables": encoded.decode()[len('{"query":') :]}
+    clean(await client.get("/graphql", params=params))
+
+
+@FUZZ
+@given(
+    body=st.one_of(
+        st.binary(max_size=200),
+        json_values.map(lambda v: json.dumps(v).encode()),  # big integers and NaN included
+        st.text(max_size=100).map(str.encode),
+    ),
+    content_type=st.sampled_from(
+        [
+            "application/json",
+            "application/graphql-response+json",
+            "text/plain",
+            "multipart/form-data",
+            "",
+        ]
+    ),
+)
+async def test_any_body(client, content, body, content_type):
+    headers = {"content-type": content_type} if content_type else {}
+    clean(await client.post("/graphql", content=body, headers=headers))
+
+
+@FUZZ
+@given(
+    params=st.dictionaries(
+        st.sampled_from(["query", "variables", "operationName", "extensions"]), st.text(max_size=80)
+    )
+)
+async def test_any_query_string(client, content, params):
+    clean(await client.get("/graphql", params=params))
