@@ -81,6 +81,28 @@ class Settings(BaseSettings):
     keep_alive_timeout: int = Field(
         default=5, ge=1, description="Seconds `cms serve` keeps an idle connection open."
     )
+    session_hours: float = Field(
+        default=12, gt=0, description="How long a session token from `login` stays valid."
+    )
+    preview_minutes_max: int = Field(
+        default=7 * 24 * 60, ge=1, description="Longest a preview link may stay valid."
+    )
+    max_blocks: int = Field(default=500, ge=1, description="Most blocks in one article body.")
+    max_block_chars: int = Field(
+        default=20_000, ge=1, description="Most characters in one block of an article body."
+    )
+    login_free_failures: int = Field(
+        default=5,
+        ge=1,
+        description="Failed sign-ins (per email and per client address) before each further "
+        "attempt must wait, twice as long each time.",
+    )
+    login_max_wait: int = Field(
+        default=900, ge=1, description="Longest wait (seconds) imposed after failed sign-ins."
+    )
+    password_hash_concurrency: int = Field(
+        default=2, ge=1, description="Password hashes computed at once (each takes 64 MiB)."
+    )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Origins whose browser apps may call the API, comma-separated "

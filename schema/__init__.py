@@ -10,6 +10,7 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from strawberry.types import ExecutionContext
 
 from schema.errors import PublicErrors, is_unexpected, log_unexpected
+from schema.mutations import Mutation
 from schema.outcome import ReportOutcome
 from schema.queries import Query
 from settings import Settings
@@ -40,6 +41,7 @@ def build_schema(settings: Settings) -> CmsSchema:
     ]
     return CmsSchema(
         query=Query,
+        mutation=Mutation,
         extensions=[
             lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
             lambda: AddValidationRules(rules),
@@ -51,5 +53,5 @@ def build_schema(settings: Settings) -> CmsSchema:
     )
 
 
-schema = CmsSchema(query=Query)
+schema = CmsSchema(query=Query, mutation=Mutation)
 """The bare schema: its SDL is exported to ``schema/schema.graphql``."""

@@ -113,6 +113,9 @@ class Context:
     now: datetime
     loaders: Loaders
     media_base: str
+    private: bool = False
+    """Set by a resolver that showed something only this request may see (a preview): the
+    answer is then never kept by the shared response cache, whoever the viewer is."""
 
     @classmethod
     def for_request(cls, request: Request, settings: Settings, viewer: Viewer) -> Context:

@@ -18,7 +18,9 @@ class ReportOutcome(SchemaExtension):
         yield
         execution = self.execution_context
         result, context = execution.result, execution.context
-        if not isinstance(context, Context) or result is None or result.errors:
+        if not isinstance(context, Context) or context.private:
+            return
+        if result is None or result.errors:
             return
         if result.data is not None and execution.operation_type is OperationType.QUERY:
             report_cacheable(context.request.scope)

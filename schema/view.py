@@ -18,6 +18,7 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 
+from cms.services.errors import Unauthenticated
 from cms.web.body import BadBody, decode_object
 from cms.web.errors import NO_STORE, error_response
 from cms.web.viewer import viewer_for
@@ -83,7 +84,11 @@ class GraphQLView(GraphQL[Context, None]):
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
         assert isinstance(request, Request)  # no subscriptions: websockets never get here
-        return Context.for_request(request, self.settings, await viewer_for(request))
+        try:
+            viewer = await viewer_for(request)
+        except Unauthenticated as error:  # never silently anonymous
+            raise HTTPException(401, error.message) from None
+        return Context.for_request(request, self.settings, viewer)
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         return HTMLResponse(self._page, headers={"Content-Security-Policy": self._policy})

@@ -10,7 +10,7 @@ import PIL.Image
 from tortoise.transactions import in_transaction
 
 from cms import models
-from cms.services import articles, authors, body, events, images
+from cms.services import articles, authors, body, events, images, tokens
 from cms.storage import LocalMediaStore
 
 LIMITS = images.Limits(max_bytes=5_000_000, max_pixels=40_000_000)
@@ -30,6 +30,7 @@ class Factory:
     def __init__(self, media_root: Path) -> None:
         self.store = LocalMediaStore(media_root)
         self._colors = 0
+        self._users = 0
 
     async def image(self, caption: str = "", alt: str = "", credit: str = "") -> models.Image:
         self._colors += 1
@@ -82,3 +83,24 @@ class Factory:
             await self.article(f"Bài số {i}", T0 + timedelta(minutes=i), **options)  # type: ignore[arg-type]
             for i in range(count)
         ]
+
+    async def token(
+        self,
+        role: models.Role,
+        email: str | None = None,
+        *,
+        author: models.Author | None = None,
+    ) -> str:
+        """A signed-in user's session token (the secret to send as ``Bearer``)."""
+        self._users += 1
+        user = await models.User.create(
+            email=email or f"user{self._users}@example.org",
+            name=f"Người dùng {self._users}",
+            password_hash="!",  # no password: this user signs in by token only
+            role=role,
+            author=author,
+        )
+        issued = await tokens.issue(
+            models.TokenKind.SESSION, expires_at=datetime.now(UTC) + timedelta(hours=1), user=user
+        )
+        return issued.secret

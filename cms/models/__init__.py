@@ -1,8 +1,31 @@
 """The content model: one module per aggregate, re-exported here for tortoise (`cms.models`)."""
 
-from cms.models.article import Article, ArticleAuthor, ArticleImage, ArticleStatus
+from cms.models.account import LoginThrottle, Role, Token, TokenKind, User
+from cms.models.article import (
+    Article,
+    ArticleAuthor,
+    ArticleImage,
+    ArticleRevision,
+    ArticleStatus,
+)
+from cms.models.audit import AuditEntry
 from cms.models.author import Author
 from cms.models.event import Event
 from cms.models.image import Image
 
-__all__ = ["Article", "ArticleAuthor", "ArticleImage", "ArticleStatus", "Author", "Event", "Image"]
+__all__ = [
+    "Article",
+    "ArticleAuthor",
+    "ArticleImage",
+    "ArticleRevision",
+    "ArticleStatus",
+    "AuditEntry",
+    "Author",
+    "Event",
+    "Image",
+    "LoginThrottle",
+    "Role",
+    "Token",
+    "TokenKind",
+    "User",
+]

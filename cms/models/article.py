@@ -11,6 +11,7 @@ from tortoise.models import Model
 from cms.text import sort_key
 
 if TYPE_CHECKING:
+    from cms.models.account import User
     from cms.models.author import Author
     from cms.models.event import Event
     from cms.models.image import Image
@@ -120,3 +121,27 @@ class ArticleImage(Model):
         table = "article_image"
         unique_together = (("article", "image"),)
         indexes = (("image_id", "article_id"),)
+
+
+class ArticleRevision(Model):
+    """An article as it was saved once: every save stores one, numbered from 1."""
+
+    id = fields.IntField(primary_key=True)
+    article: fields.ForeignKeyRelation[Article] = fields.ForeignKeyField(
+        "cms.Article", related_name="revisions", on_delete=fields.CASCADE
+    )
+    article_id: int
+    number = fields.IntField()
+    user: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "cms.User", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    user_id: int | None
+    created_at = fields.DatetimeField(auto_now_add=True)
+    title = fields.CharField(max_length=500)
+    summary = fields.TextField(default="")
+    body: fields.Field[list[dict[str, Any]]] = fields.JSONField(default=list)
+    status = fields.CharEnumField(ArticleStatus, max_length=16)
+
+    class Meta:
+        table = "article_revision"
+        unique_together = (("article", "number"),)

@@ -69,7 +69,7 @@ class PostgresSearch(SearchBackend):
     def matching(self, match: str, viewer: Viewer, now: datetime) -> Fragment:
         """Matching and visible articles, from the index rows alone: no join."""
         where, params = all_of(
-            (self.in_document, [match]), visible_at_sql(viewer, now, "s.public_at")
+            (self.in_document, [match]), visible_at_sql(viewer, now, "s.public_at", "s.article_id")
         )
         return f"FROM article_search s WHERE {where}", params
 

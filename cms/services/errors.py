@@ -16,6 +16,14 @@ class ErrorCode(StrEnum):
     INVALID_IMAGE = "INVALID_IMAGE"
     TOO_LARGE = "TOO_LARGE"
     IMPORT_FAILED = "IMPORT_FAILED"
+    VALIDATION = "VALIDATION"
+    FORBIDDEN = "FORBIDDEN"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    CONFLICT = "CONFLICT"
+    SLUG_TAKEN = "SLUG_TAKEN"
+    IN_USE = "IN_USE"
+    RATE_LIMITED = "RATE_LIMITED"
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
 
 
 class CmsError(Exception):
@@ -67,3 +75,57 @@ class ImageTooLarge(InvalidImage):
     """An image over the configured byte or pixel limit."""
 
     code = ErrorCode.TOO_LARGE
+
+
+class Forbidden(CmsError):
+    """The viewer is signed in but may not do this (their role, or not their article)."""
+
+    code = ErrorCode.FORBIDDEN
+
+
+class Unauthenticated(CmsError):
+    """No valid credentials: anonymous, or a token that is expired, revoked or malformed."""
+
+    code = ErrorCode.UNAUTHENTICATED
+
+
+class Conflict(CmsError):
+    """The object changed since the client last saw it: nothing was overwritten."""
+
+    code = ErrorCode.CONFLICT
+
+    def __init__(self, message: str, *, current_version: int, field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.current_version = current_version
+
+
+class SlugTaken(InvalidInput):
+    """An explicit slug that another object already has."""
+
+    code = ErrorCode.SLUG_TAKEN
+
+
+class InUse(CmsError):
+    """The object is still referred to (by ``count`` articles): deleting it would leave holes."""
+
+    code = ErrorCode.IN_USE
+
+    def __init__(self, message: str, *, count: int, field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.count = count
+
+
+class RateLimited(CmsError):
+    """Too many attempts: try again after ``retry_after`` seconds."""
+
+    code = ErrorCode.RATE_LIMITED
+
+    def __init__(self, message: str, *, retry_after: int, field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.retry_after = retry_after
+
+
+class InvalidCredentials(CmsError):
+    """The email and password do not match an active account (never says which is wrong)."""
+
+    code = ErrorCode.INVALID_CREDENTIALS

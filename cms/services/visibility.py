@@ -1,14 +1,15 @@
-"""Who sees what. Anonymous readers see published articles whose time has come, nothing else."""
+"""Who sees what. Anonymous readers see published articles whose time has come, nothing else;
+editors and admins see everything; an author also sees the articles that list them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 
 from cms.db import Fragment, marks
-from cms.models import Article, ArticleStatus
+from cms.models import Article, ArticleAuthor, ArticleStatus, Role
 from cms.services.clock import utc
 
 PUBLIC_STATUSES = (ArticleStatus.PUBLISHED, ArticleStatus.SCHEDULED)
@@ -17,37 +18,46 @@ PUBLIC_STATUSES = (ArticleStatus.PUBLISHED, ArticleStatus.SCHEDULED)
 
 @dataclass(frozen=True, slots=True)
 class Viewer:
-    """The reader of one request. Every reader is anonymous until accounts exist."""
+    """The reader (or writer) of one request: anonymous, a signed-in user, or an API token."""
 
     can_preview: bool = False
+    """Sees every article, whatever its status (editors and admins)."""
     personal: bool = False
     """The request carried credentials: answers to it are its own, never shared by a cache."""
+    user_id: int | None = None
+    """The signed-in user (None for anonymous readers and API tokens)."""
+    role: Role | None = None
+    """What the user or token may do; None for anonymous readers."""
+    author_id: int | None = None
+    """The author profile of an ``AUTHOR`` account: articles that list it are its own."""
+    token_id: int | None = None
+    """The token the request was made with (``logout`` revokes it)."""
+    label: str = "anonymous"
+    """Who, for the audit log: an email, or ``token:<name>``."""
 
     @property
     def shared(self) -> bool:
         """Whether answers to this viewer are the same as to any anonymous reader's."""
         return not (self.can_preview or self.personal)
 
+    @property
+    def signed_in(self) -> bool:
+        """Whether the request was made by a user or a token (not anonymously)."""
+        return self.role is not None
+
 
 ANONYMOUS = Viewer()
 
 
 def visible_articles(viewer: Viewer, now: datetime) -> Q:
-    """Filter for the articles ``viewer`` may see at ``now``."""
+    """Filter for the articles ``viewer`` may see at ``now``: public ones, and an author's own."""
     if viewer.can_preview:
         return Q()
-    return Q(status__in=PUBLIC_STATUSES, published_at__lte=now)
-
-
-def is_visible(article: Article, viewer: Viewer, now: datetime) -> bool:
-    """The same rule as :func:`visible_articles`, for one loaded article."""
-    if viewer.can_preview:
-        return True
-    return (
-        article.status in PUBLIC_STATUSES
-        and article.published_at is not None
-        and article.published_at <= now
-    )
+    public = Q(status__in=PUBLIC_STATUSES, published_at__lte=now)
+    if viewer.author_id is None:
+        return public
+    own = ArticleAuthor.filter(author_id=viewer.author_id).values("article_id")
+    return Q(public, Q(id__in=Subquery(own)), join_type=Q.OR)
 
 
 def effective_status(article: Article, now: datetime) -> ArticleStatus:
@@ -75,7 +85,9 @@ def with_status(statuses: tuple[ArticleStatus, ...], now: datetime) -> Q:
 
 def visible_sql(viewer: Viewer, now: datetime, row: str) -> Fragment | None:
     """:func:`visible_articles` as SQL; None when ``viewer`` sees every article."""
-    return None if viewer.can_preview else _due_sql(now, row)
+    if viewer.can_preview:
+        return None
+    return _or_own(viewer, _due_sql(now, row), f"{row}.id")
 
 
 def upcoming_sql(now: datetime, row: str) -> Fragment:
@@ -111,9 +123,21 @@ def public_at_sql(row: str) -> str:
     return f"CASE WHEN {row}.status IN ({statuses}) THEN {row}.published_at END"
 
 
-def visible_at_sql(viewer: Viewer, now: datetime, column: str) -> Fragment | None:
-    """:func:`visible_sql` over ``column``, a copy of :func:`public_at_sql`; None: everything."""
-    return None if viewer.can_preview else (f"{column} <= ?", [utc(now)])
+def visible_at_sql(viewer: Viewer, now: datetime, column: str, id_column: str) -> Fragment | None:
+    """:func:`visible_sql` over ``column``, a copy of :func:`public_at_sql`, and the article's
+    ``id_column``; None when ``viewer`` sees every article."""
+    if viewer.can_preview:
+        return None
+    return _or_own(viewer, (f"{column} <= ?", [utc(now)]), id_column)
+
+
+def _or_own(viewer: Viewer, public: Fragment, id_column: str) -> Fragment:
+    """``public``, or (for an author) one of the author's own articles."""
+    if viewer.author_id is None:
+        return public
+    sql, params = public
+    own = f"{id_column} IN (SELECT article_id FROM article_author WHERE author_id = ?)"
+    return f"(({sql}) OR {own})", [*params, viewer.author_id]
 
 
 def _due_sql(now: datetime, row: str) -> Fragment:

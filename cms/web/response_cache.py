@@ -40,7 +40,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cms.services import clock, content
 from cms.services.content import Stamp
-from cms.services.visibility import Viewer
+from cms.services.errors import Unauthenticated
 from cms.web.body import ClientDisconnected, read_body, replay
 from cms.web.conditional import etag_matches
 from cms.web.viewer import viewer_for
@@ -49,6 +49,9 @@ __all__ = ["CachedGraphQL", "Entry", "ResponseCache", "report_cacheable"]
 
 CACHE_HEADER = b"x-cms-cache"
 """``hit`` or ``miss`` on every answer the cache looked at: for operators and tests."""
+
+PUBLIC = "public"
+"""The audience of every kept answer: anonymous readers, who all see the same content."""
 
 _CACHEABLE = "cms.cacheable"
 """Scope key set by :func:`report_cacheable`."""
@@ -157,17 +160,23 @@ class CachedGraphQL:
         if scope["type"] != "http" or self.cache.max_bytes == 0:
             await self.app(scope, receive, send)
             return
-        viewer = await viewer_for(HTTPConnection(scope))
+        connection = HTTPConnection(scope)
+        headers = connection.headers
+        try:
+            viewer = await viewer_for(connection)
+        except Unauthenticated:  # the view refuses it, as it would without the cache
+            await self.app(scope, receive, send)
+            return
         try:
             body = await read_body(receive) if scope["method"] == "POST" else b""
         except ClientDisconnected:
             return
         replayed = replay(body, receive)
-        operation = _operation(scope, body)
-        if operation is None or not viewer.shared:
+        operation = _operation(scope, headers, body)
+        if operation is None or not viewer.shared:  # only answers anyone may see are shared
             await self.app(scope, replayed, send)
             return
-        key = self._key(scope, operation, viewer)
+        key = self._key(scope, headers, operation)
         if key is None:  # variables that cannot be a key (nested past what orjson writes)
             await self.app(scope, replayed, send)
             return
@@ -185,19 +194,25 @@ class CachedGraphQL:
             return
         entry = self.cache.get(key, stamp)
         if entry is not None:
-            await _send_entry(entry, scope, send, hit=True)
+            await _send_entry(entry, scope, headers, send, hit=True)
             return
-        await self._miss(key, stamp, scope, replayed, send)
+        await self._miss(key, stamp, scope, headers, replayed, send)
 
     async def _miss(
-        self, key: bytes, stamp: Stamp, scope: Scope, receive: Receive, send: Send
+        self,
+        key: bytes,
+        stamp: Stamp,
+        scope: Scope,
+        headers: Headers,
+        receive: Receive,
+        send: Send,
     ) -> None:
         """Run the query once for every request that misses ``key`` under ``stamp`` meanwhile."""
         running = self._running.get((key, stamp))
         if running is not None:
             entry = await asyncio.shield(running)
             if entry is not None:
-                await _send_entry(entry, scope, send, hit=False)
+                await _send_entry(entry, scope, headers, send, hit=False)
             else:  # that answer was not one to keep (an error): this request runs on its own
                 await self.app(scope, receive, send)
             return
@@ -215,26 +230,26 @@ class CachedGraphQL:
         if entry is None:
             await response.replay(send)
             return
-        await _send_entry(entry, scope, send, hit=False)
+        await _send_entry(entry, scope, headers, send, hit=False)
 
     async def _record(self, scope: Scope, receive: Receive) -> _Recorder:
         response = _Recorder()
         await self.app(scope, receive, response.send)
         return response
 
-    def _key(self, scope: Scope, operation: _Operation, viewer: Viewer) -> bytes | None:
+    def _key(self, scope: Scope, headers: Headers, operation: _Operation) -> bytes | None:
+        """The request's key among the answers kept for the public (the only audience kept)."""
         # Media URLs are absolute: without a public URL they follow the request's own origin.
-        host = Headers(scope=scope).get("host", "")
-        origin = self.public_url or f"{scope.get('scheme', 'http')}://{host}"
-        parts = [operation.query, operation.variables, operation.operation_name, origin]
+        origin = self.public_url or f"{scope.get('scheme', 'http')}://{headers.get('host', '')}"
+        parts = [PUBLIC, operation.query, operation.variables, operation.operation_name, origin]
         try:
-            raw = orjson.dumps(parts, option=orjson.OPT_SORT_KEYS) + repr(viewer).encode()
+            raw = orjson.dumps(parts, option=orjson.OPT_SORT_KEYS)
         except orjson.JSONEncodeError:
             return None
         return hashlib.blake2b(raw).digest()
 
 
-def _operation(scope: Scope, body: bytes) -> _Operation | None:
+def _operation(scope: Scope, headers: Headers, body: bytes) -> _Operation | None:
     """The request's query, variables and operation name; ``None`` if it is not a plain query.
 
     Only the request is read here; whether its document is a query that succeeds is left to
@@ -248,7 +263,7 @@ def _operation(scope: Scope, body: bytes) -> _Operation | None:
         return _Operation(query, params.get("variables"), params.get("operationName"))
     if scope["method"] != "POST":
         return None
-    content_type = Headers(scope=scope).get("content-type", "")
+    content_type = headers.get("content-type", "")
     if content_type.split(";")[0].strip().lower() != "application/json":
         return None
     try:
@@ -298,13 +313,14 @@ class _Recorder:
         await send({"type": "http.response.body", "body": b"".join(self.chunks)})
 
 
-async def _send_entry(entry: Entry, scope: Scope, send: Send, *, hit: bool) -> None:
+async def _send_entry(
+    entry: Entry, scope: Scope, headers: Headers, send: Send, *, hit: bool
+) -> None:
     status = "hit" if hit else "miss"
     raw = [*entry.headers, (b"etag", entry.etag), (CACHE_HEADER, status.encode())]
     if scope["method"] == "GET":
         raw.append((b"cache-control", b"no-cache"))
-        if_none_match = Headers(scope=scope).get("if-none-match")
-        if etag_matches(if_none_match, entry.etag.decode()):
+        if etag_matches(headers.get("if-none-match"), entry.etag.decode()):
             await send({"type": "http.response.start", "status": 304, "headers": raw})
             await send({"type": "http.response.body", "body": b""})
             return

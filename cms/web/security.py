@@ -35,12 +35,19 @@ class SecurityHeaders:
             return
 
         async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
+            if message["type"] == "http.response.start" and _is_html(message):
                 headers = MutableHeaders(scope=message)
-                if headers.get("content-type", "").startswith("text/html"):
-                    for name, value in HTML_HEADERS.items():
-                        headers[name] = value
-                    headers.setdefault("Content-Security-Policy", DEFAULT_POLICY)
+                for name, value in HTML_HEADERS.items():
+                    headers[name] = value
+                headers.setdefault("Content-Security-Policy", DEFAULT_POLICY)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def _is_html(start: Message) -> bool:
+    """Whether a response is an HTML page (read off the raw headers: every answer asks)."""
+    for name, value in start.get("headers", ()):
+        if name.lower() == b"content-type":
+            return bool(value.lower().startswith(b"text/html"))
+    return False

@@ -13,7 +13,7 @@ from asgi_lifespan import LifespanManager
 from tortoise import Tortoise
 
 from cms.app import create_app
-from cms.models import Article, ArticleStatus
+from cms.models import Article, ArticleStatus, Role
 from cms.services import clock
 from cms.services.content import Stamp
 from cms.web.response_cache import Entry, ResponseCache
@@ -116,11 +116,13 @@ async def test_get_answers_revalidate_with_etag(client, settings):
 
 
 async def test_editors_and_other_origins_are_kept_apart(client, settings):
-    await Factory(settings.media_root).article("Có ảnh bìa", cover=True)
+    factory = Factory(settings.media_root)
+    await factory.article("Có ảnh bìa", cover=True)
+    editor = await factory.token(Role.EDITOR)
     for _ in range(3):
         here = await ask(client, COVERS)
         other = await ask(client, COVERS, host="cms.example.org")
-        authorized = await ask(client, COVERS, authorization="Bearer x")
+        authorized = await ask(client, COVERS, authorization=f"Bearer {editor}")
     assert here.headers["x-cms-cache"] == other.headers["x-cms-cache"] == "hit"
     assert here.json()["data"]["articles"]["nodes"][0]["cover"]["url"].startswith(
         "http://cms.test/"

@@ -107,7 +107,7 @@ async def test_generated_queries(client, content, query):
 
 @FUZZ
 @given(
-    query=hypothesis_graphql.from_schema(
+    query=hypothesis_graphql.queries(
         SDL, custom_scalars=CUSTOM, mode=hypothesis_graphql.Mode.NEGATIVE
     )
 )

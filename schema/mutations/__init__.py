@@ -1,0 +1,16 @@
+"""Writes: the root ``Mutation`` type, one base class per domain (noun-first names)."""
+
+from __future__ import annotations
+
+import strawberry
+
+from schema.mutations.accounts import AccountMutations
+
+
+@strawberry.type(
+    description="Changes. Each takes one `input` and answers a union: its success type, or an "
+    "error implementing `UserError` (select `... on UserError { code message field }`). A "
+    "refused mutation writes nothing. Send `Authorization: Bearer <token>` (from `login`)."
+)
+class Mutation(AccountMutations):
+    pass
