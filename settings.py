@@ -11,10 +11,10 @@ Importing this module reads nothing: the environment is read by :func:`load`, an
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from tortoise.backends.base.config_generator import expand_db_url
 
@@ -34,6 +34,32 @@ class Settings(BaseSettings):
     )
     media_root: Path = Field(
         default=Path("media"), description="Root folder of the local media store."
+    )
+    media_store: Literal["local", "s3"] = Field(
+        default="local",
+        description="Where image files are kept: `local` (the `media_root` folder) or `s3` (an "
+        "S3-compatible bucket, the `s3_*` settings).",
+    )
+    s3_endpoint_url: str | None = Field(
+        default=None,
+        description="The S3-compatible server (https://s3.example.org). Unset: AWS S3.",
+    )
+    s3_region: str = Field(default="us-east-1", description="The bucket's region.")
+    s3_bucket: str | None = Field(
+        default=None, description="The bucket holding the media (required for the s3 store)."
+    )
+    s3_access_key_id: str | None = Field(
+        default=None,
+        description="Access key. Unset (with the secret): AWS's own chain (AWS_* variables, "
+        "~/.aws, an instance role).",
+    )
+    s3_secret_access_key: SecretStr | None = Field(
+        default=None, description="Secret of the access key."
+    )
+    s3_public_url: str | None = Field(
+        default=None,
+        description="Public base URL of the bucket's objects (a CDN, or the bucket's own public "
+        "address): image URLs point there. Unset: the CMS streams them at /media/.",
     )
     public_url: str | None = Field(
         default=None,
@@ -110,7 +136,7 @@ class Settings(BaseSettings):
         "Empty: none.",
     )
 
-    @field_validator("public_url")
+    @field_validator("public_url", "s3_endpoint_url", "s3_public_url")
     @classmethod
     def _check_public_url(cls, value: str | None) -> str | None:
         if not value:
@@ -119,6 +145,17 @@ class Settings(BaseSettings):
         if parts.scheme not in {"http", "https"} or not parts.netloc:
             raise ValueError("must be an absolute http(s) URL such as https://cms.example.org")
         return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _check_media_store(self) -> Settings:
+        if self.media_store == "s3" and not self.s3_bucket:
+            raise ValueError("CMS_MEDIA_STORE=s3 needs CMS_S3_BUCKET")
+        if (self.s3_access_key_id is None) != (self.s3_secret_access_key is None):
+            raise ValueError(
+                "set both CMS_S3_ACCESS_KEY_ID and CMS_S3_SECRET_ACCESS_KEY, or neither "
+                "(AWS's own credential chain)"
+            )
+        return self
 
     @field_validator("cors_origins", mode="before")
     @classmethod

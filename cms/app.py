@@ -15,7 +15,7 @@ from tortoise import Tortoise
 
 import settings as settings_module
 from cms import db
-from cms.storage import LocalMediaStore
+from cms.storage import store_from_settings
 from cms.web.body import BodyLimit
 from cms.web.cors import cors_options
 from cms.web.media import media_endpoint
@@ -27,18 +27,18 @@ from settings import Settings
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
-    """The CMS as an ASGI app. The lifespan opens and closes the database connections."""
+    """The CMS as an ASGI app. The lifespan opens and closes the media store and the database
+    connections: a store that cannot be used (a wrong bucket or key) stops the start-up."""
     settings = settings or settings_module.load()
-    store = LocalMediaStore(settings.media_root)
+    store = store_from_settings(settings)
     view = GraphQLView(build_schema(settings), settings)
     graphql = CachedGraphQL(view, ResponseCache(settings.response_cache_bytes), settings.public_url)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        settings.media_root.mkdir(parents=True, exist_ok=True)
         # Requests run in other tasks than the lifespan: they find the ORM through the global
         # fallback context (cleared again when the connections close).
-        async with db.connected(settings):
+        async with store, db.connected(settings):
             yield
 
     routes = [
