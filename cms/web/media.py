@@ -1,62 +1,122 @@
-"""The media route: serves stored files with long-lived caching (their keys never change)."""
+"""The media route: serves stored files with long-lived caching (their keys never change).
+
+A store on this machine's disk is served by Starlette's ``FileResponse`` (ranges included); any
+other store is streamed through from its ranged reads, with the same headers.
+"""
 
 from __future__ import annotations
 
-import mimetypes
 import os
 import stat
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from contextlib import aclosing
+from email.utils import formatdate
 from pathlib import Path, PurePosixPath
 
 import anyio.to_thread
 from starlette.requests import Request
-from starlette.responses import FileResponse, PlainTextResponse, Response
+from starlette.responses import FileResponse, PlainTextResponse, Response, StreamingResponse
+from starlette.types import Receive, Scope, Send
 
-from cms.services.images import FORMATS
-from cms.storage import InvalidKey, MediaStore
+from cms.storage import InvalidKey, MediaNotFound, MediaStore, media_type, validate_key
+from cms.storage.base import IMMUTABLE
 from cms.web.conditional import etag_matches
+from cms.web.ranges import RangeNotSatisfiable, byte_range
 
-CACHE_CONTROL = "public, max-age=31536000, immutable"
+CACHE_CONTROL = IMMUTABLE
 """Keys are content hashes: a key's bytes never change, so clients and CDNs may keep them."""
 
-_MEDIA_TYPES = {f".{extension}": mime for mime, extension in FORMATS.values()}
-"""The types of the files we store, known without the system's mime.types (slim images lack
-it, and Python 3.11's own table has no ``.webp``)."""
+POLICY = "default-src 'none'"
+"""``Content-Security-Policy`` of every media file: an SVG or HTML file, were one ever stored or
+sniffed, could run no script and load nothing."""
+
+Handler = Callable[[MediaStore, str, Request], Awaitable[Response]]
 
 
 def media_endpoint(store: MediaStore) -> Callable[[Request], Awaitable[Response]]:
-    """``GET /media/{key}``: the file, or 404 for a missing file or a key that is not ours."""
+    """``GET|HEAD /media/{key}``: the file, or 404 for a missing file or a key that is not ours."""
+    serve: Handler = _from_disk if store.on_disk else _streamed
 
-    async def serve(request: Request) -> Response:
+    async def endpoint(request: Request) -> Response:
         key = request.path_params["key"]
         try:
-            path = store.local_path(key)
-        except InvalidKey:
-            path = None
-        found = await anyio.to_thread.run_sync(_regular_file, path) if path else None
-        if path is None or found is None:
+            return await serve(store, validate_key(key), request)
+        except (InvalidKey, MediaNotFound):
             return PlainTextResponse("Not Found", status_code=404)
-        etag = f'"{PurePosixPath(key).stem}"'
-        headers = {
-            "Cache-Control": CACHE_CONTROL,
-            "ETag": etag,
-            "X-Content-Type-Options": "nosniff",
-        }
-        if etag_matches(request.headers.get("if-none-match"), etag):
-            return Response(status_code=304, headers=headers)
-        return FileResponse(path, headers=headers, media_type=_media_type(key), stat_result=found)
 
-    return serve
+    return endpoint
 
 
-def _media_type(key: str) -> str:
-    known = _MEDIA_TYPES.get(PurePosixPath(key).suffix) or mimetypes.guess_type(key)[0]
-    return known or "application/octet-stream"
+def _headers(key: str) -> dict[str, str]:
+    """The headers every answer for ``key`` carries, a 304 included."""
+    return {
+        "Cache-Control": CACHE_CONTROL,
+        "ETag": f'"{PurePosixPath(key).stem}"',
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": POLICY,
+    }
 
 
-def _regular_file(path: Path) -> os.stat_result | None:
+async def _from_disk(store: MediaStore, key: str, request: Request) -> Response:
+    """Starlette's ``FileResponse``: ``sendfile`` where the server has it, and its own ranges."""
+    path, found = await anyio.to_thread.run_sync(_regular_file, store, key)
+    headers = _headers(key)
+    if etag_matches(request.headers.get("if-none-match"), headers["ETag"]):
+        return Response(status_code=304, headers=headers)
+    return FileResponse(path, headers=headers, media_type=media_type(key), stat_result=found)
+
+
+def _regular_file(store: MediaStore, key: str) -> tuple[Path, os.stat_result]:
+    """The file for ``key`` and its status, in one trip to a worker thread."""
+    path = store.local_path(key)
+    if path is None:
+        raise MediaNotFound(key)
     try:
         found = path.stat()
     except OSError:
+        raise MediaNotFound(key) from None
+    if not stat.S_ISREG(found.st_mode):
+        raise MediaNotFound(key)
+    return path, found
+
+
+async def _streamed(store: MediaStore, key: str, request: Request) -> Response:
+    """The file's bytes as the store streams them: whole, or the one range asked for."""
+    found = await store.stat(key)
+    headers = _headers(key)
+    if etag_matches(request.headers.get("if-none-match"), headers["ETag"]):
+        return Response(status_code=304, headers=headers)
+    headers["Last-Modified"] = formatdate(found.modified.timestamp(), usegmt=True)
+    headers["Accept-Ranges"] = "bytes"
+    try:
+        span = byte_range(_range_header(request, headers), found.size)
+    except RangeNotSatisfiable:
+        return Response(status_code=416, headers={"Content-Range": f"bytes */{found.size}"})
+    start, end = span or (0, found.size)
+    headers["Content-Length"] = str(end - start)
+    if span:
+        headers["Content-Range"] = f"bytes {start}-{end - 1}/{found.size}"
+    status = 206 if span else 200
+    if request.method == "HEAD":
+        return Response(status_code=status, headers=headers, media_type=media_type(key))
+    chunks = store.stream(key, start=start, end=end)
+    return _StoreStream(chunks, status_code=status, headers=headers, media_type=media_type(key))
+
+
+class _StoreStream(StreamingResponse):
+    """Closes the store's stream when the answer ends, however it ends: a client that hangs up
+    mid-file leaves no connection to the bucket open."""
+
+    body_iterator: AsyncGenerator[bytes, None]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async with aclosing(self.body_iterator):
+            await super().__call__(scope, receive, send)
+
+
+def _range_header(request: Request, headers: dict[str, str]) -> str | None:
+    """The ``Range`` to honour: none if ``If-Range`` names another version of the file."""
+    if_range = request.headers.get("if-range")
+    if if_range is not None and if_range not in (headers["ETag"], headers["Last-Modified"]):
         return None
-    return found if stat.S_ISREG(found.st_mode) else None
+    return request.headers.get("range")

@@ -1,10 +1,19 @@
-"""The media route: real files ingested into the test's media folder, served through the app."""
+"""The media route: real files ingested into the test's media store, served through the app.
+
+Every test runs against both stores (``store_kind``): the local folder, served by Starlette's
+``FileResponse``, and an S3 bucket on moto's server, streamed through by the CMS. Tests of the
+folder itself (symlinks, temporary files) pin ``store_kind`` to ``local``.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
 import io
+import os
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,15 +23,41 @@ import pytest
 
 from cms import models
 from cms.services import images
-from cms.storage import LocalMediaStore
+from cms.storage import MediaStore, store_from_settings
 from settings import Settings
 from tests.conftest import gql
 from tests.factories import LIMITS, Factory, jpeg
+from tests.s3 import S3Server, s3_server_fixture  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.database("sqlite", "postgres")
 
 IMMUTABLE = "public, max-age=31536000, immutable"
+NO_SCRIPT = "default-src 'none'"
 SECRET = b"top secret, outside the media folder"
+
+ON_DISK = pytest.mark.parametrize("store_kind", ["local"])
+"""For tests of the local folder itself: symlinks and files beside the stored ones."""
+
+
+@pytest.fixture(params=["local", "s3"])
+def store_kind(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def settings(settings: Settings, store_kind: str, request: pytest.FixtureRequest) -> Settings:
+    """The test's settings, with a bucket of its own for the S3 store."""
+    if store_kind == "local":
+        return settings
+    server: S3Server = request.getfixturevalue("s3_server")
+    return settings.model_copy(update=server.settings(server.new_bucket()))
+
+
+@pytest.fixture
+async def store(settings: Settings) -> AsyncIterator[MediaStore]:
+    """The store the app serves from (a second connection to it, for S3)."""
+    async with store_from_settings(settings) as opened:
+        yield opened
 
 
 def encode(fmt: str) -> bytes:
@@ -31,14 +66,14 @@ def encode(fmt: str) -> bytes:
     return out.getvalue()
 
 
-async def ingest(settings: Settings, data: bytes, filename: str = "photo") -> models.Image:
-    return await images.ingest(LocalMediaStore(settings.media_root), data, filename, LIMITS)
+async def ingest(store: MediaStore, data: bytes, filename: str = "photo") -> models.Image:
+    return await images.ingest(store, data, filename, LIMITS)
 
 
 @pytest.fixture
-async def photo(client: httpx.AsyncClient, settings: Settings) -> models.Image:
-    """A JPEG in the media folder (``client`` first: its lifespan starts the ORM)."""
-    return await ingest(settings, jpeg(), "photo.jpg")
+async def photo(client: httpx.AsyncClient, store: MediaStore) -> models.Image:
+    """A JPEG in the media store (``client`` first: its lifespan starts the ORM)."""
+    return await ingest(store, jpeg(), "photo.jpg")
 
 
 @pytest.fixture
@@ -102,10 +137,11 @@ def url(image: models.Image) -> str:
     ],
 )
 async def test_a_stored_file_is_served_with_caching_headers(
-    client: httpx.AsyncClient, settings: Settings, fmt: str, content_type: str
+    client: httpx.AsyncClient, store: MediaStore, fmt: str, content_type: str
 ) -> None:
     data = encode(fmt)
-    image = await ingest(settings, data)
+    before = datetime.now(UTC) - timedelta(seconds=2)
+    image = await ingest(store, data)
 
     response = await client.get(url(image))
 
@@ -117,6 +153,10 @@ async def test_a_stored_file_is_served_with_caching_headers(
     assert response.headers["etag"] == f'"{hashlib.sha256(data).hexdigest()}"'
     assert response.headers["etag"] == f'"{image.content_hash}"'
     assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["content-security-policy"] == NO_SCRIPT
+    assert response.headers["accept-ranges"] == "bytes"
+    modified = parsedate_to_datetime(response.headers["last-modified"])
+    assert before <= modified <= datetime.now(UTC)
 
 
 async def test_head_gives_the_headers_without_the_body(
@@ -128,7 +168,15 @@ async def test_head_gives_the_headers_without_the_body(
     assert response.status_code == 200
     assert response.content == b""
     assert response.headers["content-length"] == str(photo.size)
-    for name in ("content-type", "cache-control", "etag", "x-content-type-options"):
+    for name in (
+        "content-type",
+        "cache-control",
+        "etag",
+        "last-modified",
+        "accept-ranges",
+        "x-content-type-options",
+        "content-security-policy",
+    ):
         assert response.headers[name] == got.headers[name]
 
 
@@ -153,6 +201,7 @@ async def test_if_none_match_with_the_etag_gives_304(
     assert response.content == b""
     assert response.headers["etag"] == etag
     assert response.headers["cache-control"] == IMMUTABLE
+    assert response.headers["content-security-policy"] == NO_SCRIPT
 
 
 @pytest.mark.parametrize(
@@ -183,10 +232,10 @@ async def test_if_none_match_with_another_etag_gives_the_file(
     ],
 )
 async def test_a_range_request_gives_206_with_those_bytes(
-    client: httpx.AsyncClient, settings: Settings, ranges: str, start: int, end: int | None
+    client: httpx.AsyncClient, store: MediaStore, ranges: str, start: int, end: int | None
 ) -> None:
     data = jpeg(200, 150)
-    image = await ingest(settings, data)
+    image = await ingest(store, data)
 
     response = await client.get(url(image), headers={"Range": ranges})
 
@@ -195,7 +244,10 @@ async def test_a_range_request_gives_206_with_those_bytes(
     first = start % len(data)
     last = (end if end is not None else len(data)) - 1
     assert response.headers["content-range"] == f"bytes {first}-{last}/{len(data)}"
+    assert response.headers["content-length"] == str(len(data[start:end]))
     assert response.headers["etag"] == f'"{image.content_hash}"'
+    assert response.headers["content-type"] == "image/jpeg"
+    assert response.headers["content-security-policy"] == NO_SCRIPT
 
 
 async def test_a_range_past_the_end_gives_416(
@@ -203,6 +255,72 @@ async def test_a_range_past_the_end_gives_416(
 ) -> None:
     response = await client.get(url(photo), headers={"Range": f"bytes={photo.size + 10}-"})
     assert response.status_code == 416
+    assert response.headers["content-range"] == f"bytes */{photo.size}"
+
+
+async def test_a_range_ending_past_the_end_gives_the_rest(
+    client: httpx.AsyncClient, store: MediaStore, photo: models.Image
+) -> None:
+    response = await client.get(url(photo), headers={"Range": f"bytes=10-{photo.size + 100}"})
+    assert response.status_code == 206
+    assert response.content == (await store.get(photo.store_key))[10:]
+    assert response.headers["content-range"] == f"bytes 10-{photo.size - 1}/{photo.size}"
+
+
+async def test_head_with_a_range_gives_its_headers_only(
+    client: httpx.AsyncClient, photo: models.Image
+) -> None:
+    response = await client.head(url(photo), headers={"Range": "bytes=0-9"})
+    assert response.status_code == 206
+    assert response.content == b""
+    assert response.headers["content-range"] == f"bytes 0-9/{photo.size}"
+    assert response.headers["content-length"] == "10"
+
+
+@pytest.mark.parametrize(
+    ("if_range", "status"),
+    [
+        pytest.param("{etag}", 206, id="this-version"),
+        pytest.param('"0000"', 200, id="another-version"),
+        pytest.param("W/{etag}", 200, id="weak-never-matches"),
+    ],
+)
+async def test_if_range_gives_the_range_only_for_this_version(
+    client: httpx.AsyncClient, photo: models.Image, if_range: str, status: int
+) -> None:
+    etag = f'"{photo.content_hash}"'
+    headers = {"Range": "bytes=0-9", "If-Range": if_range.format(etag=etag)}
+    response = await client.get(url(photo), headers=headers)
+    assert response.status_code == status
+    assert len(response.content) == (10 if status == 206 else photo.size)
+
+
+async def test_several_ranges_give_them_or_the_whole_file(
+    client: httpx.AsyncClient, store: MediaStore, photo: models.Image
+) -> None:
+    """One range or several: the local store sends each (multipart), S3 the whole file."""
+    data = await store.get(photo.store_key)
+    response = await client.get(url(photo), headers={"Range": "bytes=0-1, 5-6"})
+    if response.status_code == 200:
+        assert response.content == data
+    else:
+        assert response.status_code == 206
+        assert response.headers["content-type"].startswith("multipart/byteranges")
+        assert data[0:2] in response.content
+        assert data[5:7] in response.content
+
+
+async def test_a_large_file_comes_whole(
+    client: httpx.AsyncClient, store: MediaStore, photo: models.Image
+) -> None:
+    """Bytes the route never looks at: streamed in many chunks and joined again."""
+    data = os.urandom(700_000)
+    key = photo.store_key.replace(photo.content_hash, "f" * 64)
+    await store.put(key, data)
+    response = await client.get(f"/media/{key}")
+    assert response.status_code == 200
+    assert response.content == data
+    assert response.headers["content-length"] == str(len(data))
 
 
 # --- what is not served --------------------------------------------------------------------
@@ -256,13 +374,14 @@ async def test_traversal_with_literal_dot_segments_is_404(
 
 
 async def test_the_raw_helper_does_serve_a_real_file(
-    app: Any, settings: Settings, photo: models.Image
+    app: Any, store: MediaStore, photo: models.Image
 ) -> None:
     """Guards the test above: the helper does reach the media route."""
-    stored = (settings.media_root / photo.store_key).read_bytes()
+    stored = await store.get(photo.store_key)
     assert await raw_get(app, url(photo)) == (200, stored)
 
 
+@ON_DISK
 async def test_a_symlink_out_of_the_media_folder_is_404(
     client: httpx.AsyncClient, settings: Settings, photo: models.Image, secret: Path
 ) -> None:
@@ -289,6 +408,7 @@ async def test_a_folder_is_404(client: httpx.AsyncClient, photo: models.Image, p
     assert response.status_code == 404
 
 
+@ON_DISK
 async def test_a_temporary_file_is_not_served(
     client: httpx.AsyncClient, settings: Settings, photo: models.Image
 ) -> None:
@@ -300,6 +420,7 @@ async def test_a_temporary_file_is_not_served(
 # --- the URL the API gives -----------------------------------------------------------------
 
 
+@ON_DISK
 async def test_a_cover_url_from_graphql_downloads_the_stored_bytes(
     client: httpx.AsyncClient, settings: Settings
 ) -> None:
