@@ -120,11 +120,21 @@ class Settings(BaseSettings):
     login_free_failures: int = Field(
         default=5,
         ge=1,
-        description="Failed sign-ins (per email and per client address) before each further "
-        "attempt must wait, twice as long each time.",
+        description="Failed sign-ins for one email before each further attempt must wait 2, 4, "
+        "8 ... seconds.",
+    )
+    login_free_failures_per_address: int = Field(
+        default=20,
+        ge=1,
+        description="Failed sign-ins from one client address (whatever the emails) before each "
+        "further attempt must wait 2, 4, 8 ... seconds. Higher than per email: a newsroom "
+        "shares one address.",
     )
     login_max_wait: int = Field(
-        default=900, ge=1, description="Longest wait (seconds) imposed after failed sign-ins."
+        default=900,
+        ge=1,
+        description="Longest wait (seconds) imposed after failed sign-ins; a counter with no "
+        "failure for four times this long starts again from zero.",
     )
     password_hash_concurrency: int = Field(
         default=2, ge=1, description="Password hashes computed at once (each takes 64 MiB)."

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from strawberry.dataloader import DataLoader
 
 from cms import models
-from cms.services import articles, authors, clock, events, images
+from cms.services import accounts, articles, authors, clock, events, images
 from cms.services.pagination import Page, Window
 from cms.services.visibility import Viewer
 from settings import Settings
@@ -44,6 +44,7 @@ class Loaders:
     articles_by_event: DataLoader[ParentPageKey, Page[models.Article]] = field(init=False)
     article_count_by_author: DataLoader[int, int] = field(init=False)
     article_count_by_event: DataLoader[int, int] = field(init=False)
+    user_by_id: DataLoader[int, models.User | None] = field(init=False)
 
     def __post_init__(self) -> None:
         viewer, now = self.viewer, self.now
@@ -65,6 +66,7 @@ class Loaders:
         self.article_count_by_event = _loader(
             lambda ids: articles.counts(viewer, now, "event", ids)
         )
+        self.user_by_id = _loader(accounts.by_ids)
 
     async def _images_by_article_id(self, ids: Sequence[int]) -> list[list[models.Image]]:
         found = await images.by_article_ids(ids)

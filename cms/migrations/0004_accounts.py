@@ -20,7 +20,6 @@ class Migration(migrations.Migration):
                 ('key', fields.CharField(primary_key=True, unique=True, db_index=True, max_length=300)),
                 ('failures', fields.IntField(default=0)),
                 ('last_failure_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
-                ('blocked_until', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
             ],
             options={'table': 'login_throttle', 'app': 'cms', 'pk_attr': 'key', 'table_description': 'Failed sign-ins per email and per client address, shared by every instance.'},
             bases=['Model'],

@@ -87,8 +87,9 @@ class LoginThrottle(Model):
 
     key = fields.CharField(max_length=300, primary_key=True)
     failures = fields.IntField(default=0)
+    """Failed sign-ins in a row (a key quiet for long enough starts again from one)."""
     last_failure_at = fields.DatetimeField()
-    blocked_until = fields.DatetimeField(null=True)
+    """When the last one was: the next attempt waits from here (see ``cms.services.throttle``)."""
 
     class Meta:
         table = "login_throttle"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from schema.mutations.accounts import AccountMutations
+from schema.mutations.users import UserMutations
 
 
 @strawberry.type(
@@ -12,5 +13,5 @@ from schema.mutations.accounts import AccountMutations
     "error implementing `UserError` (select `... on UserError { code message field }`). A "
     "refused mutation writes nothing. Send `Authorization: Bearer <token>` (from `login`)."
 )
-class Mutation(AccountMutations):
+class Mutation(AccountMutations, UserMutations):
     pass
