@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from tortoise.backends.base.config_generator import expand_db_url
 
@@ -46,7 +46,9 @@ class Settings(BaseSettings):
     )
     s3_region: str = Field(default="us-east-1", description="The bucket's region.")
     s3_bucket: str | None = Field(
-        default=None, description="The bucket holding the media (required for the s3 store)."
+        default=None,
+        validate_default=True,
+        description="The bucket holding the media (required for the s3 store).",
     )
     s3_access_key_id: str | None = Field(
         default=None,
@@ -54,7 +56,7 @@ class Settings(BaseSettings):
         "~/.aws, an instance role).",
     )
     s3_secret_access_key: SecretStr | None = Field(
-        default=None, description="Secret of the access key."
+        default=None, validate_default=True, description="Secret of the access key."
     )
     s3_public_url: str | None = Field(
         default=None,
@@ -156,16 +158,22 @@ class Settings(BaseSettings):
             raise ValueError("must be an absolute http(s) URL such as https://cms.example.org")
         return value.rstrip("/")
 
-    @model_validator(mode="after")
-    def _check_media_store(self) -> Settings:
-        if self.media_store == "s3" and not self.s3_bucket:
-            raise ValueError("CMS_MEDIA_STORE=s3 needs CMS_S3_BUCKET")
-        if (self.s3_access_key_id is None) != (self.s3_secret_access_key is None):
+    @field_validator("s3_bucket")
+    @classmethod
+    def _check_bucket(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if not value and info.data.get("media_store") == "s3":
+            raise ValueError("required with CMS_MEDIA_STORE=s3")
+        return value or None
+
+    @field_validator("s3_secret_access_key")
+    @classmethod
+    def _check_secret(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if (value is None) != (info.data.get("s3_access_key_id") is None):
             raise ValueError(
                 "set both CMS_S3_ACCESS_KEY_ID and CMS_S3_SECRET_ACCESS_KEY, or neither "
                 "(AWS's own credential chain)"
             )
-        return self
+        return value
 
     @field_validator("cors_origins", mode="before")
     @classmethod

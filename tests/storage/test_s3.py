@@ -74,7 +74,7 @@ def test_s3_settings_make_an_s3_store(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        pytest.param({"media_store": "s3"}, "CMS_S3_BUCKET", id="no-bucket"),
+        pytest.param({"media_store": "s3"}, "s3_bucket\n.*required with CMS_MEDIA", id="no-bucket"),
         pytest.param({"media_store": "ftp"}, "local", id="unknown-store"),
         pytest.param({"s3_access_key_id": "id"}, "CMS_S3_SECRET_ACCESS_KEY", id="key-alone"),
         pytest.param({"s3_secret_access_key": "x"}, "CMS_S3_ACCESS_KEY_ID", id="secret-alone"),
