@@ -3,6 +3,10 @@
 Objects are written whole or not at all: a file that fits in one part goes up in one
 ``PutObject``; a larger one as a multipart upload that is completed at the end or aborted on any
 error (cancellation included), so no partial object and no unfinished upload is left behind.
+
+The credentials need ``s3:GetObject``, ``s3:PutObject``, ``s3:DeleteObject``,
+``s3:AbortMultipartUpload`` and ``s3:ListBucket`` on the bucket: without ``ListBucket`` S3 answers
+a missing key with 403, not 404, and the start-up check (``HeadBucket``) fails.
 """
 
 from __future__ import annotations
