@@ -1,12 +1,14 @@
-"""The ``cms`` command: serve, migrate, demo, import, export-schema."""
+"""The ``cms`` command: serve, migrate, demo, import, export-schema, user and token."""
 
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
 import webbrowser
 from collections import Counter
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -22,7 +24,8 @@ from tortoise.exceptions import ConfigurationError
 import settings as settings_module
 from cms import db
 from cms.importer.load import Imported, ImportFailed, Options, Outcome, import_file
-from cms.models import Event
+from cms.models import Event, Role
+from cms.services import accounts, api_tokens, clock, passwords
 from cms.services.errors import CmsError
 from cms.services.images import Limits
 from cms.storage import LocalMediaStore
@@ -278,6 +281,97 @@ def search_reindex(
 
     count = _run(run())
     console.print(f"Indexed {count} article{'s' if count != 1 else ''} for search.")
+
+
+user_app = typer.Typer(help="User accounts.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+
+
+@user_app.command("create")
+def user_create(
+    email: Annotated[str, typer.Option(help="Their email, to sign in with.")],
+    role: Annotated[Role, typer.Option(case_sensitive=False, help="What they may do.")],
+    name: Annotated[
+        str | None, typer.Option(help="Display name (default: the email before the @).")
+    ] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from one line of stdin.")
+    ] = False,
+) -> None:
+    """Make a user account, e.g. the first admin of a fresh install. Asks for the password twice
+    (hidden) at a terminal; with --password-stdin, reads it from standard input."""
+    settings = _settings()
+    email = _checked(lambda: accounts.checked_email(email))
+    shown = name or email.split("@")[0]
+    name = _checked(lambda: accounts.checked_name(shown))
+    password = _checked(lambda: passwords.checked(_password(password_stdin)))
+    new = accounts.NewUser(email=email, name=name, role=role, password=password)
+
+    async def run() -> None:
+        await db.migrate(settings)
+        async with db.connected(settings):
+            await accounts.create(accounts.CONSOLE, new, settings.password_hash_concurrency)
+
+    _refused_exit_1(lambda: _run(run()))
+    console.print(f"Created {role} [bold]{escape(email)}[/bold]: sign in with `login` in GraphiQL.")
+
+
+@token_app.command("create")
+def token_create(
+    name: Annotated[str, typer.Option(help="What it is for, e.g. 'website build'.")],
+    role: Annotated[Role, typer.Option(case_sensitive=False, help="What it may do.")],
+    expires_in_days: Annotated[
+        int | None,
+        typer.Option(min=1, max=36500, help="Valid for N days (default: until revoked)."),
+    ] = None,
+) -> None:
+    """Make an API token and print it, once, alone on standard output (for scripts)."""
+    settings = _settings()
+    name = _checked(lambda: api_tokens.checked_name(name))
+
+    async def run() -> str:
+        await db.migrate(settings)
+        now = clock.now()
+        expires_at = now + timedelta(days=expires_in_days) if expires_in_days else None
+        async with db.connected(settings):
+            issued = await api_tokens.create(accounts.CONSOLE, name, role, expires_at, now)
+        return issued.secret
+
+    secret = _refused_exit_1(lambda: _run(run()))
+    until = f"for {expires_in_days} days" if expires_in_days else "until revoked"
+    errors.print(f"API token [bold]{escape(name)}[/bold] ({role}), valid {until}. Shown once:")
+    print(secret)
+
+
+def _password(from_stdin: bool) -> str:
+    """The new password: one line of standard input, or asked twice at a terminal."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        errors.print("[red]No terminal to ask for the password:[/red] use --password-stdin.")
+        raise typer.Exit(2)
+    password: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return password
+
+
+def _checked(check: Callable[[], T]) -> T:
+    """``check()``, or its refusal as a message and exit 2 (bad input, nothing done)."""
+    try:
+        return check()
+    except CmsError as error:
+        errors.print(f"[red]{escape(error.field or 'input')}:[/red] {escape(error.message)}")
+        raise typer.Exit(2) from None
+
+
+def _refused_exit_1(work: Callable[[], T]) -> T:
+    """``work()``, or the services' refusal (an email already taken...) as a message, exit 1."""
+    try:
+        return work()
+    except CmsError as error:
+        errors.print(f"[red]Refused:[/red] {escape(error.message)}")
+        raise typer.Exit(1) from None
 
 
 def main() -> None:
