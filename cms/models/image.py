@@ -20,6 +20,22 @@ class Image(Model):
     alt = fields.TextField(default="", description="Default alternative text.")
     caption = fields.TextField(default="", description="Default caption, a fallback only.")
     credit = fields.CharField(max_length=255, default="")
+    placeholder = fields.CharField(
+        max_length=100,
+        null=True,
+        description="BlurHash of the picture, painted while the file loads (null until computed).",
+    )
+    dominant_color = fields.CharField(
+        max_length=7,
+        null=True,
+        description="The picture's main colour, #rrggbb (null until computed).",
+    )
+    focal_x = fields.FloatField(
+        default=0.5, description="Horizontal centre of interest, 0 (left) to 1 (right)."
+    )
+    focal_y = fields.FloatField(
+        default=0.5, description="Vertical centre of interest, 0 (top) to 1 (bottom)."
+    )
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
