@@ -13,7 +13,16 @@ from starlette.requests import Request
 from strawberry.dataloader import DataLoader
 
 from cms import models
-from cms.services import accounts, articles, authors, clock, events, images
+from cms.services import (
+    accounts,
+    articles,
+    authors,
+    clock,
+    events,
+    images,
+    nested_articles,
+    revisions,
+)
 from cms.services.pagination import Page, Window
 from cms.services.visibility import Viewer
 from settings import Settings
@@ -44,6 +53,10 @@ class Loaders:
     articles_by_event: DataLoader[ParentPageKey, Page[models.Article]] = field(init=False)
     article_count_by_author: DataLoader[int, int] = field(init=False)
     article_count_by_event: DataLoader[int, int] = field(init=False)
+    revisions_by_article: DataLoader[ParentPageKey, Page[models.ArticleRevision]] = field(
+        init=False
+    )
+    revision_count_by_article: DataLoader[int, int] = field(init=False)
     user_by_id: DataLoader[int, models.User | None] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -61,11 +74,13 @@ class Loaders:
         self.articles_by_author = _loader(lambda keys: self._parent_pages("author", keys))
         self.articles_by_event = _loader(lambda keys: self._parent_pages("event", keys))
         self.article_count_by_author = _loader(
-            lambda ids: articles.counts(viewer, now, "author", ids)
+            lambda ids: nested_articles.counts(viewer, now, "author", ids)
         )
         self.article_count_by_event = _loader(
-            lambda ids: articles.counts(viewer, now, "event", ids)
+            lambda ids: nested_articles.counts(viewer, now, "event", ids)
         )
+        self.revisions_by_article = _loader(self._revision_pages)
+        self.revision_count_by_article = _loader(revisions.counts)
         self.user_by_id = _loader(accounts.by_ids)
 
     async def _images_by_article_id(self, ids: Sequence[int]) -> list[list[models.Image]]:
@@ -80,22 +95,37 @@ class Loaders:
         public = await images.visible_ids(ids, self.now)
         return [i in public for i in ids]
 
+    async def _revision_pages(
+        self, keys: Sequence[ParentPageKey]
+    ) -> list[Page[models.ArticleRevision]]:
+        counter = self.revision_count_by_article
+        pages: dict[ParentPageKey, Page[models.ArticleRevision]] = {}
+        for win, ids in _by_window(keys).items():
+            found = await revisions.pages(ids, win, lambda i: lambda: counter.load(i))
+            pages.update({(i, win): p for i, p in zip(ids, found, strict=True)})
+        return [pages[key] for key in keys]
+
     async def _parent_pages(
-        self, parent: articles.Parent, keys: Sequence[ParentPageKey]
+        self, parent: nested_articles.Parent, keys: Sequence[ParentPageKey]
     ) -> list[Page[models.Article]]:
         counter = (
             self.article_count_by_author if parent == "author" else self.article_count_by_event
         )
-        by_window: defaultdict[Window, list[int]] = defaultdict(list)
-        for parent_id, win in keys:
-            by_window[win].append(parent_id)
         pages: dict[ParentPageKey, Page[models.Article]] = {}
-        for win, ids in by_window.items():
-            found = await articles.first_pages(
+        for win, ids in _by_window(keys).items():
+            found = await nested_articles.first_pages(
                 self.viewer, self.now, parent, ids, win, lambda i: lambda: counter.load(i)
             )
             pages.update({(i, win): p for i, p in zip(ids, found, strict=True)})
         return [pages[key] for key in keys]
+
+
+def _by_window(keys: Sequence[ParentPageKey]) -> dict[Window, list[int]]:
+    """The parents' ids of page requests, grouped by window (one batch per window)."""
+    by_window: defaultdict[Window, list[int]] = defaultdict(list)
+    for parent_id, win in keys:
+        by_window[win].append(parent_id)
+    return by_window
 
 
 def _loader(batch: Callable[[list[K]], Awaitable[Sequence[V]]]) -> DataLoader[K, V]:

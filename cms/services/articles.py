@@ -1,25 +1,24 @@
-"""Articles: filtered keyset pages, batch readers for the API's loaders, and saving."""
+"""Articles: filtered keyset pages, batch readers for the API's loaders, and saving (with the
+version check that keeps two editors from overwriting each other)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from tortoise.expressions import Q, Subquery
-from tortoise.functions import Count
 from tortoise.queryset import QuerySet
 
-from cms import db
-from cms.db import Fragment, all_of, marks
+from cms.db import Fragment, all_of
 from cms.models import Article, ArticleAuthor, ArticleStatus
 from cms.search import index as search_index
 from cms.services import body as body_
-from cms.services import images
+from cms.services import clock, images, revisions
 from cms.services.clock import utc
-from cms.services.errors import InvalidInput
-from cms.services.pagination import Cursor, Ordering, Page, Window, edge_flag, fetch
+from cms.services.errors import CmsError, Conflict, InvalidInput, NotFound
+from cms.services.pagination import Ordering, Page, Window, fetch
 from cms.services.slugs import unique_slug
 from cms.services.visibility import (
     Viewer,
@@ -28,7 +27,7 @@ from cms.services.visibility import (
     with_status,
     with_status_sql,
 )
-from cms.text import normalize
+from cms.text import normalize, sort_key
 
 ORDERINGS = {
     (name, descending): Ordering(
@@ -45,8 +44,6 @@ ORDERINGS = {
 FEED_ORDER = ORDERINGS["published_at", True]
 """Newest first, ties broken by id: the default order and the only one of nested lists."""
 
-Parent = Literal["author", "event"]
-
 
 @dataclass(frozen=True, slots=True)
 class ArticleFilter:
@@ -61,7 +58,8 @@ class ArticleFilter:
     statuses: tuple[ArticleStatus, ...] = ()
 
 
-def _queryset(viewer: Viewer, now: datetime, where: ArticleFilter) -> QuerySet[Article]:
+def queryset(viewer: Viewer, now: datetime, where: ArticleFilter) -> QuerySet[Article]:
+    """The articles ``viewer`` may see at ``now``, narrowed by ``where``."""
     conditions = [visible_articles(viewer, now)]
     if where.author_id is not None or where.author_slug is not None:
         links = ArticleAuthor.filter(
@@ -86,7 +84,7 @@ def filtered(viewer: Viewer, now: datetime, where: ArticleFilter) -> Fragment:
     """SQL selecting the ids of the articles ``viewer`` may see, narrowed by ``where``.
 
     For raw queries (search) that embed it as ``a.id IN (...)``: written with ``?`` markers, so
-    the caller numbers all its parameters in one pass. The same conditions as :func:`page`'s.
+    the caller numbers all its parameters in one pass. The same conditions as :func:`queryset`'s.
     """
     sql, params = all_of(
         visible_sql(viewer, now, "f"),
@@ -115,11 +113,18 @@ def _when(value: object, sql: str) -> Fragment | None:
     return sql, [utc(value) if isinstance(value, datetime) else value]
 
 
+def sees_undated(viewer: Viewer) -> bool:
+    """Whether ``viewer`` may see articles with no publication time (drafts): editors, authors."""
+    return viewer.can_preview or viewer.author_id is not None
+
+
 async def page(
     viewer: Viewer, now: datetime, where: ArticleFilter, ordering: Ordering, win: Window
 ) -> Page[Article]:
-    """One page of the articles ``viewer`` may see, narrowed by ``where``."""
-    return await fetch(_queryset(viewer, now, where), ordering, win)
+    """One page of the articles ``viewer`` may see, narrowed by ``where``. Articles without a
+    publication time come after the others in a ``published_at`` order."""
+    nulls = ordering.field == "published_at" and sees_undated(viewer)
+    return await fetch(queryset(viewer, now, where), ordering, win, nulls=nulls)
 
 
 async def by_ids(viewer: Viewer, now: datetime, ids: Sequence[int]) -> list[Article | None]:
@@ -134,103 +139,6 @@ async def by_slugs(viewer: Viewer, now: datetime, slugs: Sequence[str]) -> list[
     rows = await Article.filter(visible_articles(viewer, now), slug__in=slugs)
     found = {article.slug: article for article in rows}
     return [found.get(s) for s in slugs]
-
-
-async def first_pages(
-    viewer: Viewer,
-    now: datetime,
-    parent: Parent,
-    parent_ids: Sequence[int],
-    win: Window,
-    total: Callable[[int], Callable[[], Awaitable[int]]],
-) -> list[Page[Article]]:
-    """Batch reader: one newest-first page per author or event, in two queries for all parents.
-
-    ``total(parent_id)`` supplies each page's lazy ``totalCount`` (the API batches those too).
-    """
-    ranked = await _ranked_ids(viewer, now, parent, parent_ids, win)
-    wanted = [i for ids in ranked.values() for i in ids[: win.size]]
-    found = {a.id: a for a in await Article.filter(id__in=wanted)} if wanted else {}
-    pages = []
-    for parent_id in parent_ids:
-        ids = ranked.get(parent_id, [])
-        scoped = _queryset(viewer, now, _scope(parent, parent_id))
-        pages.append(
-            Page(
-                items=[found[i] for i in ids[: win.size] if i in found],
-                ordering=FEED_ORDER,
-                has_next=edge_flag(len(ids) > win.size, scoped, FEED_ORDER, None, reverse=False),
-                has_previous=edge_flag(False, scoped, FEED_ORDER, win.after, reverse=True),
-                total=total(parent_id),
-            )
-        )
-    return pages
-
-
-def _scope(parent: Parent, parent_id: int) -> ArticleFilter:
-    if parent == "author":
-        return ArticleFilter(author_id=parent_id)
-    return ArticleFilter(event_id=parent_id)
-
-
-async def _ranked_ids(
-    viewer: Viewer, now: datetime, parent: Parent, parent_ids: Sequence[int], win: Window
-) -> dict[int, list[int]]:
-    """Up to ``win.size + 1`` article ids per parent, newest first (a window function)."""
-    if not parent_ids or not win.size:
-        return {}
-    source, key = (
-        ("article_author l JOIN article a ON a.id = l.article_id", "l.author_id")
-        if parent == "author"
-        else ("article a", "a.event_id")
-    )
-    conditions, params = all_of(
-        (f"{key} IN ({marks(len(parent_ids))})", list(parent_ids)),
-        visible_sql(viewer, now, "a"),
-        _older_than(win.after),
-    )
-    sql = (
-        f"SELECT parent, id FROM (SELECT {key} AS parent, a.id AS id, ROW_NUMBER() OVER "
-        f"(PARTITION BY {key} ORDER BY a.published_at DESC, a.id DESC) AS rn FROM {source} "
-        f"WHERE {conditions}) ranked WHERE rn <= ? ORDER BY parent, rn"
-    )
-    rows = await db.fetch(sql, [*params, win.size + 1])
-    ranked: dict[int, list[int]] = {}
-    for row in rows:
-        ranked.setdefault(int(row["parent"]), []).append(int(row["id"]))
-    return ranked
-
-
-def _older_than(cursor: Cursor | None) -> Fragment | None:
-    if cursor is None:
-        return None
-    sql = "(a.published_at < ? OR (a.published_at = ? AND a.id < ?))"
-    return sql, [cursor.value, cursor.value, cursor.id]
-
-
-async def counts(
-    viewer: Viewer, now: datetime, parent: Parent, parent_ids: Sequence[int]
-) -> list[int]:
-    """Batch reader: how many visible articles each author or event has."""
-    if parent == "author":
-        rows = await (
-            ArticleAuthor.filter(
-                author_id__in=parent_ids,
-                article_id__in=Subquery(Article.filter(visible_articles(viewer, now)).values("id")),
-            )
-            .annotate(n=Count("id"))
-            .group_by("author_id")
-            .values_list("author_id", "n")
-        )
-    else:
-        rows = await (
-            Article.filter(visible_articles(viewer, now), event_id__in=parent_ids)
-            .annotate(n=Count("id"))
-            .group_by("event_id")
-            .values_list("event_id", "n")
-        )
-    found = {int(k): int(n) for k, n in rows}
-    return [found.get(i, 0) for i in parent_ids]
 
 
 @dataclass(slots=True)
@@ -251,11 +159,20 @@ class ArticleData:
     source_hash: str | None = None
 
 
-async def save(data: ArticleData, article: Article | None = None) -> Article:
-    """Create (``article`` None) or update an article with its authors and images.
+async def save(
+    data: ArticleData,
+    article: Article | None = None,
+    *,
+    expected_version: int | None = None,
+    user_id: int | None = None,
+) -> Article:
+    """Create (``article`` None) or update an article with its authors, images and index entry,
+    and store the result as its next revision (saved by ``user_id``; None for the importer).
 
     Call inside a transaction: the article, its author links and image links change together.
-    The slug is made from the title on creation only, so links keep working after a retitle.
+    The slug is made from the title on creation, so links keep working after a retitle; only an
+    explicit ``data.slug`` changes it. With ``expected_version``, the update happens only if the
+    article is still at that version (else :class:`Conflict`): see :func:`write_if_unchanged`.
     """
     title = normalize(data.title).strip()
     if not title:
@@ -274,16 +191,87 @@ async def save(data: ArticleData, article: Article | None = None) -> Article:
         "source_key": data.source_key,
         "source_hash": data.source_hash,
     }
+    created = article is None
     if article is None:
         slug = data.slug or await unique_slug(Article, title, fallback="article")
         article = await Article.create(slug=slug, **values)
     else:
-        await article.update_from_dict(values).save()
+        values |= {"slug": data.slug} if data.slug else {}
+        if expected_version is None:
+            await article.update_from_dict(values).save()
+        else:
+            await write_if_unchanged(article, expected_version, values)
     await _set_authors(article, data.author_ids)
     cover = [data.cover_id] if data.cover_id is not None else []
     await images.set_article_images(article, [*cover, *body_.image_ids(data.blocks)])
     await search_index.index_articles([article])
+    await revisions.record(article, user_id, first=created)
     return article
+
+
+async def write_if_unchanged(article: Article, expected: int, values: dict[str, Any]) -> None:
+    """Write ``values`` to ``article`` if it is still at version ``expected``, raising the version
+    by one; else :class:`Conflict` with the version it is at (:class:`NotFound` if it is gone).
+
+    The check and the write are one ``UPDATE ... WHERE id = ? AND version = ?``: of two writers
+    that saw the same version, the second finds no row at that version (on PostgreSQL it waits
+    for the first's row lock, then reads the new version), so it can never overwrite the first.
+    """
+    article.update_from_dict(values)
+    article.title_sort = sort_key(article.title)
+    article.updated_at = clock.now()
+    article.version = expected + 1
+    written = {
+        **values,
+        "title_sort": article.title_sort,
+        "updated_at": article.updated_at,
+        "version": article.version,
+    }
+    if not await Article.filter(id=article.id, version=expected).update(**written):
+        raise await _conflict(article.id)
+
+
+async def set_status(
+    article: Article,
+    status: ArticleStatus,
+    published_at: datetime | None,
+    expected_version: int,
+    *,
+    user_id: int | None,
+) -> None:
+    """Move ``article`` to ``status`` if it is still at ``expected_version`` (see
+    :func:`write_if_unchanged`), and store the result as its next revision."""
+    await write_if_unchanged(
+        article, expected_version, {"status": status, "published_at": published_at}
+    )
+    await revisions.record(article, user_id)
+
+
+async def delete_if_unchanged(article_id: int, expected: int) -> None:
+    """Delete an article if it is still at version ``expected`` (else :class:`Conflict`), with
+    its author and image links, revisions, preview tokens and search entry (the foreign keys and
+    the index's trigger cascade)."""
+    if not await Article.filter(id=article_id, version=expected).delete():
+        raise await _conflict(article_id)
+
+
+async def _conflict(article_id: int) -> CmsError:
+    current = await Article.filter(id=article_id).values_list("version", flat=True)
+    if not current:
+        return NotFound("The article was deleted meanwhile.", field="id")
+    version = int(str(current[0]))
+    return Conflict(
+        f"The article was changed meanwhile: it is at version {version} now. Reload it and "
+        "apply your change again.",
+        current_version=version,
+        field="version",
+    )
+
+
+async def author_ids(article_id: int) -> list[int]:
+    """The article's authors' ids, in byline order."""
+    links = ArticleAuthor.filter(article_id=article_id).order_by("position")
+    return [int(str(i)) for i in await links.values_list("author_id", flat=True)]
 
 
 async def _set_authors(article: Article, author_ids: Sequence[int]) -> None:

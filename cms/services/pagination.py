@@ -3,6 +3,10 @@
 A cursor holds the ordering it was issued for, the sort key of one row and that row's id (the tie
 breaker). Paging by key instead of by offset means that an article published while a reader
 scrolls neither repeats an item nor skips one.
+
+A sort key may be missing (a draft has no publication time). Lists whose viewer can see such rows
+ask for ``nulls=True``: those rows then come after every other one, by id in the same direction,
+the same on SQLite and PostgreSQL (which put NULLs at opposite ends by themselves).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from tortoise.expressions import Q
+from tortoise.expressions import Case, Q, When
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
@@ -25,6 +29,9 @@ T = TypeVar("T")
 
 SortValue = datetime | str
 
+_UNDATED = "sort_key_missing"
+"""The annotation that sorts rows without a sort key after the others (``nulls=True``)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Ordering:
@@ -36,10 +43,10 @@ class Ordering:
 
     @property
     def is_datetime(self) -> bool:
-        return self.field.endswith("_at")
+        return self.field == "at" or self.field.endswith("_at")
 
-    def key(self, item: Any) -> SortValue:
-        value: SortValue = getattr(item, self.field)
+    def key(self, item: Any) -> SortValue | None:
+        value: SortValue | None = getattr(item, self.field)
         return value
 
     def cursor(self, item: Any) -> str:
@@ -57,29 +64,46 @@ class Ordering:
             )
         return Cursor(value, id_)
 
-    def _read(self, name: Any, raw: Any, id_: Any) -> tuple[Any, SortValue, Any]:
+    def _read(self, name: Any, raw: Any, id_: Any) -> tuple[Any, SortValue | None, Any]:
+        if raw is None and self.is_datetime:  # a row without the date (see ``nulls``)
+            return name, None, id_
         return name, utc(datetime.fromisoformat(raw)) if self.is_datetime else str(raw), id_
 
-    def order_by(self, reverse: bool = False) -> tuple[str, str]:
+    def order_by(self, reverse: bool = False, *, nulls: bool = False) -> tuple[str, ...]:
         sign = "-" if self.descending != reverse else ""
-        return f"{sign}{self.field}", f"{sign}id"
+        keyed = (f"{sign}{self.field}", f"{sign}id")
+        return (f"-{_UNDATED}" if reverse else _UNDATED, *keyed) if nulls else keyed
 
-    def beyond(self, cursor: Cursor, *, reverse: bool = False, inclusive: bool = False) -> Q:
-        """Rows strictly after ``cursor`` in this order (before it when ``reverse``)."""
+    def beyond(
+        self, cursor: Cursor, *, reverse: bool = False, inclusive: bool = False, nulls: bool = False
+    ) -> Q:
+        """Rows strictly after ``cursor`` in this order (before it when ``reverse``).
+
+        With ``nulls``, rows without a sort key come after all others (see the module doc).
+        """
         op = "lt" if self.descending != reverse else "gt"
+        id_past: dict[str, Any] = {f"id__{op}e" if inclusive else f"id__{op}": cursor.id}
+        missing = _missing(self.field)
+        if cursor.value is None:  # among the rows without a key: by id; all others lie before
+            among = missing & Q(**id_past)
+            return among | ~missing if reverse else among
         past: dict[str, Any] = {f"{self.field}__{op}": cursor.value}
-        tied: dict[str, Any] = {
-            self.field: cursor.value,
-            f"id__{op}e" if inclusive else f"id__{op}": cursor.id,
-        }
-        return Q(**past) | Q(**tied)
+        tied: dict[str, Any] = {self.field: cursor.value, **id_past}
+        found = Q(**past) | Q(**tied)
+        return found | missing if nulls and not reverse else found
+
+
+def _missing(field: str) -> Q:
+    """Rows whose ``field`` is NULL."""
+    condition: dict[str, Any] = {f"{field}__isnull": True}
+    return Q(**condition)
 
 
 @dataclass(frozen=True, slots=True)
 class Cursor:
     """A decoded cursor: the sort key and id of the row it points at."""
 
-    value: SortValue
+    value: SortValue | None
     id: int
 
 
@@ -155,35 +179,49 @@ async def _exists(queryset: QuerySet[M]) -> bool:
     return await queryset.exists()
 
 
-async def fetch(queryset: QuerySet[M], ordering: Ordering, win: Window) -> Page[M]:
-    """Fetch one page of ``queryset`` (already filtered for the viewer) in ``ordering``."""
+async def fetch(
+    queryset: QuerySet[M], ordering: Ordering, win: Window, *, nulls: bool = False
+) -> Page[M]:
+    """Fetch one page of ``queryset`` (already filtered for the viewer) in ``ordering``;
+    ``nulls`` when rows without a sort key may be among them (see the module doc)."""
     bounded = queryset
     if win.after is not None:
-        bounded = bounded.filter(ordering.beyond(win.after))
+        bounded = bounded.filter(ordering.beyond(win.after, nulls=nulls))
     if win.before is not None:
-        bounded = bounded.filter(ordering.beyond(win.before, reverse=True))
+        bounded = bounded.filter(ordering.beyond(win.before, reverse=True, nulls=nulls))
     rows: list[M] = []
     if win.size:
-        query = bounded.order_by(*ordering.order_by(reverse=not win.forward)).limit(win.size + 1)
-        rows = list(await query)
+        if nulls:  # '0' (has a key) sorts before '1'
+            missing = Case(When(_missing(ordering.field), then="1"), default="0")
+            bounded = bounded.annotate(**{_UNDATED: missing})
+        order = ordering.order_by(reverse=not win.forward, nulls=nulls)
+        rows = list(await bounded.order_by(*order).limit(win.size + 1))
     more = len(rows) > win.size
     rows = rows[: win.size] if win.forward else rows[: win.size][::-1]
     return Page(
         items=rows,
         ordering=ordering,
-        has_next=edge_flag(more and win.forward, queryset, ordering, win.before, reverse=False),
+        has_next=edge_flag(
+            more and win.forward, queryset, ordering, win.before, reverse=False, nulls=nulls
+        ),
         has_previous=edge_flag(
-            more and not win.forward, queryset, ordering, win.after, reverse=True
+            more and not win.forward, queryset, ordering, win.after, reverse=True, nulls=nulls
         ),
         total=queryset.count,
     )
 
 
 def edge_flag(
-    known: bool, queryset: QuerySet[M], ordering: Ordering, cursor: Cursor | None, *, reverse: bool
+    known: bool,
+    queryset: QuerySet[M],
+    ordering: Ordering,
+    cursor: Cursor | None,
+    *,
+    reverse: bool,
+    nulls: bool = False,
 ) -> Callable[[], Awaitable[bool]]:
     """True if known; else whether rows exist at or past ``cursor`` (the page's far bound)."""
     if known or cursor is None:
         return constant(known)
-    beyond = ordering.beyond(cursor, reverse=reverse, inclusive=True)
+    beyond = ordering.beyond(cursor, reverse=reverse, inclusive=True, nulls=nulls)
     return lambda: _exists(queryset.filter(beyond))
