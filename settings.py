@@ -80,8 +80,25 @@ class Settings(BaseSettings):
         default=20, ge=1, description="Page size when `first` is omitted."
     )
     max_page_size: int = Field(default=100, ge=1, description="Largest `first`/`last` accepted.")
-    max_image_bytes: int = Field(
-        default=25 * 1024 * 1024, ge=1, description="Largest image file taken."
+    max_upload_bytes: int = Field(
+        default=50 * 1024 * 1024,
+        ge=1,
+        description="Largest image file taken, uploaded or imported; an upload passing it is cut "
+        "off (413) as it arrives.",
+    )
+    max_upload_files: int = Field(
+        default=10, ge=1, description="Most files in one upload request (`imagesUpload`)."
+    )
+    max_upload_request_bytes: int = Field(
+        default=100 * 1024 * 1024,
+        ge=1024,
+        description="Largest multipart (upload) request body, all files together; counted as it "
+        "arrives and cut off (413) when passed.",
+    )
+    upload_tmp_dir: Path | None = Field(
+        default=None,
+        description="Folder where uploads wait while they are checked (`cms-upload-*.part` "
+        "files, removed as soon as each request ends). Unset: the system's temporary folder.",
     )
     max_image_pixels: int = Field(
         default=60_000_000, ge=1, description="Largest width x height taken."

@@ -27,7 +27,7 @@ from cms.importer.load import Imported, ImportFailed, Options, Outcome, import_f
 from cms.models import Event, Role
 from cms.services import accounts, api_tokens, clock, passwords
 from cms.services.errors import CmsError
-from cms.services.images import Limits
+from cms.services.uploads import Limits
 from cms.storage import LocalMediaStore
 from cms.web.server import uvicorn_options
 from settings import Settings
@@ -72,7 +72,7 @@ def _run(work: Coroutine[Any, Any, T]) -> T:
 
 
 def _limits(settings: Settings) -> Limits:
-    return Limits(max_bytes=settings.max_image_bytes, max_pixels=settings.max_image_pixels)
+    return Limits(settings.max_upload_bytes, settings.max_image_pixels, settings.upload_tmp_dir)
 
 
 @app.command()

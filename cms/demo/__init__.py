@@ -16,7 +16,7 @@ from tortoise.transactions import in_transaction
 from cms.importer.load import Imported, Options, import_file
 from cms.models import Event
 from cms.services import events
-from cms.services.images import Limits
+from cms.services.uploads import Limits
 from cms.storage import MediaStore
 
 DEMO_DIR = Path(__file__).parent

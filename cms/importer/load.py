@@ -21,12 +21,12 @@ from tortoise.transactions import in_transaction
 
 from cms.importer.parser import Figure, ParsedArticle, ParseError, parse_bytes
 from cms.models import Article, ArticleStatus
-from cms.services import articles, authors, body, images
+from cms.services import articles, authors, body, images, uploads
 from cms.services.errors import CmsError, ErrorCode
 from cms.storage import MediaStore
 from cms.text import excerpt, fold
 
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp")
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".gif", ".avif")
 """Tried in this order for a placeholder ``So-ket-1``: ``So-ket-1.jpg``, ``.jpeg``, ..."""
 
 
@@ -63,7 +63,7 @@ class Options:
     """How to find photos, and where to put them."""
 
     store: MediaStore
-    limits: images.Limits
+    limits: uploads.Limits
     images_dir: Path | None = None
     placeholder_images: bool = False
     event_id: int | None = None
@@ -94,8 +94,11 @@ async def import_file(path: Path, options: Options) -> Imported:
 
 @dataclass(frozen=True, slots=True)
 class _Photo:
-    filename: str
-    data: bytes
+    """A photo file to take in, or the bytes of a labelled placeholder standing in for it."""
+
+    path: Path | None
+    placeholder: bytes = b""
+    name: str = ""
 
 
 async def _photos(path: Path, parsed: ParsedArticle, options: Options) -> dict[str, _Photo]:
@@ -112,9 +115,9 @@ async def _photos(path: Path, parsed: ParsedArticle, options: Options) -> dict[s
             _line_of(parsed, missing[0]),
         )
     return {
-        name: _Photo(file.name, await _read(file))
+        name: _Photo(file)
         if file
-        else _Photo(f"{name}.png", await asyncio.to_thread(images.placeholder_png, name))
+        else _Photo(None, await asyncio.to_thread(images.placeholder_png, name), f"{name}.png")
         for name, file in found.items()
     }
 
@@ -125,11 +128,6 @@ async def _find_photo(folder: Path, name: str) -> Path | None:
         if await aiofiles.os.path.isfile(candidate):
             return candidate
     return None
-
-
-async def _read(path: Path) -> bytes:
-    async with aiofiles.open(path, "rb") as f:
-        return await f.read()
 
 
 def _line_of(parsed: ParsedArticle, name: str) -> int | None:
@@ -147,9 +145,13 @@ async def _ingest(name: str, photo: _Photo, parsed: ParsedArticle, options: Opti
         ),
         "",
     )
-    image = await images.ingest(
-        options.store, photo.data, photo.filename, options.limits, alt=caption, caption=caption
-    )
+    text = uploads.Text(alt=caption, caption=caption)
+    if photo.path is not None:  # streamed from its file, through the upload pipeline
+        image = await uploads.ingest_path(options.store, photo.path, options.limits, text)
+    else:
+        image = await uploads.ingest_bytes(
+            options.store, photo.placeholder, photo.name, options.limits, text
+        )
     return image.id
 
 

@@ -3,47 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import io
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime
-from pathlib import PurePath
-from typing import Any
 
 import PIL.Image
-from PIL import ImageDraw, ImageFont, UnidentifiedImageError
-from tortoise.exceptions import IntegrityError
+from PIL import ImageDraw, ImageFont
 
 from cms.models import Article, ArticleImage, ArticleStatus, Author, Image
-from cms.services.errors import ImageTooLarge, InvalidImage
+from cms.services import uploads
+from cms.services.uploads import Limits as Limits
+from cms.services.uploads import Text
 from cms.storage import MediaStore
-from cms.text import normalize
-
-FORMATS = {
-    "JPEG": ("image/jpeg", "jpg"),
-    "PNG": ("image/png", "png"),
-    "WEBP": ("image/webp", "webp"),
-}
-"""What we take, with the MIME type and extension we store it under."""
-
-_ROTATED = {5, 6, 7, 8}  # EXIF orientations that display the picture turned by 90 degrees
-
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    max_bytes: int
-    max_pixels: int
-
-
-@dataclass(frozen=True, slots=True)
-class _Probe:
-    mime_type: str
-    extension: str
-    width: int
-    height: int
-    sha256: str
 
 
 async def ingest(
@@ -56,71 +27,12 @@ async def ingest(
     caption: str = "",
     credit: str = "",
 ) -> Image:
-    """Store an image file once and return its record; identical bytes give the same record.
+    """Store an image file once and return its record; the same photo gives the same record.
 
-    The file is written before the row, outside any transaction: a crash in between leaves an
-    unreferenced file (harmless, content-addressed), never a row without its file.
+    Goes through the upload pipeline (:mod:`cms.services.uploads`): sniffed, decoded, its
+    metadata removed, its placeholder computed, stored under the hash of the stored bytes.
     """
-    if len(data) > limits.max_bytes:
-        raise ImageTooLarge(f"{filename}: larger than {limits.max_bytes} bytes.", field="file")
-    probe = await asyncio.to_thread(_probe, data, limits.max_pixels, filename)
-    existing = await Image.get_or_none(content_hash=probe.sha256)
-    if existing is not None:
-        if not await store.exists(existing.store_key):  # lost from the store: put it back
-            await store.put(existing.store_key, data)
-        return existing
-    key = f"images/{probe.sha256[:2]}/{probe.sha256[2:4]}/{probe.sha256}.{probe.extension}"
-    await store.put(key, data)
-    fields: dict[str, Any] = {
-        "alt": normalize(alt).strip(),
-        "caption": normalize(caption).strip(),
-        "credit": normalize(credit).strip()[:255],
-    }
-    try:
-        return await Image.create(
-            store_key=key,
-            filename=normalize(PurePath(filename).name)[:255],
-            mime_type=probe.mime_type,
-            size=len(data),
-            width=probe.width,
-            height=probe.height,
-            content_hash=probe.sha256,
-            **fields,
-        )
-    except IntegrityError:  # the same bytes arrived concurrently: theirs won
-        return await Image.get(content_hash=probe.sha256)
-
-
-def _probe(data: bytes, max_pixels: int, filename: str) -> _Probe:
-    """Identify, check and decode an image (runs in a worker thread: Pillow is CPU work)."""
-    with _pillow_errors(filename):
-        with PIL.Image.open(io.BytesIO(data)) as image:
-            image.verify()  # the file's structure (and PNG checksums); it decodes no pixels
-        with PIL.Image.open(io.BytesIO(data)) as image:
-            fmt, (width, height) = image.format or "", image.size
-            if fmt not in FORMATS:
-                raise InvalidImage(
-                    f"{filename}: {fmt or 'unknown'} images are not taken.", field="file"
-                )
-            if width * height > max_pixels:
-                raise ImageTooLarge(f"{filename}: more than {max_pixels} pixels.", field="file")
-            orientation = image.getexif().get(0x0112)
-            image.load()  # every pixel, now that their number is known: a truncated file fails
-    if orientation in _ROTATED:
-        width, height = height, width
-    mime, ext = FORMATS[fmt]
-    return _Probe(mime, ext, width, height, hashlib.sha256(data).hexdigest())
-
-
-@contextmanager
-def _pillow_errors(filename: str) -> Iterator[None]:
-    """Pillow's ways of refusing a file, as the errors the API shows."""
-    try:
-        yield
-    except PIL.Image.DecompressionBombError:
-        raise ImageTooLarge(f"{filename}: too many pixels.", field="file") from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise InvalidImage(f"{filename}: not a readable image.", field="file") from None
+    return await uploads.ingest_bytes(store, data, filename, limits, Text(alt, caption, credit))
 
 
 def placeholder_png(label: str, width: int = 1200, height: int = 800) -> bytes:
