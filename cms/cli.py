@@ -283,6 +283,37 @@ def search_reindex(
     console.print(f"Indexed {count} article{'s' if count != 1 else ''} for search.")
 
 
+images_app = typer.Typer(help="Image files.", no_args_is_help=True)
+app.add_typer(images_app, name="images")
+
+
+@images_app.command("backfill")
+def images_backfill() -> None:
+    """Compute the placeholder and dominant colour of images taken in before they existed (the
+    files stay as they are). Safe to run again: only images without one are read."""
+    from cms.services.backfill import backfill
+    from cms.storage import store_from_settings
+
+    settings = _settings()
+    skipped: list[str] = []
+
+    def report(image: Any, problem: str | None) -> None:
+        if problem is not None:
+            skipped.append(f"image {image.id} ({image.filename}): {problem}")
+
+    async def run() -> int:
+        await db.migrate(settings)
+        async with db.connected(settings), store_from_settings(settings) as store:
+            return await backfill(store, _limits(settings), report)
+
+    count = _run(run())
+    for line in skipped:
+        errors.print(f"[yellow]Skipped[/yellow] {escape(line)}")
+    console.print(f"Placeholders computed for {count} image{'s' if count != 1 else ''}.")
+    if skipped:
+        raise typer.Exit(1)
+
+
 user_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)

@@ -20,11 +20,16 @@ ASCII letter and ends in a digit: ``So-ket-1``, ``anh_02``, ``IMG-0045``, ``A4``
 ``So-ket-a`` or ``So--ket-1``. A line is a *placeholder line* when
 
 1. it is not indented (its first character is not whitespace), and
-2. it starts with one or more tokens separated by runs of ASCII spaces/tabs, and
+2. it starts with one or more tokens separated by runs of spaces, tabs or non-breaking spaces
+   (``So-ket-3 So-ket-4`` or ``So-ket-3·So-ket-4``), and
 3. right after the last token comes either
    a. only whitespace up to the end of the line: the caption is on the next line, or
    b. optional spaces/tabs and then a non-breaking space: the rest of the line, stripped, is the
       caption (when that rest is blank, the caption is on the next line).
+
+The placeholders are the longest run of tokens for which 3 holds: in ``anh-1·A4 là khổ giấy``
+the figure is ``anh-1`` and the caption ``A4 là khổ giấy`` (``A4`` is followed by an ordinary
+space, so it cannot be a placeholder). All the placeholders of a line share its one caption.
 
 So ``Covid-19 đã lan rộng`` or ``So-ket-1 là ảnh đầu`` (an ordinary space followed by a word) and
 ``So-ket-1 abc·x`` (``abc`` is not a token) are ordinary paragraphs. A caption on the next line
@@ -88,11 +93,11 @@ _BOM = "\ufeff"
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _BYTE_LINE_BREAK = re.compile(rb"\r\n|\r|\n")
 _TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}")
+_TOKEN_PATTERN = r"(?=[0-9_-]*[A-Za-z])[A-Za-z0-9]+(?:[-_][A-Za-z0-9]+)*(?<=[0-9])"
 _PLACEHOLDER_LINE = re.compile(
-    r"(?P<tokens>[A-Za-z0-9_-]+(?:[ \t]+[A-Za-z0-9_-]+)*)"
+    rf"(?P<tokens>{_TOKEN_PATTERN}(?:[ \t\u00a0]+{_TOKEN_PATTERN})*)"
     r"(?:[ \t]*\u00a0(?P<rest>.*)|\s*)"
 )
-_TOKEN = re.compile(r"(?=[0-9_-]*[A-Za-z])[A-Za-z0-9]+(?:[-_][A-Za-z0-9]+)*(?<=[0-9])")
 _AUTHOR_SEPARATOR = re.compile(r"\s+[-\u2013\u2014]\s+")
 _NAME_STRIP = " !.,;:?\u2026-\u2013\u2014"
 
@@ -270,9 +275,7 @@ def _placeholder_line(text: str) -> tuple[tuple[str, ...], str | None] | None:
     match = _PLACEHOLDER_LINE.fullmatch(text)
     if match is None:
         return None
-    tokens = tuple(match["tokens"].split())
-    if not all(_TOKEN.fullmatch(token) for token in tokens):
-        return None
+    tokens = tuple(match["tokens"].split())  # str.split() splits on NBSP too
     caption = _collapse(match["rest"] or "")
     return tuple(normalize(token) for token in tokens), caption or None
 

@@ -4,6 +4,10 @@ Every JSON request body passes through here before the API sees it: at most
 ``max_bytes``, arriving within ``timeout`` seconds, valid UTF-8, valid JSON (orjson: no
 lone surrogates, nesting under 1,024, numbers that fit a double), an object, and nested at
 most :data:`MAX_DEPTH` deep. Anything else is the client's error, answered with a 4xx.
+
+Uploads (``multipart/form-data`` to ``/graphql``) are not buffered: they stream through to the
+API, counted as they come against their own limit, ``max_upload_bytes``, and cut off (413) as
+soon as they pass it; a pause longer than ``timeout`` between two chunks is a 408.
 """
 
 from __future__ import annotations
@@ -33,18 +37,26 @@ class ClientDisconnected(Exception):
     """The client went away before its body was whole: there is no one left to answer."""
 
 
+UPLOAD_PATH = "/graphql"
+"""Where multipart uploads are taken (streamed, not buffered)."""
+
+
 class BodyLimit:
     """ASGI middleware: bodies larger than ``max_bytes`` get 413, slower than ``timeout`` 408.
 
     A declared ``Content-Length`` over the limit is refused before a byte is read; a chunked
     body is counted as it comes and refused as soon as it passes the limit. Either way the
     connection is closed rather than read further, so memory does not grow with the body.
+    Uploads stream through instead, with ``max_upload_bytes`` (see the module doc).
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int, timeout: float) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, timeout: float, max_upload_bytes: int | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.timeout = timeout
+        self.max_upload_bytes = max_upload_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -54,6 +66,9 @@ class BodyLimit:
         declared = headers.get("content-length")
         if declared is None and "transfer-encoding" not in headers:
             await self.app(scope, receive, send)  # no body at all (a GET): nothing to wait for
+            return
+        if self.max_upload_bytes is not None and _is_upload(scope, headers):
+            await _Streamed(self.app, self.max_upload_bytes, self.timeout)(scope, receive, send)
             return
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await send_error(send, 413, self._too_large, close=True)
@@ -75,6 +90,65 @@ class BodyLimit:
     @property
     def _too_large(self) -> str:
         return f"The request body is larger than {self.max_bytes} bytes."
+
+
+def _is_upload(scope: Scope, headers: Headers) -> bool:
+    media_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    return media_type == "multipart/form-data" and scope["path"] == UPLOAD_PATH
+
+
+class _Streamed:
+    """One upload request, passed on as it arrives: counted, timed, and cut off when over."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, timeout: float) -> None:
+        self.app, self.max_bytes, self.timeout = app, max_bytes, timeout
+        self.size = 0
+        self.started = False
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        declared = Headers(scope=scope).get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            await send_error(send, 413, self._too_large, close=True)
+            return
+
+        async def counted() -> Message:
+            try:
+                async with asyncio.timeout(self.timeout):
+                    message = await receive()
+            except TimeoutError:
+                raise _Stalled from None
+            if message["type"] != "http.request":
+                raise ClientDisconnected
+            self.size += len(message.get("body", b""))
+            if self.size > self.max_bytes:
+                raise _TooLarge
+            return message
+
+        async def watched(message: Message) -> None:
+            self.started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counted, watched)
+        except _TooLarge:
+            await self._refuse(send, 413, self._too_large)
+        except _Stalled:
+            message = f"The upload paused for more than {self.timeout:g} seconds."
+            await self._refuse(send, 408, message)
+        except ClientDisconnected:
+            return
+
+    async def _refuse(self, send: Send, status: int, message: str) -> None:
+        if not self.started:
+            await send_error(send, status, message, close=True)
+
+    @property
+    def _too_large(self) -> str:
+        return f"The upload is larger than {self.max_bytes} bytes in all."
+
+
+class _Stalled(Exception):
+    """An upload stopped arriving for longer than the timeout."""
 
 
 async def read_body(receive: Receive, max_bytes: int | None = None) -> bytes:

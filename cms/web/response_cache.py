@@ -162,6 +162,9 @@ class CachedGraphQL:
             return
         connection = HTTPConnection(scope)
         headers = connection.headers
+        if headers.get("content-type", "").lower().startswith("multipart/"):
+            await self.app(scope, receive, send)  # an upload: streamed, never cached or buffered
+            return
         try:
             viewer = await viewer_for(connection)
         except Unauthenticated:  # the view refuses it, as it would without the cache
