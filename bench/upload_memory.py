@@ -50,7 +50,7 @@ def _kib(pid: int, field: str) -> int:
 
 def _photo(path: Path, size_mb: int, png: bool) -> Path:
     """A noisy picture (it compresses badly) whose file is about ``size_mb`` MB."""
-    pixels = int(size_mb * 1_000_000 / (3 if png else 1.7))  # bytes per pixel, roughly
+    pixels = int(size_mb * 1_000_000 / (1.35 if png else 1.7))  # bytes per pixel, roughly
     width = int((pixels * 4 / 3) ** 0.5)
     height = pixels // width
     image = PIL.Image.effect_noise((width, height), 120).convert("RGB")

@@ -8,6 +8,7 @@ pixels (a decompression bomb) is refused without allocating them.
 
 from __future__ import annotations
 
+import threading
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +24,11 @@ from cms.services.errors import ImageTooLarge, InvalidImage
 
 ORIENTATION = 0x0112
 """The EXIF tag saying how to turn the picture for display (1: as stored)."""
+
+DECODING_AT_ONCE = 2
+"""Pictures decoded at once per process: each needs its pixels in memory (a JPEG an eighth of
+them, see :func:`_decode`), so concurrent uploads wait their turn rather than add up."""
+_decoding = threading.BoundedSemaphore(DECODING_AT_ONCE)
 
 _TURNED = {5, 6, 7, 8}
 """Orientations that display the picture turned by 90 degrees (width and height swap)."""
@@ -55,7 +61,7 @@ def inspect(path: Path, max_pixels: int, name: str) -> Picture:
         with PIL.Image.open(path, formats=[fmt.name]) as image:
             _check_pixels(image.size, 1, max_pixels, name)
             image.verify()  # the structure (PNG checksums, JPEG markers); it decodes nothing
-        with PIL.Image.open(path, formats=[fmt.name]) as image:
+        with _decoding, PIL.Image.open(path, formats=[fmt.name]) as image:
             frames = getattr(image, "n_frames", 1)
             _check_pixels(image.size, frames, max_pixels, name)
             orientation = _orientation(image)

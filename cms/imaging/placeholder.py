@@ -39,8 +39,14 @@ class Placeholder:
 
 def placeholder_of(image: PIL.Image.Image, orientation: int) -> Placeholder:
     """The placeholder of ``image`` (its current frame), displayed with EXIF ``orientation``."""
-    small = image.copy()
-    small.thumbnail((SIZE, SIZE))
+    scale = SIZE / max(image.size)
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    # Straight from the decoded picture to a small one (no full-size copy on the way).
+    small = (
+        image.resize(size, PIL.Image.Resampling.BICUBIC, reducing_gap=2.0)
+        if scale < 1
+        else image.copy()
+    )
     small = _turned(_on_white(small), orientation)
     across, down = COMPONENTS if small.width >= small.height else COMPONENTS[::-1]
     return Placeholder(encode_blurhash(small, across, down), dominant_color(small))
