@@ -1,19 +1,28 @@
-"""Images: taking files in (checked by Pillow in a thread) and reading their records in batches."""
+"""Images: taking files in (checked by Pillow in a thread), reading their records in batches,
+and changing their editorial text."""
 
 from __future__ import annotations
 
 import asyncio
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import PIL.Image
 from PIL import ImageDraw, ImageFont
+from tortoise.queryset import ValuesListQuery
+from tortoise.transactions import in_transaction
 
-from cms.models import Article, ArticleImage, ArticleStatus, Author, Image
-from cms.services import uploads
+from cms.models import Article, ArticleAuthor, ArticleImage, ArticleStatus, Author, Image, Role
+from cms.services import audit, uploads
+from cms.services.errors import Forbidden, NotFound
+from cms.services.fields import KEEP, Keep, line, text
+from cms.services.permissions import WRITERS, require
 from cms.services.uploads import Limits as Limits
 from cms.services.uploads import Text
+from cms.services.visibility import Viewer
 from cms.storage import MediaStore
 
 
@@ -91,3 +100,97 @@ async def set_article_images(article: Article, image_ids: Sequence[int]) -> None
     await ArticleImage.bulk_create(
         [ArticleImage(article_id=article.id, image_id=i, position=n) for n, i in enumerate(ordered)]
     )
+
+
+# --- editorial text: imageUpdate ---------------------------------------------------------------
+
+MAX_ALT = 1000
+MAX_CAPTION = 2000
+MAX_CREDIT = 255
+
+
+@dataclass(slots=True)
+class ImageChanges:
+    """What ``imageUpdate`` may change; ``KEEP`` leaves a field alone, ``None`` empties it."""
+
+    alt: str | Keep | None = KEEP
+    caption: str | Keep | None = KEEP
+    credit: str | Keep | None = KEEP
+
+
+async def visible_to(viewer: Viewer, ids: Sequence[int], now: datetime) -> set[int]:
+    """Which of ``ids`` exist and ``viewer`` may see: every image for editors and admins; for
+    others the public ones (:func:`visible_ids`) and those in articles that list their author."""
+    if viewer.can_preview:
+        return await _ids(Image.filter(id__in=ids).values_list("id", flat=True))
+    seen = await visible_ids(ids, now)
+    if viewer.author_id is not None and len(seen) < len(set(ids)):
+        own = ArticleImage.filter(
+            image_id__in=ids, article__author_links__author_id=viewer.author_id
+        )
+        seen |= await _ids(own.values_list("image_id", flat=True))
+    return seen
+
+
+async def update(viewer: Viewer, image_id: int, changes: ImageChanges, now: datetime) -> Image:
+    """Change an image's default alt text, caption and credit (``imageUpdate``).
+
+    Editors and admins change any image. An author changes an image only while it is theirs
+    alone: used by their own draft articles or as their own avatar, and by nothing else (the
+    text of a published article, or of someone else's, is an editor's to change).
+    """
+    role = require(viewer, WRITERS, "change image descriptions")
+    values = _clean(changes)
+    async with in_transaction():
+        image = await Image.filter(id=image_id).select_for_update().first()
+        if image is None:
+            raise NotFound("There is no image with this ID.", field="id")
+        if role is Role.AUTHOR:
+            await _check_authors_own(viewer, image_id, now)
+        changed = {k: v for k, v in values.items() if getattr(image, k) != v}
+        if changed:
+            await image.update_from_dict(changed).save()
+            summary = f"Changed {', '.join(changed)} of {image.filename}"
+            await audit.record(viewer, audit.Action.UPDATE, "Image", image.id, summary)
+    return image
+
+
+def _clean(changes: ImageChanges) -> dict[str, str]:
+    """The given fields, checked (before anything is read or written)."""
+    values: dict[str, str] = {}
+    if not isinstance(changes.alt, Keep):
+        values["alt"] = line(changes.alt or "", "alt", MAX_ALT)
+    if not isinstance(changes.caption, Keep):
+        values["caption"] = text(changes.caption or "", "caption", MAX_CAPTION)
+    if not isinstance(changes.credit, Keep):
+        values["credit"] = line(changes.credit or "", "credit", MAX_CREDIT)
+    return values
+
+
+async def _ids(query: ValuesListQuery[Any]) -> set[int]:
+    return {int(str(i)) for i in await query}
+
+
+async def _check_authors_own(viewer: Viewer, image_id: int, now: datetime) -> None:
+    """:class:`NotFound` if an author may not see the image; :class:`Forbidden` if it is not
+    theirs alone (see :func:`update`)."""
+    mine_id = viewer.author_id
+    found = ArticleImage.filter(image_id=image_id).values_list("article_id", "article__status")
+    uses = {int(str(article_id)): ArticleStatus(status) for article_id, status in await found}
+    own: set[int] = set()
+    if mine_id is not None and uses:
+        links = ArticleAuthor.filter(author_id=mine_id, article_id__in=list(uses))
+        own = await _ids(links.values_list("article_id", flat=True))
+    avatar_of = await _ids(Author.filter(avatar_id=image_id).values_list("id", flat=True))
+    mine = bool(own) or mine_id in avatar_of
+    if not mine and image_id not in await visible_ids([image_id], now):
+        raise NotFound("There is no image with this ID.", field="id")
+    own_drafts = all(
+        article_id in own and status is ArticleStatus.DRAFT for article_id, status in uses.items()
+    )
+    if not (mine and own_drafts) or avatar_of - {mine_id}:
+        raise Forbidden(
+            "Authors may change an image only while it is theirs alone: used by their own draft "
+            "articles or as their avatar, and nowhere else. Ask an editor.",
+            field="id",
+        )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from schema.mutations.accounts import AccountMutations
+from schema.mutations.content import ContentMutations
 from schema.mutations.users import UserMutations
 
 
@@ -13,5 +14,5 @@ from schema.mutations.users import UserMutations
     "error implementing `UserError` (select `... on UserError { code message field }`). A "
     "refused mutation writes nothing. Send `Authorization: Bearer <token>` (from `login`)."
 )
-class Mutation(AccountMutations, UserMutations):
+class Mutation(AccountMutations, ContentMutations, UserMutations):
     pass

@@ -7,6 +7,7 @@ from typing import Any
 import strawberry
 
 from cms import models
+from cms.services import authors
 from schema.context import Info
 from schema.types.image import Image
 from schema.types.nested import ArticleRef, parent_articles
@@ -29,12 +30,20 @@ class Author(Node):
     bio: str = strawberry.field(description="Short biography; may be empty.")
     _pk: strawberry.Private[int]
     _avatar_id: strawberry.Private[int | None]
+    _email: strawberry.Private[str | None]
 
     avatar: Image | None = strawberry.field(resolver=_avatar, description="Portrait, if any.")
     articles: Connection[ArticleRef] = strawberry.field(
         resolver=parent_articles(lambda loaders: loaders.articles_by_author),
         description="The author's published articles, newest first.",
     )
+
+    @strawberry.field(
+        description="Contact email, e.g. `bich.lien@example.org`. Private: editors and admins "
+        "see it; for everyone else it is null (never an error)."
+    )
+    def email(self, info: Info) -> str | None:
+        return authors.visible_email(info.context.viewer, self._email)
 
     @classmethod
     def from_model(cls, author: models.Author) -> Author:
@@ -45,6 +54,7 @@ class Author(Node):
             bio=author.bio,
             _pk=author.id,
             _avatar_id=author.avatar_id,
+            _email=author.email,
         )
 
     @classmethod

@@ -156,6 +156,9 @@ async def test_events_by_date_range_and_their_articles(client, settings):
     assert by_slug["data"]["event"] == {"name": "Hội nghị sơ kết"}
 
 
-async def test_author_email_is_not_in_the_public_schema(client):
-    body = await gql(client, "{ authors { nodes { email } } }")
-    assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+async def test_author_email_is_null_for_anonymous_readers(client, settings):
+    author = await Factory(settings.media_root).author("Bích Liên")
+    author.email = "bich.lien@example.org"
+    await author.save()
+    body = await gql(client, "{ authors { nodes { name email } } }")
+    assert body == {"data": {"authors": {"nodes": [{"name": "Bích Liên", "email": None}]}}}
