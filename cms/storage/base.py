@@ -181,6 +181,11 @@ class MediaStore(ABC):
     async def delete(self, key: str) -> None:
         """Remove the file under ``key``; removing a missing file is not an error."""
 
+    @abstractmethod
+    def keys(self, prefix: str) -> AsyncGenerator[str, None]:
+        """The keys of the files stored below the folder ``prefix`` (itself a valid key, such as
+        ``renditions/ab12``), at any depth, in no particular order; none if there are none."""
+
     def local_path(self, key: str) -> Path | None:
         """The file's path when the store is on this machine's disk (served directly), else None."""
         return None

@@ -124,6 +124,32 @@ class LocalMediaStore(MediaStore):
         except _NO_FILE:
             return  # no file under this key (a folder of other keys, or a file above it)
 
+    async def keys(self, prefix: str) -> AsyncGenerator[str, None]:
+        folder = await self._path(prefix)
+        for key in await anyio.to_thread.run_sync(self._keys_below, folder):
+            yield key
+
+    def _keys_below(self, folder: Path) -> list[str]:
+        """Stored files below ``folder`` as keys: no temporary file of a write in progress (they
+        start with a dot), nothing that is not a key."""
+        found: list[str] = []
+        for parent, folders, files in os.walk(folder):
+            folders[:] = [name for name in folders if not name.startswith(".")]
+            for name in files:
+                path = Path(parent, name)
+                key = path.relative_to(self.root).as_posix()
+                if _is_key(key) and path.is_file():
+                    found.append(key)
+        return found
+
+
+def _is_key(key: str) -> bool:
+    try:
+        validate_key(key)
+    except InvalidKey:
+        return False
+    return True
+
 
 def _sync_folder(folder: Path) -> None:
     """Make a rename in ``folder`` durable: after a power cut the new name is there too."""

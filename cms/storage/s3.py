@@ -235,6 +235,15 @@ class S3MediaStore(MediaStore):
         validate_key(key)
         await self._s3.delete_object(Bucket=self.bucket, Key=key)
 
+    async def keys(self, prefix: str) -> AsyncGenerator[str, None]:
+        validate_key(prefix)
+        pages = self._s3.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=f"{prefix}/"
+        )
+        async for page in pages:
+            for item in page.get("Contents", []):
+                yield item["Key"]
+
 
 def _range(start: int, end: int | None) -> str:
     """An HTTP ``Range`` (inclusive ends) for the bytes ``start`` to ``end`` (exclusive)."""

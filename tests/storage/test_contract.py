@@ -624,3 +624,49 @@ async def test_hostile_keys_are_refused_by_stat_and_stream(backend: Backend, key
 
 async def test_a_store_without_public_address_is_served_by_the_cms(backend: Backend) -> None:
     assert backend.store.public_url(KEY) is None
+
+
+# --- listing ---------------------------------------------------------------------------------
+
+
+async def _keys(store: MediaStore, prefix: str) -> set[str]:
+    return {key async for key in store.keys(prefix)}
+
+
+async def test_keys_lists_the_files_below_a_folder(backend: Backend) -> None:
+    below = {"renditions/ab12/320x160.webp", "renditions/ab12/deeper/640x320-f500-300.jpg"}
+    for key in [*below, "renditions/ab123/320x160.webp", "renditions/ab1", KEY]:
+        await backend.store.put(key, b"x")
+    assert await _keys(backend.store, "renditions/ab12") == below  # not ab123, not ab1 itself
+    assert await _keys(backend.store, "renditions") == {
+        *below,
+        "renditions/ab123/320x160.webp",
+        "renditions/ab1",
+    }
+
+
+async def test_keys_of_an_empty_or_missing_folder_are_none(backend: Backend) -> None:
+    assert await _keys(backend.store, "renditions/none") == set()
+    await backend.store.put(KEY, b"x")
+    assert await _keys(backend.store, KEY) == set()  # a file is no folder
+
+
+async def test_keys_and_delete_empty_a_folder(backend: Backend) -> None:
+    for n in range(5):
+        await backend.store.put(f"renditions/ab12/{n}.webp", b"x")
+    async for key in backend.store.keys("renditions/ab12"):
+        await backend.store.delete(key)
+    assert backend.objects() == set()
+    assert await _keys(backend.store, "renditions/ab12") == set()
+
+
+async def test_keys_skip_temporary_files(disk: Path, backend: Backend) -> None:
+    await backend.store.put("renditions/ab12/1.webp", b"x")
+    (disk / "renditions" / "ab12" / ".1.webp.0123.part").write_bytes(b"half")
+    assert await _keys(backend.store, "renditions/ab12") == {"renditions/ab12/1.webp"}
+
+
+@pytest.mark.parametrize("key", HOSTILE_KEYS)
+async def test_hostile_keys_are_refused_by_keys(backend: Backend, key: str) -> None:
+    with pytest.raises(InvalidKey):
+        await anext(backend.store.keys(key))
