@@ -16,6 +16,7 @@ from cms.services import articles, authors, events
 from cms.services.errors import InvalidInput
 from cms.services.pagination import page_size
 from schema.account_queries import AccountQueries
+from schema.audit_queries import AuditQueries
 from schema.context import Info
 from schema.inputs import (
     ArticleFilter,
@@ -95,7 +96,7 @@ async def _by_id_or_slug(
 
 
 @strawberry.type(description="Read access to published content. Everything here is public.")
-class Query(AccountQueries):
+class Query(AccountQueries, AuditQueries):
     @strawberry.field(description="Any object by its global ID; null if it does not exist.")
     async def node(
         self,
