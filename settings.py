@@ -10,6 +10,8 @@ Importing this module reads nothing: the environment is read by :func:`load`, an
 
 from __future__ import annotations
 
+import math
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -158,6 +160,25 @@ class Settings(BaseSettings):
     password_hash_concurrency: int = Field(
         default=2, ge=1, description="Password hashes computed at once (each takes 64 MiB)."
     )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="The secret every instance shares, to sign rendition URLs (at least 32 "
+        "characters; `python -c 'import secrets; print(secrets.token_urlsafe(32))'`). Unset: the "
+        "random one migration 0006 stored in the database.",
+    )
+    rendition_widths: Annotated[list[int], NoDecode] = Field(
+        default_factory=lambda: [160, 320, 480, 640, 960, 1280, 1920],
+        description="Widths renditions are made at, comma-separated: a requested width snaps up "
+        "to the next one (never above the original's width).",
+    )
+    rendition_ratios: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["1:1", "5:4", "4:3", "3:2", "16:9", "2:1", "21:9"],
+        description="Aspect ratios (width:height, comma-separated) a requested height snaps to, "
+        "the nearest one; each is also allowed upright (9:16 for 16:9).",
+    )
+    rendition_workers: int = Field(
+        default=2, ge=1, description="Renditions made at once per process (each in a thread)."
+    )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Origins whose browser apps may call the API, comma-separated "
@@ -212,6 +233,34 @@ class Settings(BaseSettings):
                 raise ValueError(f"{origin!r} is not an origin such as https://news.example.org")
         return value
 
+    @field_validator("secret_key")
+    @classmethod
+    def _check_secret_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("must be at least 32 characters (or unset: the database's own)")
+        return value
+
+    @field_validator("rendition_widths", "rendition_ratios", mode="before")
+    @classmethod
+    def _split_list(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        return [item.strip() for item in value.split(",") if item.strip()]
+
+    @field_validator("rendition_widths")
+    @classmethod
+    def _check_widths(cls, value: list[int]) -> list[int]:
+        if not value or not all(1 <= w <= 10_000 for w in value):
+            raise ValueError("give one or more widths from 1 to 10000 pixels (160,320,640)")
+        return sorted(set(value))
+
+    @field_validator("rendition_ratios")
+    @classmethod
+    def _check_ratios(cls, value: list[str]) -> list[str]:
+        ratios = [_ratio(r) for r in value]
+        upright = [f"{h}:{w}" for w, h in ratios if w != h]
+        return list(dict.fromkeys([f"{w}:{h}" for w, h in ratios] + upright))
+
     @field_validator("database_url")
     @classmethod
     def _check_database_url(cls, value: str) -> str:
@@ -235,6 +284,18 @@ class Settings(BaseSettings):
             "use_tz": True,
             "timezone": "UTC",
         }
+
+
+def _ratio(text: str) -> tuple[int, int]:
+    """``"16:9"`` as ``(16, 9)``, reduced (``32:18`` is ``16:9``), else a readable error."""
+    found = re.fullmatch(r"([1-9][0-9]{0,2}):([1-9][0-9]{0,2})", text)
+    if found is None:
+        raise ValueError(f"{text!r} is not an aspect ratio such as 16:9 (width:height)")
+    width, height = int(found[1]), int(found[2])
+    if not 1 / 10 <= width / height <= 10:
+        raise ValueError(f"{text!r}: aspect ratios go from 1:10 to 10:1")
+    common = math.gcd(width, height)
+    return width // common, height // common
 
 
 def load() -> Settings:

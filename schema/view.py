@@ -19,6 +19,8 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 
 from cms.services.errors import Unauthenticated
+from cms.services.rendition_urls import RenditionUrls
+from cms.storage import MediaStore
 from cms.web.body import BadBody, decode_object
 from cms.web.errors import NO_STORE, error_response
 from cms.web.viewer import viewer_for
@@ -74,9 +76,13 @@ def _page_policy(page: str) -> str:
 class GraphQLView(GraphQL[Context, None]):
     """``/graphql``: queries by POST (JSON) or GET; GraphiQL for browsers."""
 
-    def __init__(self, schema: CmsSchema, settings: Settings) -> None:
+    def __init__(
+        self, schema: CmsSchema, settings: Settings, store: MediaStore, renditions: RenditionUrls
+    ) -> None:
         super().__init__(schema, graphql_ide="graphiql" if settings.graphiql else None)
         self.settings = settings
+        self.store = store
+        self.renditions = renditions
         self._page = _PAGE.substitute(example_query=orjson.dumps(EXAMPLE_QUERY).decode())
         self._policy = _page_policy(self._page)
 
@@ -88,7 +94,7 @@ class GraphQLView(GraphQL[Context, None]):
             viewer = await viewer_for(request)
         except Unauthenticated as error:  # never silently anonymous
             raise HTTPException(401, error.message) from None
-        return Context.for_request(request, self.settings, viewer)
+        return Context.for_request(request, self.settings, viewer, self.store, self.renditions)
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         return HTMLResponse(self._page, headers={"Content-Security-Policy": self._policy})

@@ -12,6 +12,7 @@ from cms.models.audit import AuditEntry
 from cms.models.author import Author
 from cms.models.event import Event
 from cms.models.image import Image
+from cms.models.secret import InstanceSecret
 
 __all__ = [
     "Article",
@@ -23,6 +24,7 @@ __all__ = [
     "Author",
     "Event",
     "Image",
+    "InstanceSecret",
     "LoginThrottle",
     "Role",
     "Token",

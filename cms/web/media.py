@@ -30,12 +30,11 @@ POLICY = "default-src 'none'"
 """``Content-Security-Policy`` of every media file: an SVG or HTML file, were one ever stored or
 sniffed, could run no script and load nothing."""
 
-Handler = Callable[[MediaStore, str, Request], Awaitable[Response]]
+Handler = Callable[[MediaStore, str, Request, str], Awaitable[Response]]
 
 
 def media_endpoint(store: MediaStore) -> Callable[[Request], Awaitable[Response]]:
     """``GET|HEAD /media/{key}``: the file, or 404 for a missing file or a key that is not ours."""
-    serve: Handler = _from_disk if store.on_disk else _streamed
 
     async def endpoint(request: Request) -> Response:
         key = request.path_params["key"]
@@ -47,20 +46,28 @@ def media_endpoint(store: MediaStore) -> Callable[[Request], Awaitable[Response]
     return endpoint
 
 
-def _headers(key: str) -> dict[str, str]:
-    """The headers every answer for ``key`` carries, a 304 included."""
+async def serve(store: MediaStore, key: str, request: Request, etag: str | None = None) -> Response:
+    """The stored file ``key`` (a valid key) as the answer to ``request``, with the media
+    headers; ``etag`` (a quoted tag) defaults to the key's file name without its extension.
+    :class:`MediaNotFound` when no file is stored under ``key``."""
+    handler: Handler = _from_disk if store.on_disk else _streamed
+    return await handler(store, key, request, etag or f'"{PurePosixPath(key).stem}"')
+
+
+def _headers(etag: str) -> dict[str, str]:
+    """The headers every answer for a file carries, a 304 included."""
     return {
         "Cache-Control": CACHE_CONTROL,
-        "ETag": f'"{PurePosixPath(key).stem}"',
+        "ETag": etag,
         "X-Content-Type-Options": "nosniff",
         "Content-Security-Policy": POLICY,
     }
 
 
-async def _from_disk(store: MediaStore, key: str, request: Request) -> Response:
+async def _from_disk(store: MediaStore, key: str, request: Request, etag: str) -> Response:
     """Starlette's ``FileResponse``: ``sendfile`` where the server has it, and its own ranges."""
     path, found = await anyio.to_thread.run_sync(_regular_file, store, key)
-    headers = _headers(key)
+    headers = _headers(etag)
     if etag_matches(request.headers.get("if-none-match"), headers["ETag"]):
         return Response(status_code=304, headers=headers)
     return FileResponse(path, headers=headers, media_type=media_type(key), stat_result=found)
@@ -80,10 +87,10 @@ def _regular_file(store: MediaStore, key: str) -> tuple[Path, os.stat_result]:
     return path, found
 
 
-async def _streamed(store: MediaStore, key: str, request: Request) -> Response:
+async def _streamed(store: MediaStore, key: str, request: Request, etag: str) -> Response:
     """The file's bytes as the store streams them: whole, or the one range asked for."""
     found = await store.stat(key)
-    headers = _headers(key)
+    headers = _headers(etag)
     if etag_matches(request.headers.get("if-none-match"), headers["ETag"]):
         return Response(status_code=304, headers=headers)
     headers["Last-Modified"] = formatdate(found.modified.timestamp(), usegmt=True)

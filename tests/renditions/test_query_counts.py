@@ -1,0 +1,51 @@
+"""Q_FEED and Q_ARTICLE keep their SQL counts with renditions (and placeholders) selected."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from settings import Settings
+from tests.api.test_query_counts import ARTICLE, FEED, seed, statements
+from tests.conftest import QueryLog, gql
+
+pytestmark = pytest.mark.database("sqlite", "postgres")
+
+EXTRA = (
+    "rendition(width: 320, format: WEBP) { url width height } "
+    "card: rendition(width: 640, height: 360) { url } srcset(widths: [320, 640])"
+)
+FEED_WITH = FEED.replace("cover { url caption width height }", f"cover {{ url {EXTRA} }}").replace(
+    "images { url alt width height }", f"images {{ url {EXTRA} }}"
+)
+ARTICLE_WITH = (
+    ARTICLE.replace("cover { url caption }", f"cover {{ url caption {EXTRA} }}")
+    .replace("images { url caption alt width height }", f"images {{ url {EXTRA} }}")
+    .replace("images { url alt width height }", f"images {{ url {EXTRA} }}")
+)
+
+
+def test_the_queries_select_renditions() -> None:
+    assert FEED_WITH.count("card: rendition(") == 2
+    assert ARTICLE_WITH.count("card: rendition(") == 3
+
+
+async def test_the_feed_still_costs_five_statements(
+    client: httpx.AsyncClient, settings: Settings, count_queries: QueryLog
+) -> None:
+    await seed(settings, 30)
+    costs = {n: await statements(client, count_queries, FEED_WITH, n) for n in (1, 20)}
+    assert costs == {1: 5, 20: 5}, count_queries.statements
+
+
+async def test_the_article_still_costs_five_statements(
+    client: httpx.AsyncClient, settings: Settings, count_queries: QueryLog
+) -> None:
+    await seed(settings, 3)
+    slug = (await gql(client, "{ articles(first: 1) { nodes { slug } } }"))["data"]["articles"]
+    count_queries.reset()
+    answer = await gql(client, ARTICLE_WITH, {"slug": slug["nodes"][0]["slug"]})
+    assert "errors" not in answer, answer
+    assert count_queries.count == 5, count_queries.statements
+    images = answer["data"]["article"]["images"]
+    assert all(i["rendition"]["url"] and i["srcset"] for i in images)
