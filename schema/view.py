@@ -10,7 +10,7 @@ from string import Template
 from typing import Any
 
 import orjson
-from cross_web import HTTPException
+from cross_web import AsyncHTTPRequestAdapter, HTTPException, StarletteRequestAdapter
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -19,8 +19,8 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 
 from cms.services.errors import Unauthenticated
-from cms.services.rendition_urls import RenditionUrls
 from cms.storage import MediaStore
+from cms.web import multipart
 from cms.web.body import BadBody, decode_object
 from cms.web.errors import NO_STORE, error_response
 from cms.web.viewer import viewer_for
@@ -73,16 +73,29 @@ def _page_policy(page: str) -> str:
     )
 
 
-class GraphQLView(GraphQL[Context, None]):
-    """``/graphql``: queries by POST (JSON) or GET; GraphiQL for browsers."""
+class _Adapter(StarletteRequestAdapter):
+    """Strawberry's view of a request, with the Starlette request itself at hand."""
 
-    def __init__(
-        self, schema: CmsSchema, settings: Settings, store: MediaStore, renditions: RenditionUrls
-    ) -> None:
-        super().__init__(schema, graphql_ide="graphiql" if settings.graphiql else None)
+    @property
+    def request(self) -> Request:
+        return self._request
+
+
+class GraphQLView(GraphQL[Context, None]):
+    """``/graphql``: queries by POST (JSON) or GET, uploads by multipart POST; GraphiQL for
+    browsers."""
+
+    request_adapter_class = _Adapter
+
+    def __init__(self, schema: CmsSchema, settings: Settings, store: MediaStore) -> None:
+        super().__init__(
+            schema,
+            graphql_ide="graphiql" if settings.graphiql else None,
+            multipart_uploads_enabled=True,  # safe: see parse_multipart
+        )
         self.settings = settings
+        self._form_limits = multipart.form_limits(settings)
         self.store = store
-        self.renditions = renditions
         self._page = _PAGE.substitute(example_query=orjson.dumps(EXAMPLE_QUERY).decode())
         self._policy = _page_policy(self._page)
 
@@ -94,7 +107,7 @@ class GraphQLView(GraphQL[Context, None]):
             viewer = await viewer_for(request)
         except Unauthenticated as error:  # never silently anonymous
             raise HTTPException(401, error.message) from None
-        return Context.for_request(request, self.settings, viewer, self.store, self.renditions)
+        return Context.for_request(request, self.settings, viewer, self.store)
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         return HTMLResponse(self._page, headers={"Content-Security-Policy": self._policy})
@@ -107,8 +120,24 @@ class GraphQLView(GraphQL[Context, None]):
         try:
             response = await self.run(Request(scope=scope, receive=receive))
         except HTTPException as error:
-            response = error_response(error.status_code, error.reason)
+            # Over a limit, the rest of the body is not read: the connection closes.
+            response = error_response(
+                error.status_code, error.reason, close=error.status_code == 413
+            )
+        finally:
+            await multipart.discard(scope)  # an upload's temporary files, once it is answered
         await response(scope, receive, send)
+
+    async def parse_multipart(self, request: AsyncHTTPRequestAdapter) -> dict[str, Any]:
+        """An upload (the GraphQL multipart request spec, :mod:`cms.web.multipart`): refused
+        before its body is read unless it has a CSRF header and credentials; then streamed to
+        temporary files within the upload limits."""
+        assert isinstance(request, _Adapter)
+        try:
+            await multipart.check_sender(request.request)
+            return await multipart.read_operations(request.request, self._form_limits)
+        except multipart.Refused as error:
+            raise HTTPException(error.status, error.message) from None
 
     def parse_json(self, data: str | bytes) -> dict[str, Any]:
         """The request (or GET's ``variables``): a JSON object, strictly decoded, else 400."""

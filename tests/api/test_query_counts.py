@@ -15,7 +15,7 @@ query ($first: Int) {
     nodes {
       id title slug publishedAt summary
       authors { name }
-      cover { url caption width height }
+      cover { url caption width height placeholder dominantColor }
       event { name startsAt }
       body { __typename ... on FigureBlock { caption images { url alt width height } } }
     }

@@ -72,6 +72,7 @@ CUSTOM = {
         st.just("🙂 hội nghị"),
         st.just("Article:1"),
     ).map(node),
+    "Upload": st.just("not a file part").map(node),  # files come only as multipart parts
     "Int": st.one_of(
         st.integers(min_value=-(2**31), max_value=2**31 - 1),
         st.sampled_from([0, -1, 100, 101, 2**31 - 1]),

@@ -1,0 +1,143 @@
+"""Photo uploads: ``imageUpload`` and ``imagesUpload``, over the GraphQL multipart request spec.
+
+The files arrive as parts of a multipart request (see :mod:`cms.web.multipart`: CSRF header,
+limits, temporary files); the rules (roles, formats, privacy, deduplication, all or nothing)
+live in :mod:`cms.services.uploads`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry.file_uploads import Upload
+
+from cms.models import Image as ImageModel
+from cms.services import uploads
+from cms.services.errors import InvalidInput
+from cms.web.multipart import UploadedFile
+from schema.context import Info
+from schema.mutations.errors import UserError, attempt, result
+from schema.types.image import Image
+
+_FILE = (
+    "The photo: a file part of the multipart request (the GraphQL multipart request spec), "
+    "mapped to this variable. JPEG, PNG, WebP, GIF or AVIF, as its bytes say (never its name or "
+    "declared type); GPS, serial numbers and other metadata are removed before it is stored."
+)
+_ALT = "Alternative text for screen readers (one line, at most 1,000 characters)."
+_CAPTION = "Default caption, used where a figure has none (at most 2,000 characters)."
+_CREDIT = "Photographer or agency (at most 255 characters)."
+
+
+@strawberry.input(description="One photo to upload, with its default text.")
+class ImageUploadInput:
+    file: Upload = strawberry.field(description=_FILE)
+    alt: str = strawberry.field(default="", description=_ALT)
+    caption: str = strawberry.field(default="", description=_CAPTION)
+    credit: str = strawberry.field(default="", description=_CREDIT)
+
+
+@strawberry.input(description="One of several photos uploaded together, with its default text.")
+class ImageFileInput:
+    file: Upload = strawberry.field(description=_FILE)
+    alt: str = strawberry.field(default="", description=_ALT)
+    caption: str = strawberry.field(default="", description=_CAPTION)
+    credit: str = strawberry.field(default="", description=_CREDIT)
+
+
+@strawberry.input(description="Several photos uploaded in one request, all or none.")
+class ImagesUploadInput:
+    files: list[ImageFileInput] = strawberry.field(
+        description="The photos, 1 to `CMS_MAX_UPLOAD_FILES` (10 by default)."
+    )
+
+
+@strawberry.type(description="The photo is stored (or was already: the same image is returned).")
+class ImageUploadSuccess:
+    image: Image = strawberry.field(description="The image, with its size and placeholder.")
+
+
+@strawberry.type(description="Every photo is stored (or already was).")
+class ImagesUploadSuccess:
+    images: list[Image] = strawberry.field(description="The images, in the order of the files.")
+
+
+if TYPE_CHECKING:
+    ImageUploadResult = ImageUploadSuccess | UserError
+    ImagesUploadResult = ImagesUploadSuccess | UserError
+else:
+    ImageUploadResult = result(
+        "ImageUploadResult", ImageUploadSuccess, "What `imageUpload` answers."
+    )
+    ImagesUploadResult = result(
+        "ImagesUploadResult", ImagesUploadSuccess, "What `imagesUpload` answers."
+    )
+
+_Given = ImageUploadInput | ImageFileInput
+
+
+@strawberry.type
+class UploadMutations:
+    @strawberry.mutation(
+        description="Upload a photo (a multipart request with an `Apollo-Require-Preflight` "
+        "header). Editors, admins and authors. Refused with `INVALID_IMAGE` when the bytes are "
+        "not a whole JPEG, PNG, WebP, GIF or AVIF, `TOO_LARGE` over the pixel limit; over the "
+        "byte limits the request itself is refused (413). The same photo uploaded again gives "
+        "the image stored the first time, its text unchanged."
+    )
+    async def image_upload(
+        self,
+        info: Info,
+        input: Annotated[ImageUploadInput, strawberry.argument(description="The photo.")],
+    ) -> ImageUploadResult:
+        async def run() -> ImageUploadSuccess:
+            (image,) = await _upload(info, [(input, "file")])
+            return ImageUploadSuccess(image=image)
+
+        return await attempt(run)
+
+    @strawberry.mutation(
+        description="Upload several photos in one multipart request: all or none. One refused "
+        "file refuses them all, its error naming it (`files.2.file`); nothing is stored then."
+    )
+    async def images_upload(
+        self,
+        info: Info,
+        input: Annotated[ImagesUploadInput, strawberry.argument(description="The photos.")],
+    ) -> ImagesUploadResult:
+        async def run() -> ImagesUploadSuccess:
+            given = [(item, f"files.{n}.file") for n, item in enumerate(input.files)]
+            return ImagesUploadSuccess(images=await _upload(info, given))
+
+        return await attempt(run)
+
+
+async def _upload(info: Info, given: Sequence[tuple[_Given, str]]) -> list[Image]:
+    ctx = info.context
+    settings = ctx.settings
+    limits = uploads.Limits(
+        settings.max_upload_bytes,
+        settings.max_image_pixels,
+        settings.upload_tmp_dir,
+        settings.max_upload_files,
+    )
+    files = [(_incoming(item.file, field), _text(item)) for item, field in given]
+    stored: list[ImageModel] = await uploads.upload(ctx.viewer, ctx.store, files, limits)
+    return [Image.from_model(image) for image in stored]
+
+
+def _incoming(value: object, field: str) -> uploads.Incoming:
+    """The uploaded file behind an ``Upload`` value: only a part of this multipart request."""
+    if not isinstance(value, UploadedFile):
+        raise InvalidInput(
+            "Send the file as a part of a multipart request (the GraphQL multipart request "
+            "spec), mapped to this variable.",
+            field=field,
+        )
+    return value.incoming(field)
+
+
+def _text(item: _Given) -> uploads.Text:
+    return uploads.Text(item.alt, item.caption, item.credit)
