@@ -15,10 +15,15 @@ from tortoise import Tortoise
 
 import settings as settings_module
 from cms import db
+from cms.services.rendition_urls import RenditionUrls
+from cms.services.renditions import Policy
+from cms.services.signing import signing_key
 from cms.storage import store_from_settings
+from cms.storage.renditions import Renderer, writable_formats
 from cms.web.body import BodyLimit
 from cms.web.cors import cors_options
 from cms.web.media import media_endpoint
+from cms.web.renditions import rendition_endpoint
 from cms.web.response_cache import CachedGraphQL, ResponseCache
 from cms.web.security import SecurityHeaders
 from schema import build_schema
@@ -31,7 +36,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
     connections: a store that cannot be used (a wrong bucket or key) stops the start-up."""
     settings = settings or settings_module.load()
     store = store_from_settings(settings)
-    view = GraphQLView(build_schema(settings), settings, store)
+    urls = RenditionUrls(
+        Policy.of(settings.rendition_widths, settings.rendition_ratios, writable_formats())
+    )
+    renderer = Renderer(
+        store, workers=settings.rendition_workers, max_pixels=settings.max_image_pixels
+    )
+    view = GraphQLView(build_schema(settings), settings, store, urls)
     graphql = CachedGraphQL(view, ResponseCache(settings.response_cache_bytes), settings.public_url)
 
     @asynccontextmanager
@@ -39,11 +50,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
         # Requests run in other tasks than the lifespan: they find the ORM through the global
         # fallback context (cleared again when the connections close).
         async with store, db.connected(settings):
+            urls.start(await signing_key(settings.secret_key))
             yield
 
     routes = [
         Route("/", _home),
         Route("/graphql", graphql),
+        Route(
+            "/media/r/{path:path}",
+            rendition_endpoint(store, renderer, urls),
+            methods=["GET", "HEAD"],
+        ),
         Route("/media/{key:path}", media_endpoint(store), methods=["GET", "HEAD"]),
         Route("/healthz", _health),
     ]

@@ -24,6 +24,7 @@ from cms.services import (
     revisions,
 )
 from cms.services.pagination import Page, Window
+from cms.services.rendition_urls import RenditionUrls
 from cms.services.visibility import Viewer
 from cms.storage import MediaStore
 from settings import Settings
@@ -148,18 +149,25 @@ class Context:
     media_base: str
     store: MediaStore
     """Where image files are kept (mutations that write or delete them pass it on)."""
+    renditions: RenditionUrls
+    """Signs the URLs of ``Image.rendition`` and ``Image.srcset``."""
     private: bool = False
     """Set by a resolver that showed something only this request may see (a preview): the
     answer is then never kept by the shared response cache, whoever the viewer is."""
 
     @classmethod
     def for_request(
-        cls, request: Request, settings: Settings, viewer: Viewer, store: MediaStore
+        cls,
+        request: Request,
+        settings: Settings,
+        viewer: Viewer,
+        store: MediaStore,
+        renditions: RenditionUrls,
     ) -> Context:
         """The context of one request by ``viewer`` (see :func:`cms.web.viewer.viewer_for`)."""
         now = clock.now()
         base = settings.public_url or f"{request.url.scheme}://{request.url.netloc}"
-        return cls(request, settings, viewer, now, Loaders(viewer, now), base, store)
+        return cls(request, settings, viewer, now, Loaders(viewer, now), base, store, renditions)
 
     def media_url(self, key: str) -> str:
         """The absolute URL of a stored file, served by the CMS's media route."""

@@ -19,6 +19,7 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 
 from cms.services.errors import Unauthenticated
+from cms.services.rendition_urls import RenditionUrls
 from cms.storage import MediaStore
 from cms.web import multipart
 from cms.web.body import BadBody, decode_object
@@ -87,7 +88,9 @@ class GraphQLView(GraphQL[Context, None]):
 
     request_adapter_class = _Adapter
 
-    def __init__(self, schema: CmsSchema, settings: Settings, store: MediaStore) -> None:
+    def __init__(
+        self, schema: CmsSchema, settings: Settings, store: MediaStore, renditions: RenditionUrls
+    ) -> None:
         super().__init__(
             schema,
             graphql_ide="graphiql" if settings.graphiql else None,
@@ -96,6 +99,7 @@ class GraphQLView(GraphQL[Context, None]):
         self.settings = settings
         self._form_limits = multipart.form_limits(settings)
         self.store = store
+        self.renditions = renditions
         self._page = _PAGE.substitute(example_query=orjson.dumps(EXAMPLE_QUERY).decode())
         self._policy = _page_policy(self._page)
 
@@ -107,7 +111,7 @@ class GraphQLView(GraphQL[Context, None]):
             viewer = await viewer_for(request)
         except Unauthenticated as error:  # never silently anonymous
             raise HTTPException(401, error.message) from None
-        return Context.for_request(request, self.settings, viewer, self.store)
+        return Context.for_request(request, self.settings, viewer, self.store, self.renditions)
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         return HTMLResponse(self._page, headers={"Content-Security-Policy": self._policy})

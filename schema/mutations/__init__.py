@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from schema.mutations.accounts import AccountMutations
+from schema.mutations.content import ContentMutations
 from schema.mutations.uploads import UploadMutations
 from schema.mutations.users import UserMutations
 
@@ -14,5 +15,5 @@ from schema.mutations.users import UserMutations
     "error implementing `UserError` (select `... on UserError { code message field }`). A "
     "refused mutation writes nothing. Send `Authorization: Bearer <token>` (from `login`)."
 )
-class Mutation(AccountMutations, UploadMutations, UserMutations):
+class Mutation(AccountMutations, ContentMutations, UploadMutations, UserMutations):
     pass

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from cms import models
+from cms.services import renditions
 from schema.context import Info
 from schema.types.node import Node, to_global_id
+from schema.types.rendition import Fit, FocalPoint, ImageFormat, Rendition, rendition_of, srcset_of
 
 
 @strawberry.type(description="A picture in the media store, with its size and editorial text.")
@@ -33,6 +37,7 @@ class Image(Node):
         "else arrives. Null as `placeholder`."
     )
     _key: strawberry.Private[str]
+    _source: strawberry.Private[renditions.Source]
 
     @strawberry.field(
         description="Absolute URL of the file. It never changes for a given file and may be "
@@ -40,6 +45,62 @@ class Image(Node):
     )
     def url(self, info: Info) -> str:
         return info.context.media_url(self._key)
+
+    @strawberry.field(
+        description="The point that crops keep in view (`rendition` with `fit: COVER`); set it "
+        "with `imageUpdate`."
+    )
+    def focal_point(self) -> FocalPoint:
+        return FocalPoint(x=self._source.focal_x, y=self._source.focal_y)
+
+    @strawberry.field(
+        description="A resized copy for a screen: `width` snaps up to the next allowed width "
+        "(160, 320, 480, 640, 960, 1280, 1920 by default) but never past the picture's own; "
+        "`height` gives the shape, snapped to the nearest allowed aspect ratio (1:1, 4:3, 3:2, "
+        "16:9, 2:1, 21:9 and their upright forms by default). Example: "
+        "`rendition(width: 600, height: 338) { url width height }` gives a 640x360 WebP."
+    )
+    def rendition(
+        self,
+        info: Info,
+        width: Annotated[
+            int, strawberry.argument(description="The width wanted, in pixels (CSS px x DPR).")
+        ],
+        height: Annotated[
+            int | None,
+            strawberry.argument(
+                description="The height wanted, for its shape (with `width`); omitted: the "
+                "picture's own shape, uncropped."
+            ),
+        ] = None,
+        fit: Annotated[
+            Fit, strawberry.argument(description="Crop to the shape, or fit inside it.")
+        ] = Fit.COVER,
+        format: Annotated[
+            ImageFormat, strawberry.argument(description="The file format wanted.")
+        ] = ImageFormat.AUTO,
+    ) -> Rendition:
+        return rendition_of(info.context, self._source, width, height, fit, format)
+
+    @strawberry.field(
+        description="A ready `srcset` attribute for `<img>`: the whole picture at each width "
+        "(snapped as in `rendition`, each once), e.g. `https://cms.example.org/media/r/…/"
+        "320x213-….webp 320w, https://cms.example.org/media/r/…/640x427-….webp 640w`."
+    )
+    def srcset(
+        self,
+        info: Info,
+        widths: Annotated[
+            list[int] | None,
+            strawberry.argument(
+                description="The widths wanted (1 to 20); omitted: every allowed width."
+            ),
+        ] = None,
+        format: Annotated[
+            ImageFormat, strawberry.argument(description="The file format of every entry.")
+        ] = ImageFormat.WEBP,
+    ) -> str:
+        return srcset_of(info.context, self._source, widths, format)
 
     @classmethod
     def from_model(cls, image: models.Image, caption: str | None = None) -> Image:
@@ -56,6 +117,9 @@ class Image(Node):
             placeholder=image.placeholder,
             dominant_color=image.dominant_color,
             _key=image.store_key,
+            _source=renditions.Source(
+                image.content_hash, image.width, image.height, image.focal_x, image.focal_y
+            ),
         )
 
     @classmethod

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 
@@ -12,17 +14,18 @@ from tests.conftest import QueryLog, gql
 pytestmark = pytest.mark.database("sqlite", "postgres")
 
 EXTRA = (
-    "rendition(width: 320, format: WEBP) { url width height } "
+    "placeholder dominantColor rendition(width: 320, format: WEBP) { url width height } "
     "card: rendition(width: 640, height: 360) { url } srcset(widths: [320, 640])"
 )
-FEED_WITH = FEED.replace("cover { url caption width height }", f"cover {{ url {EXTRA} }}").replace(
-    "images { url alt width height }", f"images {{ url {EXTRA} }}"
-)
-ARTICLE_WITH = (
-    ARTICLE.replace("cover { url caption }", f"cover {{ url caption {EXTRA} }}")
-    .replace("images { url caption alt width height }", f"images {{ url {EXTRA} }}")
-    .replace("images { url alt width height }", f"images {{ url {EXTRA} }}")
-)
+
+
+def _with_renditions(query: str) -> str:
+    """``query`` with placeholders and renditions selected on every image it asks for."""
+    return re.sub(r"\b(cover|images) \{ url", rf"\1 {{ url {EXTRA}", query)
+
+
+FEED_WITH = _with_renditions(FEED)
+ARTICLE_WITH = _with_renditions(ARTICLE)
 
 
 def test_the_queries_select_renditions() -> None:
