@@ -6,6 +6,7 @@ import strawberry
 
 from schema.mutations.accounts import AccountMutations
 from schema.mutations.content import ContentMutations
+from schema.mutations.images import ImageMutations
 from schema.mutations.uploads import UploadMutations
 from schema.mutations.users import UserMutations
 
@@ -15,5 +16,5 @@ from schema.mutations.users import UserMutations
     "error implementing `UserError` (select `... on UserError { code message field }`). A "
     "refused mutation writes nothing. Send `Authorization: Bearer <token>` (from `login`)."
 )
-class Mutation(AccountMutations, ContentMutations, UploadMutations, UserMutations):
+class Mutation(AccountMutations, ContentMutations, ImageMutations, UploadMutations, UserMutations):
     pass
