@@ -94,8 +94,8 @@ class Loaders:
     async def _image_is_public(self, ids: Sequence[int]) -> list[bool]:
         if self.viewer.can_preview:
             return [True] * len(ids)
-        public = await images.visible_ids(ids, self.now)
-        return [i in public for i in ids]
+        seen = await images.visible_to(self.viewer, ids, self.now)  # an author's own too
+        return [i in seen for i in ids]
 
     async def _revision_pages(
         self, keys: Sequence[ParentPageKey]

@@ -30,6 +30,7 @@ class Action(StrEnum):
     UNPUBLISH = "unpublish"
     ARCHIVE = "archive"
     RESTORE = "restore"
+    PREVIEW_LINK = "preview_link"
     LOGIN = "login"
     LOGIN_FAILED = "login_failed"
     LOGOUT = "logout"

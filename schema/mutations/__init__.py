@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from schema.mutations.accounts import AccountMutations
+from schema.mutations.articles import ArticleMutations
 from schema.mutations.content import ContentMutations
 from schema.mutations.images import ImageMutations
 from schema.mutations.uploads import UploadMutations
@@ -16,5 +17,12 @@ from schema.mutations.users import UserMutations
     "error implementing `UserError` (select `... on UserError { code message field }`). A "
     "refused mutation writes nothing. Send `Authorization: Bearer <token>` (from `login`)."
 )
-class Mutation(AccountMutations, ContentMutations, ImageMutations, UploadMutations, UserMutations):
+class Mutation(
+    AccountMutations,
+    ArticleMutations,
+    ContentMutations,
+    ImageMutations,
+    UploadMutations,
+    UserMutations,
+):
     pass
