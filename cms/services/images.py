@@ -16,7 +16,7 @@ from tortoise.queryset import ValuesListQuery
 from tortoise.transactions import in_transaction
 
 from cms.models import Article, ArticleAuthor, ArticleImage, ArticleStatus, Author, Image, Role
-from cms.services import audit, uploads
+from cms.services import audit, renditions, uploads
 from cms.services.errors import Forbidden, NotFound
 from cms.services.fields import KEEP, Keep, line, text
 from cms.services.permissions import WRITERS, require
@@ -116,6 +116,8 @@ class ImageChanges:
     alt: str | Keep | None = KEEP
     caption: str | Keep | None = KEEP
     credit: str | Keep | None = KEEP
+    focal_point: tuple[float, float] | Keep | None = KEEP
+    """``(x, y)``, 0..1 each: the point crops keep in view; None puts it back in the centre."""
 
 
 async def visible_to(viewer: Viewer, ids: Sequence[int], now: datetime) -> set[int]:
@@ -155,15 +157,17 @@ async def update(viewer: Viewer, image_id: int, changes: ImageChanges, now: date
     return image
 
 
-def _clean(changes: ImageChanges) -> dict[str, str]:
+def _clean(changes: ImageChanges) -> dict[str, str | float]:
     """The given fields, checked (before anything is read or written)."""
-    values: dict[str, str] = {}
+    values: dict[str, str | float] = {}
     if not isinstance(changes.alt, Keep):
         values["alt"] = line(changes.alt or "", "alt", MAX_ALT)
     if not isinstance(changes.caption, Keep):
         values["caption"] = text(changes.caption or "", "caption", MAX_CAPTION)
     if not isinstance(changes.credit, Keep):
         values["credit"] = line(changes.credit or "", "credit", MAX_CREDIT)
+    if not isinstance(changes.focal_point, Keep):
+        values["focal_x"], values["focal_y"] = renditions.focal_point(changes.focal_point)
     return values
 
 

@@ -122,6 +122,19 @@ class Policy:
         return asked if asked in self.formats and asked is not Format.AUTO else Format.WEBP
 
 
+def focal_point(point: tuple[float, float] | None) -> tuple[float, float]:
+    """A focal point as stored: ``(x, y)`` from 0 to 1 each, kept to a thousandth (as URLs name
+    it); None is the centre. :class:`InvalidInput` for a point outside the picture."""
+    if point is None:
+        return 0.5, 0.5
+    if not all(math.isfinite(v) and 0 <= v <= 1 for v in point):
+        raise InvalidInput(
+            "A focal point's `x` and `y` go from 0 to 1 (0, 0 is the top left corner).",
+            field="focalPoint",
+        )
+    return _per_mille(point[0]) / FOCAL_STEPS, _per_mille(point[1]) / FOCAL_STEPS
+
+
 def renditions_prefix(content_hash: str) -> str:
     """The folder in the store holding every rendition of the picture with this hash."""
     return f"renditions/{content_hash}"

@@ -23,6 +23,7 @@ from schema.mutations.content_inputs import (
     ImageUpdateInput,
     given,
     given_pk,
+    given_point,
 )
 from schema.mutations.errors import UserError, attempt, result
 from schema.types.author import Author
@@ -233,7 +234,8 @@ class ContentMutations:
         return await attempt(run)
 
     @strawberry.mutation(
-        description="Change an image's alt text, default caption and credit. Editors and admins "
+        description="Change an image's alt text, default caption, credit and focal point (the "
+        "point cropped renditions keep in view; their URLs change with it). Editors and admins "
         "change any image; an author only an image that is theirs alone: used by their own "
         "draft articles or as their own portrait, and nowhere else (else `FORBIDDEN`)."
     )
@@ -244,7 +246,10 @@ class ContentMutations:
     ) -> ImageUpdateResult:
         async def run() -> ImageUpdateSuccess:
             changes = images.ImageChanges(
-                alt=given(input.alt), caption=given(input.caption), credit=given(input.credit)
+                alt=given(input.alt),
+                caption=given(input.caption),
+                credit=given(input.credit),
+                focal_point=given_point(input.focal_point),
             )
             pk = pk_of(input.id, "Image", "id")
             changed = await images.update(info.context.viewer, pk, changes, info.context.now)

@@ -29,11 +29,27 @@ def given(value: T | None) -> T | Keep | None:
     return KEEP if value is strawberry.UNSET else value
 
 
+def given_point(value: FocalPointInput | None) -> tuple[float, float] | Keep | None:
+    """An optional point as the services take it: ``(x, y)``, ``KEEP`` or None (the default)."""
+    if value is strawberry.UNSET or value is None:
+        return KEEP if value is strawberry.UNSET else None
+    return value.x, value.y
+
+
 def given_pk(value: strawberry.ID | None, type_name: str, argument: str) -> int | Keep | None:
     """An optional ID field as a primary key (``KEEP`` when left out, ``None`` when null)."""
     if value is strawberry.UNSET or value is None:
         return KEEP if value is strawberry.UNSET else None
     return pk_of(value, type_name, argument)
+
+
+@strawberry.input(
+    description="A point of a picture, e.g. `{x: 0.3, y: 0.25}`: a third from the left, a quarter "
+    "from the top."
+)
+class FocalPointInput:
+    x: float = strawberry.field(description="From 0 (left edge) to 1 (right edge).")
+    y: float = strawberry.field(description="From 0 (top edge) to 1 (bottom edge).")
 
 
 @strawberry.input(description="A new author profile.")
@@ -172,4 +188,9 @@ class ImageUpdateInput:
     credit: str | None = strawberry.field(
         default=strawberry.UNSET,
         description="Photographer or agency (one line, at most 255 characters).",
+    )
+    focal_point: FocalPointInput | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The point that cropped renditions keep in view (`Image.focalPoint`); null "
+        "puts it back in the centre.",
     )
