@@ -61,6 +61,14 @@ Before = Annotated[
 ]
 IdArg = Annotated[strawberry.ID | None, strawberry.argument(description="The object's ID.")]
 SlugArg = Annotated[str | None, strawberry.argument(description="The object's slug.")]
+PreviewArg = Annotated[
+    str | None,
+    strawberry.argument(
+        description="A token from `articlePreviewLink`: shows its one article as it stands, "
+        "drafts included, without signing in (an expired one is `UNAUTHENTICATED`, another "
+        "article `FORBIDDEN`)."
+    ),
+]
 
 
 async def _node(info: Info, id_: str) -> Node | None:
@@ -102,7 +110,10 @@ class Query(AccountQueries, AuditQueries):
         self,
         info: Info,
         id: Annotated[strawberry.ID, strawberry.argument(description="A global ID.")],
+        preview_token: PreviewArg = None,
     ) -> Node | None:
+        if preview_token is not None:
+            return await Article.previewed(info, preview_token, id_=id)
         return await _node(info, id)
 
     @strawberry.field(description="Several objects by global ID, in order; null where missing.")
@@ -146,8 +157,15 @@ class Query(AccountQueries, AuditQueries):
         page = await articles.page(ctx.viewer, ctx.now, where, ordering, win)
         return Connection.of(page, Article.from_model)
 
-    @strawberry.field(description="One article by ID or slug; null if not published.")
-    async def article(self, info: Info, id: IdArg = None, slug: SlugArg = None) -> Article | None:
+    @strawberry.field(
+        description="One article by ID or slug; null if you may not see it (readers see "
+        "published articles; editors and admins every article; authors their own too)."
+    )
+    async def article(
+        self, info: Info, id: IdArg = None, slug: SlugArg = None, preview_token: PreviewArg = None
+    ) -> Article | None:
+        if preview_token is not None:
+            return await Article.previewed(info, preview_token, id_=id, slug=slug)
         return await _by_id_or_slug(info, Article, info.context.loaders.article_by_slug, id, slug)
 
     @strawberry.field(description="One author by ID or slug; null if there is none.")

@@ -3,29 +3,25 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import Enum
 from typing import Annotated, Any
 
 import strawberry
 
 from cms import models
 from cms.services import body as body_
+from cms.services import preview
+from cms.services.errors import Forbidden, InvalidInput
 from cms.services.visibility import effective_status
 from schema.context import Info
 from schema.types.author import Author
 from schema.types.event import Event
 from schema.types.image import Image
-from schema.types.node import Node, to_global_id
+from schema.types.node import Node, from_global_id, to_global_id
+from schema.types.pagination import Connection
+from schema.types.revision import ArticleRevision, RevisionsAfter, RevisionsFirst, revisions_of
+from schema.types.status import ArticleStatus
 
-
-@strawberry.enum(description="Where an article is in its life.")
-class ArticleStatus(Enum):
-    DRAFT = strawberry.enum_value("draft", description="Being written; not public.")
-    SCHEDULED = strawberry.enum_value(
-        "scheduled", description="Ready, and goes public by itself at `publishedAt`."
-    )
-    PUBLISHED = strawberry.enum_value("published", description="Public.")
-    ARCHIVED = strawberry.enum_value("archived", description="Withdrawn from public view.")
+__all__ = ["Article", "ArticleBlock", "ArticleStatus"]
 
 
 @strawberry.type(description="A paragraph of running text.")
@@ -159,6 +155,15 @@ class Article(Node):
     def body_text(self) -> str:
         return body_.render_text(self._blocks())
 
+    @strawberry.field(
+        description="Every save of the article, newest first: for editors, admins and the "
+        "article's own author; an empty list for anyone else."
+    )
+    async def revisions(
+        self, info: Info, first: RevisionsFirst = None, after: RevisionsAfter = None
+    ) -> Connection[ArticleRevision]:
+        return await revisions_of(info, self._model, first, after)
+
     def _blocks(self) -> list[body_.Block]:
         """The body, parsed once per article per request (several fields read it)."""
         if self._parsed is None:
@@ -193,6 +198,21 @@ class Article(Node):
     async def load(cls, info: Info, pk: int) -> Article | None:
         found = await info.context.loaders.article_by_id.load(pk)
         return cls.from_model(found) if found else None
+
+    @classmethod
+    async def previewed(
+        cls, info: Info, token: str, *, id_: str | None, slug: str | None = None
+    ) -> Article:
+        """The article a preview token opens, as it stands, if it is the one named by ``id_`` or
+        ``slug``: for this request alone, never kept by the shared response cache."""
+        info.context.private = True
+        if (id_ is None) == (slug is None):
+            raise InvalidInput("Pass exactly one of `id` and `slug`.", field="id")
+        found = await preview.article_for(token, info.context.now)
+        named = from_global_id(id_) == ("Article", found.id) if id_ is not None else None
+        if not (named or slug == found.slug):
+            raise Forbidden("This preview link opens another article.", field="previewToken")
+        return cls.from_model(found)
 
 
 def _block(block: body_.Block, article_id: int) -> Any:

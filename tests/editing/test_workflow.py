@@ -28,7 +28,7 @@ query ($filter: ArticleFilter, $first: Int, $after: String, $last: Int, $before:
 """
 ONE = """
 query ($slug: String, $id: ID!) {
-  article(slug: $slug) { title status }
+  article(slug: $slug) { title status revisions { totalCount nodes { number status } } }
   node(id: $id) { ... on Article { title } }
 }
 """
@@ -85,6 +85,11 @@ async def test_anonymous_readers_see_no_drafts_scheduled_or_archived(client, edi
     for key in ("draft", "scheduled", "archived"):
         body = await post(client, ONE, {"slug": made[key]["slug"], "id": made[key]["id"]})
         assert body["data"] == {"article": None, "node": None}, key
+    body = await post(
+        client, ONE, {"slug": made["published"]["slug"], "id": made["published"]["id"]}
+    )
+    revisions = body["data"]["article"]["revisions"]
+    assert revisions == {"totalCount": 0, "nodes": []}  # no revisions for readers
     search = await post(client, SEARCH, {"q": "hoi nghi"})
     assert search["data"]["search"]["nodes"] == [{"title": "Hội nghị đã đăng"}]
     nested = await post(client, NESTED, {"slug": "bich-lien"})
@@ -115,7 +120,7 @@ async def test_authors_see_their_own_drafts_and_nobody_elses(client, editor, fac
     page = await feed(client, token, filter={"status": ["DRAFT"]})
     assert titles(page) == ["Nháp của tôi"]
     body = await post(client, ONE, {"slug": mine["slug"], "id": mine["id"]}, token)
-    assert body["data"]["article"]["title"] == "Nháp của tôi"
+    assert body["data"]["article"]["revisions"]["totalCount"] == 1
     search = await post(client, SEARCH, {"q": "nhap"}, token)
     assert search["data"]["search"]["nodes"] == [{"title": "Nháp của tôi"}]
 
