@@ -179,6 +179,12 @@ class Settings(BaseSettings):
     rendition_workers: int = Field(
         default=2, ge=1, description="Renditions made at once per process (each in a thread)."
     )
+    rendition_cache_bytes: int = Field(
+        default=32 * 1024 * 1024,
+        ge=0,
+        description="Memory per process for small renditions already served (each checked "
+        "against the store on every request); 0: read them from the store every time.",
+    )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Origins whose browser apps may call the API, comma-separated "

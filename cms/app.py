@@ -22,6 +22,7 @@ from cms.storage import store_from_settings
 from cms.storage.renditions import Renderer, writable_formats
 from cms.web.body import BodyLimit
 from cms.web.cors import cors_options
+from cms.web.file_cache import FileCache
 from cms.web.media import media_endpoint
 from cms.web.renditions import rendition_endpoint
 from cms.web.response_cache import CachedGraphQL, ResponseCache
@@ -58,7 +59,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/graphql", graphql),
         Route(
             "/media/r/{path:path}",
-            rendition_endpoint(store, renderer, urls),
+            rendition_endpoint(store, renderer, urls, FileCache(settings.rendition_cache_bytes)),
             methods=["GET", "HEAD"],
         ),
         Route("/media/{key:path}", media_endpoint(store), methods=["GET", "HEAD"]),

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
-from cms.storage import InvalidKey, MediaNotFound, MediaStore, media_type, validate_key
+from cms.storage import InvalidKey, MediaNotFound, MediaStat, MediaStore, media_type, validate_key
 from cms.storage.base import IMMUTABLE
 from cms.web.conditional import etag_matches
 from cms.web.ranges import RangeNotSatisfiable, byte_range
@@ -90,6 +90,30 @@ def _regular_file(store: MediaStore, key: str) -> tuple[Path, os.stat_result]:
 async def _streamed(store: MediaStore, key: str, request: Request, etag: str) -> Response:
     """The file's bytes as the store streams them: whole, or the one range asked for."""
     found = await store.stat(key)
+    answer = _partial(key, found, request, etag)
+    if isinstance(answer, Response):
+        return answer
+    status, headers, (start, end) = answer
+    if request.method == "HEAD":
+        return Response(status_code=status, headers=headers, media_type=media_type(key))
+    chunks = store.stream(key, start=start, end=end)
+    return _StoreStream(chunks, status_code=status, headers=headers, media_type=media_type(key))
+
+
+def serve_bytes(key: str, data: bytes, found: MediaStat, request: Request, etag: str) -> Response:
+    """A stored file whose bytes are at hand (``found``: what the store says of it now), answered
+    as :func:`serve` would: the same headers, ``304``, ranges."""
+    answer = _partial(key, found, request, etag)
+    if isinstance(answer, Response):
+        return answer
+    status, headers, (start, end) = answer
+    return Response(data[start:end], status, headers, media_type=media_type(key))
+
+
+def _partial(
+    key: str, found: MediaStat, request: Request, etag: str
+) -> Response | tuple[int, dict[str, str], tuple[int, int]]:
+    """A ``304`` or ``416`` answer; or the status, headers and byte span of the answer to send."""
     headers = _headers(etag)
     if etag_matches(request.headers.get("if-none-match"), headers["ETag"]):
         return Response(status_code=304, headers=headers)
@@ -103,11 +127,7 @@ async def _streamed(store: MediaStore, key: str, request: Request, etag: str) ->
     headers["Content-Length"] = str(end - start)
     if span:
         headers["Content-Range"] = f"bytes {start}-{end - 1}/{found.size}"
-    status = 206 if span else 200
-    if request.method == "HEAD":
-        return Response(status_code=status, headers=headers, media_type=media_type(key))
-    chunks = store.stream(key, start=start, end=end)
-    return _StoreStream(chunks, status_code=status, headers=headers, media_type=media_type(key))
+    return 206 if span else 200, headers, (start, end)
 
 
 class _StoreStream(StreamingResponse):

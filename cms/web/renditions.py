@@ -24,7 +24,8 @@ from cms.services.renditions import Rendition
 from cms.storage import MediaNotFound, MediaStore
 from cms.storage.renditions import Renderer, RenditionFailed
 from cms.web.errors import NO_STORE
-from cms.web.media import serve
+from cms.web.file_cache import FileCache
+from cms.web.media import serve, serve_bytes
 
 REDIRECT_CACHE = "public, max-age=86400"
 """How long a redirect to a public bucket may be kept: the target never changes, but the bucket's
@@ -34,25 +35,26 @@ _log = logging.getLogger(__name__)
 
 
 def rendition_endpoint(
-    store: MediaStore, renderer: Renderer, urls: RenditionUrls
+    store: MediaStore, renderer: Renderer, urls: RenditionUrls, cache: FileCache
 ) -> Callable[[Request], Awaitable[Response]]:
     """The route's endpoint: the rendition, made first if needed; 404 unless the path is signed
-    and names a picture the CMS still has."""
+    and names a picture the CMS still has. Small renditions are answered from ``cache`` once
+    read (the store still says each time that they are there, unchanged)."""
 
     async def endpoint(request: Request) -> Response:
         rendition = urls.parse(f"r/{request.path_params['path']}")
         if rendition is None:
             return _not_found()
         try:
-            return await _answer(store, rendition, request)
+            return await _answer(store, rendition, request, cache)
         except MediaNotFound:
-            pass  # not made yet: make it
+            cache.forget(rendition.key)  # not made yet (or deleted): make it
         source = await image_files.source_key(rendition.content_hash)
         if source is None:
             return _not_found()
         try:
             await renderer.ensure(rendition, source)
-            return await _answer(store, rendition, request)
+            return await _answer(store, rendition, request, cache)
         except MediaNotFound:  # the original is gone from the store
             return _not_found()
         except RenditionFailed as error:
@@ -64,14 +66,25 @@ def rendition_endpoint(
     return endpoint
 
 
-async def _answer(store: MediaStore, rendition: Rendition, request: Request) -> Response:
+async def _answer(
+    store: MediaStore, rendition: Rendition, request: Request, cache: FileCache
+) -> Response:
     """The stored rendition, or a redirect to it; :class:`MediaNotFound` if not made yet."""
-    public = store.public_url(rendition.key)
-    if public is None:
-        return await serve(store, rendition.key, request, _etag(rendition))
-    if not await store.exists(rendition.key):
-        raise MediaNotFound(rendition.key)
-    return RedirectResponse(public, 302, headers={"Cache-Control": REDIRECT_CACHE})
+    key, public = rendition.key, store.public_url(rendition.key)
+    if public is not None:
+        if not await store.exists(key):
+            raise MediaNotFound(key)
+        return RedirectResponse(public, 302, headers={"Cache-Control": REDIRECT_CACHE})
+    if not cache.max_bytes:
+        return await serve(store, key, request, _etag(rendition))
+    found = await store.stat(key)
+    data = cache.get(key, found)
+    if data is None:
+        if not cache.wants(found):
+            return await serve(store, key, request, _etag(rendition))
+        data = await store.get(key)
+        cache.put(key, data, found)
+    return serve_bytes(key, data, found, request, _etag(rendition))
 
 
 def _etag(rendition: Rendition) -> str:

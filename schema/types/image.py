@@ -56,8 +56,8 @@ class Image(Node):
     @strawberry.field(
         description="A resized copy for a screen: `width` snaps up to the next allowed width "
         "(160, 320, 480, 640, 960, 1280, 1920 by default) but never past the picture's own; "
-        "`height` gives the shape, snapped to the nearest allowed aspect ratio (1:1, 4:3, 3:2, "
-        "16:9, 2:1, 21:9 and their upright forms by default). Example: "
+        "`height` gives the shape, snapped to the nearest allowed aspect ratio (1:1, 5:4, 4:3, "
+        "3:2, 16:9, 2:1, 21:9 and their upright forms by default). Example: "
         "`rendition(width: 600, height: 338) { url width height }` gives a 640x360 WebP."
     )
     def rendition(
