@@ -170,8 +170,9 @@ class Context:
         return cls(request, settings, viewer, now, Loaders(viewer, now), base, store, renditions)
 
     def media_url(self, key: str) -> str:
-        """The absolute URL of a stored file, served by the CMS's media route."""
-        return f"{self.media_base}/media/{key}"
+        """The absolute URL of a stored file: the store's public URL when it has one (an S3
+        bucket behind ``CMS_S3_PUBLIC_URL``), else the CMS's media route, which serves it."""
+        return self.store.public_url(key) or f"{self.media_base}/media/{key}"
 
 
 Info = strawberry.Info[Context, None]

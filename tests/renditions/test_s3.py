@@ -14,6 +14,7 @@ from cms.services import images
 from cms.storage import MediaStore, store_from_settings
 from cms.storage.renditions import RENDERS
 from settings import Settings
+from tests.conftest import gql
 from tests.factories import LIMITS, Factory
 from tests.renditions.helpers import cover, halves, opened, path_of, publish
 from tests.renditions.test_delete import delete
@@ -93,3 +94,16 @@ async def test_deleting_empties_the_bucket(
     editor = await Factory(settings.media_root).token(models.Role.EDITOR)
     assert (await delete(client, photo, editor))["__typename"] == "ImageDeleteSuccess"
     assert bucket(s3_server, settings) == set()
+
+
+async def test_the_original_url_is_the_buckets_public_url_when_there_is_one(
+    client: httpx.AsyncClient, settings: Settings, photo: models.Image
+) -> None:
+    answer = await gql(client, "{ articles(first: 1) { nodes { cover { url } } } }")
+    url = answer["data"]["articles"]["nodes"][0]["cover"]["url"]
+    if settings.s3_public_url:
+        assert url == f"{PUBLIC}/{photo.store_key}"
+        return
+    assert url.startswith("http://cms.test/media/images/")
+    served = await client.get(path_of(url))
+    assert served.status_code == 200 and served.headers["content-type"] == "image/jpeg"
