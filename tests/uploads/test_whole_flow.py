@@ -4,6 +4,7 @@ figure, publish, and the anonymous feed's URLs answering with the right bytes an
 from __future__ import annotations
 
 import io
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -50,7 +51,9 @@ FEED = """
 """
 
 
-async def run(client: httpx.AsyncClient, token: str, query: str, variables: dict) -> dict:
+async def run(
+    client: httpx.AsyncClient, token: str, query: str, variables: dict[str, Any]
+) -> dict[str, Any]:
     response = await client.post(
         "/graphql",
         json={"query": query, "variables": variables},
@@ -59,7 +62,8 @@ async def run(client: httpx.AsyncClient, token: str, query: str, variables: dict
     assert response.status_code == 200, response.text
     body = response.json()
     assert "errors" not in body, body
-    return body["data"]
+    data: dict[str, Any] = body["data"]
+    return data
 
 
 def path_of(url: str) -> str:
