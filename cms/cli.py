@@ -28,7 +28,7 @@ from cms.models import Event, Role
 from cms.services import accounts, api_tokens, clock, passwords
 from cms.services.errors import CmsError
 from cms.services.uploads import Limits
-from cms.storage import LocalMediaStore
+from cms.storage import store_from_settings
 from cms.web.server import uvicorn_options
 from settings import Settings
 
@@ -120,8 +120,7 @@ def demo() -> None:
 
     async def run() -> demo_content.DemoContent:
         await db.migrate(settings)
-        async with db.connected(settings):
-            store = LocalMediaStore(settings.media_root)
+        async with db.connected(settings), store_from_settings(settings) as store:
             return await demo_content.load(store, _limits(settings))
 
     loaded = _run(run())
@@ -171,15 +170,9 @@ async def _import_all(
     event_slug: str | None,
 ) -> tuple[list[Imported], list[str]]:
     await db.migrate(settings)
-    async with db.connected(settings):
+    async with db.connected(settings), store_from_settings(settings) as store:
         event_id = await _event_id(event_slug)
-        options = Options(
-            LocalMediaStore(settings.media_root),
-            _limits(settings),
-            images_dir,
-            placeholder_images,
-            event_id,
-        )
+        options = Options(store, _limits(settings), images_dir, placeholder_images, event_id)
         return await _run_imports(files, options)
 
 
@@ -292,7 +285,6 @@ def images_backfill() -> None:
     """Compute the placeholder and dominant colour of images taken in before they existed (the
     files stay as they are). Safe to run again: only images without one are read."""
     from cms.services.backfill import backfill
-    from cms.storage import store_from_settings
 
     settings = _settings()
     skipped: list[str] = []
