@@ -11,6 +11,18 @@ from cms.services import clock, content, tokens
 from schema.types.node import to_global_id
 
 ERROR_FIELDS = "... on UserError { __typename code message field }"
+
+
+def mutation(name: str, success: str) -> str:
+    """The document of mutation ``name`` (``authorCreate``) with one ``input``, selecting
+    ``success`` (``author { id }``) on its success type and every error's fields."""
+    kind = name[0].upper() + name[1:]
+    return (
+        f"mutation ($input: {kind}Input!) {{ {name}(input: $input) {{ __typename "
+        f"... on {kind}Success {{ {success} }} ... on InUseError {{ count }} {ERROR_FIELDS} }} }}"
+    )
+
+
 """Select this in a mutation's result to see why it was refused."""
 
 

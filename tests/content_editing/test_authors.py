@@ -10,10 +10,10 @@ import pytest
 from cms.models import ArticleImage, ArticleStatus, Author, Role, User
 from tests.conftest import gql
 from tests.content_editing.helpers import (
-    ERROR_FIELDS,
     audit_trail,
     call,
     gid,
+    mutation,
     refusal,
     snapshot,
     user_id_of,
@@ -24,29 +24,9 @@ from tests.factories import Factory
 pytestmark = pytest.mark.database("sqlite", "postgres")
 
 AUTHOR_FIELDS = "id slug name bio email avatar { id }"
-CREATE = f"""
-mutation ($input: AuthorCreateInput!) {{
-  authorCreate(input: $input) {{
-    __typename ... on AuthorCreateSuccess {{ author {{ {AUTHOR_FIELDS} }} }} {ERROR_FIELDS}
-  }}
-}}
-"""
-UPDATE = f"""
-mutation ($input: AuthorUpdateInput!) {{
-  authorUpdate(input: $input) {{
-    __typename ... on AuthorUpdateSuccess {{ author {{ {AUTHOR_FIELDS} }} }} {ERROR_FIELDS}
-  }}
-}}
-"""
-DELETE = f"""
-mutation ($input: AuthorDeleteInput!) {{
-  authorDelete(input: $input) {{
-    __typename ... on AuthorDeleteSuccess {{ deletedId }}
-    ... on InUseError {{ count }}
-    {ERROR_FIELDS}
-  }}
-}}
-"""
+CREATE = mutation("authorCreate", f"author {{ {AUTHOR_FIELDS} }}")
+UPDATE = mutation("authorUpdate", f"author {{ {AUTHOR_FIELDS} }}")
+DELETE = mutation("authorDelete", "deletedId")
 SEARCH = "query ($q: String!) { search(query: $q) { nodes { title } } }"
 
 

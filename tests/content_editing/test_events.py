@@ -11,10 +11,10 @@ import pytest
 from cms.models import ArticleStatus, Event, Role
 from tests.conftest import gql
 from tests.content_editing.helpers import (
-    ERROR_FIELDS,
     audit_trail,
     call,
     gid,
+    mutation,
     refusal,
     snapshot,
     user_id_of,
@@ -25,29 +25,9 @@ from tests.factories import Factory
 pytestmark = pytest.mark.database("sqlite", "postgres")
 
 EVENT_FIELDS = "id slug name description startsAt endsAt location organizer host participants"
-CREATE = f"""
-mutation ($input: EventCreateInput!) {{
-  eventCreate(input: $input) {{
-    __typename ... on EventCreateSuccess {{ event {{ {EVENT_FIELDS} }} }} {ERROR_FIELDS}
-  }}
-}}
-"""
-UPDATE = f"""
-mutation ($input: EventUpdateInput!) {{
-  eventUpdate(input: $input) {{
-    __typename ... on EventUpdateSuccess {{ event {{ {EVENT_FIELDS} }} }} {ERROR_FIELDS}
-  }}
-}}
-"""
-DELETE = f"""
-mutation ($input: EventDeleteInput!) {{
-  eventDelete(input: $input) {{
-    __typename ... on EventDeleteSuccess {{ deletedId }}
-    ... on InUseError {{ count }}
-    {ERROR_FIELDS}
-  }}
-}}
-"""
+CREATE = mutation("eventCreate", f"event {{ {EVENT_FIELDS} }}")
+UPDATE = mutation("eventUpdate", f"event {{ {EVENT_FIELDS} }}")
+DELETE = mutation("eventDelete", "deletedId")
 STARTS = "2023-07-19T14:00:00+07:00"
 
 

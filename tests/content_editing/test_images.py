@@ -9,10 +9,10 @@ import pytest
 
 from cms.models import Article, ArticleImage, ArticleStatus, Author, Image, Role
 from tests.content_editing.helpers import (
-    ERROR_FIELDS,
     audit_trail,
     call,
     gid,
+    mutation,
     refusal,
     snapshot,
     user_id_of,
@@ -22,13 +22,7 @@ from tests.factories import Factory
 
 pytestmark = pytest.mark.database("sqlite", "postgres")
 
-UPDATE = f"""
-mutation ($input: ImageUpdateInput!) {{
-  imageUpdate(input: $input) {{
-    __typename ... on ImageUpdateSuccess {{ image {{ id alt caption credit }} }} {ERROR_FIELDS}
-  }}
-}}
-"""
+UPDATE = mutation("imageUpdate", "image { id alt caption credit }")
 
 
 async def update(client, token: str | None, pk: int, **fields: Any) -> dict[str, Any]:
