@@ -192,6 +192,37 @@ class Settings(BaseSettings):
         "Empty: none.",
     )
 
+    cache_max_age: int = Field(
+        default=0,
+        ge=0,
+        description="Seconds a shared cache (a CDN) or an app may reuse an anonymous GET answer "
+        "without asking again (`Cache-Control: public, max-age=N`, never past the next scheduled "
+        "publication); 0: `no-cache` (always revalidate with the ETag).",
+    )
+    cache_check_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="How often the response cache checks the content version itself: the bound "
+        "on noticing another process's write on SQLite, and the safety net behind PostgreSQL's "
+        "LISTEN/NOTIFY.",
+    )
+    compress_min_bytes: int = Field(
+        default=1024,
+        ge=0,
+        description="JSON answers at least this long are compressed (gzip, brotli or zstd) for "
+        "clients that accept it.",
+    )
+    persisted_queries_only: bool = Field(
+        default=False,
+        description="Trusted documents: anonymous clients may run only documents registered with "
+        "`cms queries register` (by hash); signed-in editors may still run any.",
+    )
+    public_introspection: bool = Field(
+        default=True,
+        description="Whether anonymous clients may introspect the schema and get field "
+        "suggestions in errors; signed-in editors always may.",
+    )
+
     @field_validator("public_url", "s3_endpoint_url", "s3_public_url")
     @classmethod
     def _check_public_url(cls, value: str | None) -> str | None:
