@@ -223,6 +223,30 @@ class Settings(BaseSettings):
         "suggestions in errors; signed-in editors always may.",
     )
 
+    webhook_allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Hosts webhook URLs may name over plain http and at private or loopback "
+        "addresses, comma-separated (development and tests: `127.0.0.1,localhost`). Every other "
+        "webhook must be https to a public address.",
+    )
+    webhook_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds a webhook receiver has to answer one delivery."
+    )
+    webhook_retry_hours: float = Field(
+        default=24.0,
+        gt=0,
+        description="How long a failing delivery is retried (exponential backoff with jitter) "
+        "before it is marked failed.",
+    )
+    ws_max_subscriptions: int = Field(
+        default=20, ge=1, description="Most live subscriptions on one WebSocket connection."
+    )
+    ws_max_connections_per_address: int = Field(
+        default=20,
+        ge=1,
+        description="Most WebSocket connections from one client address, per instance.",
+    )
+
     @field_validator("public_url", "s3_endpoint_url", "s3_public_url")
     @classmethod
     def _check_public_url(cls, value: str | None) -> str | None:
@@ -277,7 +301,7 @@ class Settings(BaseSettings):
             raise ValueError("must be at least 32 characters (or unset: the database's own)")
         return value
 
-    @field_validator("rendition_widths", "rendition_ratios", mode="before")
+    @field_validator("rendition_widths", "rendition_ratios", "webhook_allowed_hosts", mode="before")
     @classmethod
     def _split_list(cls, value: object) -> object:
         if not isinstance(value, str):
