@@ -15,6 +15,7 @@ from tortoise import Tortoise
 
 import settings as settings_module
 from cms import db
+from cms.services.background import Jobs
 from cms.services.rendition_urls import RenditionUrls
 from cms.services.renditions import Policy
 from cms.services.signing import signing_key
@@ -50,7 +51,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # Requests run in other tasks than the lifespan: they find the ORM through the global
         # fallback context (cleared again when the connections close).
-        async with store, db.connected(settings):
+        async with store, db.connected(settings), Jobs(settings):
             urls.start(await signing_key(settings.secret_key))
             yield
 

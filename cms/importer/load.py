@@ -21,7 +21,7 @@ from tortoise.transactions import in_transaction
 
 from cms.importer.parser import Figure, ParsedArticle, ParseError, parse_bytes
 from cms.models import Article, ArticleStatus
-from cms.services import articles, authors, body, images, uploads
+from cms.services import articles, authors, body, clock, images, outbox, publishing, uploads
 from cms.services.errors import CmsError, ErrorCode
 from cms.storage import MediaStore
 from cms.text import excerpt, fold
@@ -195,12 +195,17 @@ async def _save(
         return Imported(path, Outcome.UNCHANGED, existing.id, existing.slug, existing.title)
     first_paragraph = next((b.text for b in blocks if isinstance(b, body.Paragraph)), "")
     image_ids = body.image_ids(blocks)
+    now = clock.now()
+    due = parsed.published_at <= now
     async with in_transaction():
+        await publishing.publish_due_here(now)
+        was_public = existing is not None and outbox.is_public(existing, now)
         author_ids = [(await authors.get_or_create(name))[0].id for name in parsed.authors]
         data = articles.ArticleData(
             title=parsed.title,
             blocks=blocks,
-            status=ArticleStatus.PUBLISHED,
+            # A time still to come is a scheduled publication (announced when it comes).
+            status=ArticleStatus.PUBLISHED if due else ArticleStatus.SCHEDULED,
             published_at=parsed.published_at,
             summary=excerpt(first_paragraph),
             byline=parsed.byline or "",
@@ -211,6 +216,7 @@ async def _save(
             source_hash=content,
         )
         article = await articles.save(data, existing)
+        await outbox.article_moved(article, was_public, now)
     outcome = Outcome.CREATED if existing is None else Outcome.UPDATED
     return Imported(path, outcome, article.id, article.slug, article.title)
 

@@ -12,22 +12,36 @@ from cms.models.audit import AuditEntry
 from cms.models.author import Author
 from cms.models.event import Event
 from cms.models.image import Image
+from cms.models.notify import (
+    ArticleChange,
+    DeliveryStatus,
+    Lease,
+    OutboxEvent,
+    Webhook,
+    WebhookDelivery,
+)
 from cms.models.secret import InstanceSecret
 
 __all__ = [
     "Article",
     "ArticleAuthor",
+    "ArticleChange",
     "ArticleImage",
     "ArticleRevision",
     "ArticleStatus",
     "AuditEntry",
     "Author",
+    "DeliveryStatus",
     "Event",
     "Image",
     "InstanceSecret",
+    "Lease",
     "LoginThrottle",
+    "OutboxEvent",
     "Role",
     "Token",
     "TokenKind",
     "User",
+    "Webhook",
+    "WebhookDelivery",
 ]

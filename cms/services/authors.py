@@ -17,7 +17,7 @@ from tortoise.transactions import in_transaction
 
 from cms.models import Article, ArticleAuthor, Author, Role
 from cms.search import index as search_index
-from cms.services import audit, images
+from cms.services import audit, images, outbox
 from cms.services.errors import Forbidden, InUse, InvalidInput, NotFound
 from cms.services.fields import (
     KEEP,
@@ -153,6 +153,9 @@ async def update(viewer: Viewer, author_id: int, changes: AuthorChanges, now: da
                 )
             summary = f"Changed {', '.join(map(camel, changed))} of {author.name}"
             await audit.record(viewer, audit.Action.UPDATE, "Author", author.id, summary)
+            await outbox.emit(
+                outbox.EventType.AUTHOR_UPDATED, "Author", author.id, now, slug=author.slug
+            )
     return author
 
 

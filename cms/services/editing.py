@@ -9,7 +9,9 @@ without it is refused (``FORBIDDEN``), as is every field or action their role ma
 Every change but a creation names the ``version`` the writer last saw: if the article has
 changed since, the answer is :class:`Conflict` and nothing is written (see
 :func:`cms.services.articles.write_if_unchanged`). Every save stores a revision and an audit
-entry in the same transaction.
+entry in the same transaction, and the content event it means to the public, if any
+(:mod:`cms.services.outbox`): ``article.published`` when it comes into view, ``updated`` when it
+changes in view, ``unpublished``, ``archived`` or ``deleted`` when it leaves.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from datetime import datetime
 from tortoise.transactions import in_transaction
 
 from cms.models import Article, ArticleStatus, Role
-from cms.services import articles, audit, body, revisions
+from cms.services import articles, audit, body, outbox, publishing, revisions
 from cms.services.article_input import ArticleChanges, ArticleInput, BodyLimits, check
 from cms.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from cms.services.fields import instant, slug_race
@@ -60,8 +62,10 @@ async def update(
             _with_own_profile(viewer, changes.given().get("author_ids", current.author_ids) or ())
         _same_version(article, version)
         data = await check(changes.applied_to(current), viewer, now, limits, article_id=article.id)
+        was_public = outbox.is_public(article, now)
         await _save(viewer, article, data, version)
         await audit.record(viewer, audit.Action.UPDATE, "Article", article.id, article.title)
+        await outbox.article_moved(article, was_public, now)
     return article
 
 
@@ -104,6 +108,8 @@ async def delete(viewer: Viewer, now: datetime, article_id: int, version: int) -
         _same_version(article, version)
         await articles.delete_if_unchanged(article.id, version)
         await audit.record(viewer, audit.Action.DELETE, "Article", article.id, article.title)
+        if outbox.is_public(article, now):
+            await outbox.article_event(outbox.EventType.ARTICLE_DELETED, article, now)
     return article_id
 
 
@@ -126,9 +132,11 @@ async def restore_revision(
         except InvalidInput as error:
             message = f"Revision {number} cannot be restored: {error.message}"
             raise InvalidInput(message, field="revision") from None
+        was_public = outbox.is_public(article, now)
         await _save(viewer, article, data, version)
         summary = f"Restored revision {number}: {article.title}"
         await audit.record(viewer, audit.Action.RESTORE, "Article", article.id, summary)
+        await outbox.article_moved(article, was_public, now)
     return article
 
 
@@ -165,7 +173,11 @@ _ARCHIVE = _Move(
 
 async def _found(viewer: Viewer, now: datetime, article_id: int) -> Article:
     """The article if ``viewer`` may see it; :class:`NotFound` otherwise (whether it exists or
-    not: an author learns nothing of other people's drafts)."""
+    not: an author learns nothing of other people's drafts).
+
+    Scheduled articles whose time has come are marked published first (with their event), so
+    that the event this write emits comes after theirs."""
+    await publishing.publish_due_here(now)
     found = await Article.filter(visible_articles(viewer, now), id=article_id).first()
     if found is None:
         raise NotFound("There is no article with this ID, or you may not see it.", field="id")
@@ -250,9 +262,11 @@ async def _move(
         if current not in step.sources:
             raise InvalidInput(_refusal(current, step.status), field="id")
         when = step.when(article)
+        was_public = current is Status.PUBLISHED
         await articles.set_status(article, step.status, when, version, user_id=viewer.user_id)
         summary = f"{step.summary}: {article.title}"
         await audit.record(viewer, step.action, "Article", article.id, summary)
+        await outbox.article_moved(article, was_public, now)
     return article
 
 

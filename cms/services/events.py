@@ -17,7 +17,7 @@ from tortoise.transactions import in_transaction
 
 from cms.models import Article, Event
 from cms.search import index as search_index
-from cms.services import audit
+from cms.services import audit, clock, outbox
 from cms.services.clock import utc
 from cms.services.errors import InUse, InvalidInput, NotFound
 from cms.services.fields import KEEP, Keep, camel, free_slug, instant, line, slug_format, slug_race
@@ -145,6 +145,9 @@ async def update(viewer: Viewer, event_id: int, changes: EventChanges) -> Event:
         if changed:
             summary = f"Changed {', '.join(camel(n) for n in changed)} of {event.name}"
             await audit.record(viewer, audit.Action.UPDATE, "Event", event.id, summary)
+            await outbox.emit(
+                outbox.EventType.EVENT_UPDATED, "Event", event.id, clock.now(), slug=event.slug
+            )
     return event
 
 

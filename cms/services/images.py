@@ -16,7 +16,7 @@ from tortoise.queryset import ValuesListQuery
 from tortoise.transactions import in_transaction
 
 from cms.models import Article, ArticleAuthor, ArticleImage, ArticleStatus, Author, Image, Role
-from cms.services import audit, renditions, uploads
+from cms.services import audit, outbox, renditions, uploads
 from cms.services.errors import Forbidden, NotFound
 from cms.services.fields import KEEP, Keep, line, text
 from cms.services.permissions import WRITERS, require
@@ -154,6 +154,8 @@ async def update(viewer: Viewer, image_id: int, changes: ImageChanges, now: date
             await image.update_from_dict(changed).save()
             summary = f"Changed {', '.join(changed)} of {image.filename}"
             await audit.record(viewer, audit.Action.UPDATE, "Image", image.id, summary)
+            if image.id in await visible_ids([image.id], now):  # the public sees it
+                await outbox.emit(outbox.EventType.IMAGE_UPDATED, "Image", image.id, now)
     return image
 
 
