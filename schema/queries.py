@@ -28,6 +28,7 @@ from schema.inputs import (
     aware,
 )
 from schema.inputs import slug as checked_slug
+from schema.notify_queries import NotifyQueries
 from schema.types.article import Article
 from schema.types.author import Author
 from schema.types.event import Event
@@ -104,7 +105,7 @@ async def _by_id_or_slug(
 
 
 @strawberry.type(description="Read access to published content. Everything here is public.")
-class Query(AccountQueries, AuditQueries):
+class Query(AccountQueries, AuditQueries, NotifyQueries):
     @strawberry.field(description="Any object by its global ID; null if it does not exist.")
     async def node(
         self,

@@ -10,6 +10,7 @@ from schema.mutations.content import ContentMutations
 from schema.mutations.images import ImageMutations
 from schema.mutations.uploads import UploadMutations
 from schema.mutations.users import UserMutations
+from schema.mutations.webhooks import WebhookMutations
 
 
 @strawberry.type(
@@ -24,5 +25,6 @@ class Mutation(
     ImageMutations,
     UploadMutations,
     UserMutations,
+    WebhookMutations,
 ):
     pass

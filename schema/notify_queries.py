@@ -1,0 +1,49 @@
+"""Webhook endpoints (admins) and the change feed (everyone): ``webhooks``, ``changes``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from cms.services import changes, webhooks
+from schema.context import Info
+from schema.types.webhook import Change, ChangeFeed, Webhook
+
+
+@strawberry.type
+class NotifyQueries:
+    @strawberry.field(
+        description="Every webhook endpoint, oldest first. Admins only: anyone else gets an "
+        "error with code `FORBIDDEN` (`UNAUTHENTICATED` when not signed in)."
+    )
+    async def webhooks(self, info: Info) -> list[Webhook]:
+        return [Webhook.from_model(hook) for hook in await webhooks.all_(info.context.viewer)]
+
+    @strawberry.field(
+        description="What changed since your last sync, for apps that keep articles offline: "
+        "each article at most once, in commit order, as `UPSERT` (with the article as it now "
+        "is) or `REMOVE` (no longer visible to you). Start with `since: null`, then pass the "
+        "answer's `cursor`. Anonymous readers hear only of articles that were ever public."
+    )
+    async def changes(
+        self,
+        info: Info,
+        since: Annotated[
+            str | None,
+            strawberry.argument(
+                description="The `cursor` of your last answer; null: from the beginning."
+            ),
+        ] = None,
+        first: Annotated[
+            int | None,
+            strawberry.argument(description="Most changes in this answer (default and max 100)."),
+        ] = None,
+    ) -> ChangeFeed:
+        ctx = info.context
+        feed = await changes.feed(ctx.viewer, ctx.now, since, first, ctx.settings.max_page_size)
+        return ChangeFeed(
+            changes=[Change.from_service(change) for change in feed.changes],
+            cursor=feed.cursor,
+            has_more=feed.has_more,
+        )
