@@ -1,4 +1,4 @@
-"""The ``cms`` command: serve, migrate, demo, import, export-schema, user and token."""
+"""The ``cms`` command: serve, migrate, demo, import, export-schema, user, token and webhooks."""
 
 from __future__ import annotations
 
@@ -395,6 +395,37 @@ def _refused_exit_1(work: Callable[[], T]) -> T:
     except CmsError as error:
         errors.print(f"[red]Refused:[/red] {escape(error.message)}")
         raise typer.Exit(1) from None
+
+
+webhooks_app = typer.Typer(help="Webhook deliveries.", no_args_is_help=True)
+app.add_typer(webhooks_app, name="webhooks")
+
+
+@webhooks_app.command("deliver")
+def webhooks_deliver() -> None:
+    """Announce scheduled articles whose time has come, then send every webhook delivery that
+    is due, once (for cron; the server does the same by itself every second)."""
+    from cms.services import delivery, publishing
+
+    settings = _settings()
+
+    async def run() -> tuple[int, int]:
+        async with db.connected(settings):
+            published = await publishing.publish_due(clock.now())
+            sender = delivery.Sender(settings)
+            sent = 0
+            try:
+                while batch := await sender.run_once(clock.now()):
+                    sent += batch
+            finally:
+                await sender.close()
+            return published, sent
+
+    published, sent = _run(run())
+    console.print(
+        f"{published} scheduled article{'s' if published != 1 else ''} announced; "
+        f"{sent} deliver{'ies' if sent != 1 else 'y'} attempted."
+    )
 
 
 def main() -> None:
