@@ -1,0 +1,179 @@
+"""What the notification tests share: a real HTTP receiver, webhook GraphQL, outbox snapshots."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import httpx
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from cms.models import DeliveryStatus, OutboxEvent, WebhookDelivery
+from cms.services import clock
+from tests.editing.helpers import post
+
+
+@dataclass(frozen=True)
+class Received:
+    """One request the receiver got, and the (possibly fake) time it arrived."""
+
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    at: datetime
+
+
+@dataclass
+class Receiver:
+    """A webhook receiver on 127.0.0.1, run by uvicorn in the test's own event loop.
+
+    It records every request, then answers the next of ``statuses`` (200 once they run out),
+    after ``delay`` seconds. ``/moved`` always answers a redirect to ``/target``.
+    """
+
+    statuses: list[int] = field(default_factory=list)
+    delay: float = 0.0
+    requests: list[Received] = field(default_factory=list)
+    port: int = 0
+
+    def url(self, path: str = "/hook") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def at(self, path: str) -> list[Received]:
+        """The requests to ``path``."""
+        return [r for r in self.requests if r.path == path]
+
+    async def endpoint(self, request: Request) -> Response:
+        body = await request.body()
+        self.requests.append(Received(request.url.path, dict(request.headers), body, clock.now()))
+        if request.url.path == "/moved":
+            return Response(status_code=302, headers={"location": self.url("/target")})
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        status = self.statuses.pop(0) if self.statuses else 200
+        return PlainTextResponse("thanks" if status < 300 else "no", status_code=status)
+
+    async def wait_for(self, count: int, seconds: float = 15.0) -> list[Received]:
+        """The requests, once there are at least ``count`` (fails after ``seconds``)."""
+        await until(lambda: len(self.requests) >= count, seconds, f"{count} requests")
+        return self.requests
+
+
+@asynccontextmanager
+async def serving(receiver: Receiver) -> AsyncIterator[Receiver]:
+    """``receiver`` listening on a free port of 127.0.0.1 until the block ends."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    receiver.port = int(sock.getsockname()[1])
+    routes = [Route("/{path:path}", receiver.endpoint, methods=["GET", "POST"])]
+    config = uvicorn.Config(
+        Starlette(routes=routes), log_level="warning", lifespan="off", http="h11", ws="none"
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    await until(lambda: server.started, 10, "the receiver to start")
+    try:
+        yield receiver
+    finally:
+        server.should_exit = True
+        await task
+
+
+async def until(done: Callable[[], bool], seconds: float, what: str) -> None:
+    """Wait until ``done()`` (checked every 20 ms); fail naming ``what`` after ``seconds``."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while not done():
+        if loop.time() > deadline:
+            raise AssertionError(f"waited {seconds} s for {what}")
+        await asyncio.sleep(0.02)
+
+
+WEBHOOK_FIELDS = "id url events active disabledReason createdAt updatedAt"
+DELIVERY_FIELDS = (
+    "id eventId eventType payload status httpStatus attempts nextAttemptAt durationMs "
+    "lastError createdAt finishedAt"
+)
+ERROR = "... on UserError { code message field }"
+CREATE = f"""
+mutation ($input: WebhookCreateInput!) {{
+  webhookCreate(input: $input) {{
+    __typename ... on WebhookCreateSuccess {{ secret webhook {{ {WEBHOOK_FIELDS} }} }} {ERROR}
+  }}
+}}"""
+UPDATE = f"""
+mutation ($input: WebhookUpdateInput!) {{
+  webhookUpdate(input: $input) {{
+    __typename ... on WebhookUpdateSuccess {{ webhook {{ {WEBHOOK_FIELDS} }} }} {ERROR}
+  }}
+}}"""
+DELETE = f"""
+mutation ($input: WebhookDeleteInput!) {{
+  webhookDelete(input: $input) {{ __typename ... on WebhookDeleteSuccess {{ id }} {ERROR} }}
+}}"""
+WEBHOOKS = f"""
+query ($first: Int, $after: String) {{
+  webhooks {{
+    {WEBHOOK_FIELDS}
+    deliveries(first: $first, after: $after) {{
+      totalCount pageInfo {{ hasNextPage endCursor }} nodes {{ {DELIVERY_FIELDS} }}
+    }}
+  }}
+}}"""
+
+
+async def create_webhook(
+    client: httpx.AsyncClient,
+    token: str,
+    url: str,
+    events: tuple[str, ...] = ("ARTICLE_PUBLISHED",),
+    **extra: Any,
+) -> dict[str, Any]:
+    """``webhookCreate``'s success (``webhook`` and ``secret``), asserted."""
+    input = {"url": url, "events": list(events), **extra}
+    body = await post(client, CREATE, {"input": input}, token)
+    answer: dict[str, Any] = body["data"]["webhookCreate"]
+    assert answer["__typename"] == "WebhookCreateSuccess", answer
+    return answer
+
+
+async def webhooks(client: httpx.AsyncClient, token: str, first: int = 20) -> list[Any]:
+    """Every webhook with its newest deliveries, as ``webhooks`` answers an admin."""
+    body = await post(client, WEBHOOKS, {"first": first}, token)
+    assert "errors" not in body, body
+    hooks: list[Any] = body["data"]["webhooks"]
+    return hooks
+
+
+async def deliveries(client: httpx.AsyncClient, token: str) -> list[dict[str, Any]]:
+    """The deliveries of the only webhook, newest first."""
+    [hook] = await webhooks(client, token)
+    found: list[dict[str, Any]] = hook["deliveries"]["nodes"]
+    return found
+
+
+async def outbox() -> list[tuple[str, str, int]]:
+    """Every event written so far, oldest first: (type, object type, object pk)."""
+    rows = await OutboxEvent.all().order_by("id").values_list("type", "object_type", "object_id")
+    return [(str(t), str(o), int(str(i))) for t, o, i in rows]
+
+
+async def settled(seconds: float = 15.0) -> None:
+    """Wait until no delivery is being sent (the app's own loop may have claimed one)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while await WebhookDelivery.filter(
+        status=DeliveryStatus.PENDING, claimed_until__isnull=False
+    ).exists():
+        if loop.time() > deadline:
+            raise AssertionError(f"a delivery was still being sent after {seconds} s")
+        await asyncio.sleep(0.02)
