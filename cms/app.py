@@ -9,7 +9,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from tortoise import Tortoise
 
@@ -24,6 +24,7 @@ from cms.storage.renditions import Renderer, writable_formats
 from cms.web.body import BodyLimit
 from cms.web.cors import cors_options
 from cms.web.file_cache import FileCache
+from cms.web.landing import home_endpoint, sdl_endpoint
 from cms.web.media import media_endpoint
 from cms.web.renditions import rendition_endpoint
 from cms.web.response_cache import CachedGraphQL, ResponseCache
@@ -44,7 +45,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     renderer = Renderer(
         store, workers=settings.rendition_workers, max_pixels=settings.max_image_pixels
     )
-    view = GraphQLView(build_schema(settings), settings, store, urls)
+    cms_schema = build_schema(settings)
+    view = GraphQLView(cms_schema, settings, store, urls)
     graphql = CachedGraphQL(view, ResponseCache(settings.response_cache_bytes), settings.public_url)
 
     @asynccontextmanager
@@ -56,8 +58,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
             yield
 
     routes = [
-        Route("/", _home),
+        Route("/", home_endpoint(settings)),
         Route("/graphql", graphql),
+        Route("/schema.graphql", sdl_endpoint(settings, lambda: f"{cms_schema}\n")),
+        *(view.workbench.routes() if settings.graphiql else []),
         Route(
             "/media/r/{path:path}",
             rendition_endpoint(store, renderer, urls, FileCache(settings.rendition_cache_bytes)),
@@ -83,10 +87,6 @@ def _middleware(settings: Settings) -> list[Middleware]:
         )
     )
     return edge
-
-
-async def _home(request: Request) -> Response:
-    return RedirectResponse("/graphql", status_code=307)
 
 
 async def _health(request: Request) -> Response:

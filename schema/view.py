@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import re
-from pathlib import Path
-from string import Template
 from typing import Any
 
 import orjson
@@ -24,54 +19,11 @@ from cms.storage import MediaStore
 from cms.web import multipart
 from cms.web.body import BadBody, decode_object
 from cms.web.errors import NO_STORE, error_response
+from cms.web.graphiql import Workbench
 from cms.web.viewer import viewer_for
 from schema import CmsSchema
 from schema.context import Context
 from settings import Settings
-
-EXAMPLE_QUERY = """\
-# The article feed, newest first. Press Ctrl-Enter (or the play button) to run it.
-# Open "Docs" on the left for every type and field.
-query Feed($first: Int = 10, $after: String) {
-  articles(first: $first, after: $after) {
-    totalCount
-    pageInfo { hasNextPage endCursor }
-    nodes {
-      id
-      slug
-      title
-      publishedAt
-      byline
-      authors { name }
-      event { name startsAt }
-      cover { url caption width height }
-    }
-  }
-}
-"""
-
-_CDN = "https://unpkg.com"
-"""Where today's GraphiQL page loads its pinned scripts and styles from."""
-
-_PAGE = Template((Path(__file__).parent / "static" / "graphiql.html").read_text(encoding="utf-8"))
-
-
-def _page_policy(page: str) -> str:
-    """GraphiQL's ``Content-Security-Policy``: its pinned scripts and its own inline script.
-
-    The page loads React and GraphiQL from one CDN (with subresource integrity) and talks only
-    to this server; it may not be framed, post forms, or load anything else.
-    """
-    inline = re.findall(r"<script>(.*?)</script>", page, flags=re.DOTALL)
-    hashes = " ".join(
-        f"'sha256-{base64.b64encode(hashlib.sha256(code.encode()).digest()).decode()}'"
-        for code in inline
-    )
-    return (
-        f"default-src 'none'; script-src {_CDN} {hashes}; style-src {_CDN} 'unsafe-inline'; "
-        f"font-src {_CDN} data:; img-src 'self' data:; connect-src 'self'; "
-        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-    )
 
 
 class _Adapter(StarletteRequestAdapter):
@@ -100,8 +52,7 @@ class GraphQLView(GraphQL[Context, None]):
         self._form_limits = multipart.form_limits(settings)
         self.store = store
         self.renditions = renditions
-        self._page = _PAGE.substitute(example_query=orjson.dumps(EXAMPLE_QUERY).decode())
-        self._policy = _page_policy(self._page)
+        self.workbench = Workbench(settings)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -114,7 +65,8 @@ class GraphQLView(GraphQL[Context, None]):
         return Context.for_request(request, self.settings, viewer, self.store, self.renditions)
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
-        return HTMLResponse(self._page, headers={"Content-Security-Policy": self._policy})
+        """The editors' workbench (:mod:`cms.web.graphiql`), for a browser's GET."""
+        return await self.workbench.page(request)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Strawberry's, but a refused request is a JSON error body, not plain text."""
