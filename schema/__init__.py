@@ -12,6 +12,7 @@ from strawberry.types import ExecutionContext
 from schema.errors import PublicErrors, is_unexpected, log_unexpected
 from schema.mutations import Mutation
 from schema.outcome import ReportOutcome
+from schema.policy import IntrospectionPolicy
 from schema.queries import Query
 from settings import Settings
 
@@ -49,6 +50,7 @@ def build_schema(settings: Settings) -> CmsSchema:
             lambda: ValidationCache(maxsize=256),
             PublicErrors,
             ReportOutcome,
+            IntrospectionPolicy,
         ],
     )
 

@@ -1,7 +1,14 @@
-"""The HTTP endpoint: strawberry's ASGI view with our context, orjson and our GraphiQL page."""
+"""The HTTP endpoint: strawberry's ASGI view with our context, orjson and our GraphiQL page.
+
+It speaks GraphQL over HTTP (:mod:`cms.web.graphql_http`): the answer's media type follows
+``Accept``, with the spec's status codes for ``application/graphql-response+json``; GET runs
+queries only (a mutation is ``405``). It resolves persisted queries and applies trusted-documents
+mode (:mod:`cms.web.persisted_queries`) before strawberry parses anything.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -11,15 +18,22 @@ from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types import ExecutionResult
+from strawberry.types.execution import PreExecutionError
 
 from cms.services.errors import Unauthenticated
+from cms.services.persisted_queries import sha256_hex
 from cms.services.rendition_urls import RenditionUrls
 from cms.storage import MediaStore
 from cms.web import multipart
+from cms.web import persisted_queries as persisted
 from cms.web.body import BadBody, decode_object
 from cms.web.errors import NO_STORE, error_response
 from cms.web.graphiql import Workbench
+from cms.web.graphql_http import GRAPHQL_RESPONSE, JSON, Refused, is_request_error, negotiate
+from cms.web.persisted_queries import PersistedQueries
 from cms.web.viewer import viewer_for
 from schema import CmsSchema
 from schema.context import Context
@@ -32,6 +46,24 @@ class _Adapter(StarletteRequestAdapter):
     @property
     def request(self) -> Request:
         return self._request
+
+
+class _Answer(Response):
+    """Strawberry's sub-response (headers and status the request adds to its answer), also
+    carrying the media type negotiated for the answer."""
+
+    def __init__(self, answer_type: str) -> None:
+        super().__init__()
+        self.status_code = None  # type: ignore[assignment]  # strawberry's "not set"
+        del self.headers["content-length"]
+        self.answer_type = answer_type
+
+
+@dataclass
+class _Registering(GraphQLRequestData):
+    """A document sent with its persisted-query hash: remembered once it parses and validates."""
+
+    sha256: str = ""
 
 
 class GraphQLView(GraphQL[Context, None]):
@@ -52,6 +84,7 @@ class GraphQLView(GraphQL[Context, None]):
         self._form_limits = multipart.form_limits(settings)
         self.store = store
         self.renditions = renditions
+        self.persisted = PersistedQueries()
         self.workbench = Workbench(settings)
 
     async def get_context(
@@ -73,16 +106,106 @@ class GraphQLView(GraphQL[Context, None]):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
+        request = Request(scope=scope, receive=receive)
         try:
-            response = await self.run(Request(scope=scope, receive=receive))
+            response = await self.run(request)
         except HTTPException as error:
-            # Over a limit, the rest of the body is not read: the connection closes.
-            response = error_response(
-                error.status_code, error.reason, close=error.status_code == 413
-            )
+            response = _refusal(error, negotiate(request.headers.get("accept")))
+        except Refused as refused:
+            response = refused.response(negotiate(request.headers.get("accept")))
         finally:
             await multipart.discard(scope)  # an upload's temporary files, once it is answered
         await response(scope, receive, send)
+
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        return _Answer(negotiate(request.headers.get("accept")) or JSON)
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        """Strawberry's rule (a GET without ``query`` from a browser), except for a GET that
+        names a persisted query in ``extensions``: that one runs."""
+        if "extensions" in request.query_params:
+            return False
+        return bool(super().should_render_graphql_ide(request))
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        """Strawberry's reading of the request, after the ``Accept`` check (``406``), with the
+        parameters it leaves unchecked checked, and the document of a persisted query filled in
+        (or the request refused, in trusted-documents mode)."""
+        assert isinstance(request, _Adapter)
+        if negotiate(request.headers.get("accept")) is None:
+            raise Refused(
+                406,
+                "NOT_ACCEPTABLE",
+                f"Answers are {GRAPHQL_RESPONSE} or {JSON}: accept one of them.",
+            )
+        data = await super().parse_http_body(request)
+        assert not isinstance(data, list)  # batching is off: strawberry refused the list
+        if not isinstance(data.operation_name, str | None):
+            raise HTTPException(
+                400,
+                "The GraphQL operation's `operationName` must be a string or null, if provided.",
+            )
+        data.operation_name = data.operation_name or None  # "" is no name (the spec's GET rule)
+        return await self._persisted(data, request.request)
+
+    async def _persisted(self, data: GraphQLRequestData, request: Request) -> GraphQLRequestData:
+        """The request with its document, per :mod:`cms.web.persisted_queries`."""
+        key = persisted.requested_hash(data.extensions)
+        viewer = await viewer_for(request)
+        trusted_only = self.settings.persisted_queries_only and not viewer.signed_in
+        if key is None:
+            if trusted_only and data.query is not None:
+                await self._require_registered(sha256_hex(data.query))
+            return data
+        if data.query is not None:
+            persisted.check_hash(key, data.query)
+            if not trusted_only:
+                return _Registering(
+                    data.query, data.variables, data.operation_name, data.extensions, sha256=key
+                )
+            await self._require_registered(key)
+            return data
+        data.query = await self.persisted.find(key, automatic=not trusted_only)
+        if data.query is None:
+            raise persisted.not_found()
+        return data
+
+    async def _require_registered(self, key: str) -> None:
+        if await self.persisted.registered(key) is None:
+            raise persisted.untrusted()
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        """Strawberry's, but a mutation by GET is ``405`` (the spec), not ``400``; and a
+        persisted query sent with its document is remembered once it parsed and validated."""
+        try:
+            result = await super().execute_single(
+                request, request_adapter, sub_response, context, root_value, request_data
+            )
+        except HTTPException as error:
+            if request_adapter.method == "GET" and isinstance(
+                error.__cause__, InvalidOperationTypeError
+            ):
+                raise Refused(
+                    405,
+                    "METHOD_NOT_ALLOWED",
+                    "GET runs queries only: send mutations by POST.",
+                    headers={"Allow": "POST"},
+                ) from None
+            raise
+        if isinstance(request_data, _Registering) and not isinstance(result, PreExecutionError):
+            assert request_data.query is not None
+            self.persisted.remember(request_data.sha256, request_data.query)
+        return result
 
     async def parse_multipart(self, request: AsyncHTTPRequestAdapter) -> dict[str, Any]:
         """An upload (the GraphQL multipart request spec, :mod:`cms.web.multipart`): refused
@@ -107,10 +230,34 @@ class GraphQLView(GraphQL[Context, None]):
         response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
         sub_response: Response,
     ) -> Response:
+        """The answer in its negotiated media type. With the spec's own type, an answer that
+        reports a request error (nothing ran) has no ``data`` and the status ``400``."""
+        assert isinstance(sub_response, _Answer)
+        media_type = sub_response.answer_type
+        if (
+            media_type == GRAPHQL_RESPONSE
+            and isinstance(response_data, dict)
+            and is_request_error(response_data)
+        ):
+            response_data = response_data.copy()
+            response_data.pop("data", None)
+            sub_response.status_code = 400
         response = super().create_response(response_data, sub_response)
+        response.headers["content-type"] = media_type
+        response.headers["vary"] = "Accept"
         if isinstance(response_data, dict) and response_data.get("errors"):
             response.headers["Cache-Control"] = NO_STORE
         return response
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+
+def _refusal(error: HTTPException, media_type: str | None) -> Response:
+    """Strawberry's refusal of a request as a GraphQL-shaped body of the negotiated type."""
+    # Over a limit, the rest of the body is not read: the connection closes.
+    response = error_response(error.status_code, error.reason, close=error.status_code == 413)
+    response.headers["content-type"] = media_type or JSON
+    if error.status_code == 405:  # strawberry's only one: neither GET nor POST
+        response.headers["allow"] = "GET, POST"
+    return response

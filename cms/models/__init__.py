@@ -20,6 +20,7 @@ from cms.models.notify import (
     Webhook,
     WebhookDelivery,
 )
+from cms.models.persisted_query import PersistedQuery
 from cms.models.secret import InstanceSecret
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "Lease",
     "LoginThrottle",
     "OutboxEvent",
+    "PersistedQuery",
     "Role",
     "Token",
     "TokenKind",
