@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -16,19 +16,20 @@ from tortoise import Tortoise
 import settings as settings_module
 from cms import db
 from cms.services.background import Jobs
+from cms.services.content_watch import ContentWatch
 from cms.services.rendition_urls import RenditionUrls
 from cms.services.renditions import Policy
 from cms.services.signing import signing_key
 from cms.storage import store_from_settings
 from cms.storage.renditions import Renderer, writable_formats
-from cms.web.body import BodyLimit
+from cms.web.compression import Compress
 from cms.web.cors import cors_options
+from cms.web.edge import Edge
 from cms.web.file_cache import FileCache
 from cms.web.landing import home_endpoint, sdl_endpoint
 from cms.web.media import media_endpoint
 from cms.web.renditions import rendition_endpoint
 from cms.web.response_cache import CachedGraphQL, ResponseCache
-from cms.web.security import SecurityHeaders
 from schema import build_schema
 from schema.view import GraphQLView
 from settings import Settings
@@ -47,19 +48,29 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     cms_schema = build_schema(settings)
     view = GraphQLView(cms_schema, settings, store, urls)
-    graphql = CachedGraphQL(view, ResponseCache(settings.response_cache_bytes), settings.public_url)
+    cache = ResponseCache(settings.response_cache_bytes)
+    watch = ContentWatch(settings, on_lost=cache.clear) if cache.max_bytes else None
+    graphql = CachedGraphQL(
+        view,
+        cache,
+        settings.public_url,
+        watch,
+        max_age=settings.cache_max_age,
+        compress_min_bytes=settings.compress_min_bytes,
+    )
+    watching: AbstractAsyncContextManager[object] = watch or nullcontext()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # Requests run in other tasks than the lifespan: they find the ORM through the global
         # fallback context (cleared again when the connections close).
-        async with store, db.connected(settings), Jobs(settings):
+        async with store, db.connected(settings), Jobs(settings), watching:
             urls.start(await signing_key(settings.secret_key))
             yield
 
     routes = [
         Route("/", home_endpoint(settings)),
-        Route("/graphql", graphql),
+        Route("/graphql", Compress(graphql, settings.compress_min_bytes)),
         Route("/schema.graphql", sdl_endpoint(settings, lambda: f"{cms_schema}\n")),
         *(view.workbench.routes() if settings.graphiql else []),
         Route(
@@ -70,22 +81,23 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/media/{key:path}", media_endpoint(store), methods=["GET", "HEAD"]),
         Route("/healthz", _health),
     ]
-    return Starlette(routes=routes, lifespan=lifespan, middleware=_middleware(settings))
+    return Starlette(routes=routes, lifespan=lifespan, middleware=_middleware(settings, graphql))
 
 
-def _middleware(settings: Settings) -> list[Middleware]:
-    """The HTTP edge, outermost first: CORS answers preflights before bodies are read."""
-    edge = [Middleware(SecurityHeaders)]
-    if settings.cors_origins:
-        edge.insert(0, Middleware(CORSMiddleware, **cors_options(settings.cors_origins)))
-    edge.append(
+def _middleware(settings: Settings, graphql: CachedGraphQL) -> list[Middleware]:
+    """The HTTP edge, outermost first: CORS answers preflights before bodies are read, then one
+    layer for the rest (:mod:`cms.web.edge`), which sends answers from memory itself."""
+    edge = [
         Middleware(
-            BodyLimit,
+            Edge,
             max_bytes=settings.max_body_bytes,
             timeout=settings.body_timeout,
             max_upload_bytes=settings.max_upload_request_bytes,
+            graphql=graphql,
         )
-    )
+    ]
+    if settings.cors_origins:
+        edge.insert(0, Middleware(CORSMiddleware, **cors_options(settings.cors_origins)))
     return edge
 
 

@@ -18,6 +18,7 @@ from tortoise import Tortoise
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.migrations.api import migrate as run_migrations
 
+from cms import local_writes
 from cms.models import Article
 
 if TYPE_CHECKING:
@@ -49,7 +50,9 @@ async def connected(settings: Settings) -> AsyncIterator[None]:
     """The ORM, open for the duration of a command (visible from every task, like the app's)."""
     await _open_sqlite_file(settings)
     try:
-        await Tortoise.init(config=settings.tortoise_config(), _enable_global_fallback=True)
+        # Writes through the ORM's connections are counted for the response cache.
+        config = local_writes.counting(settings.tortoise_config())
+        await Tortoise.init(config=config, _enable_global_fallback=True)
     except OSError as error:
         raise DatabaseUnavailable(f"cannot connect to the database: {error}") from error
     try:

@@ -7,18 +7,22 @@ from collections.abc import Iterator
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
-from cms.web.response_cache import report_cacheable
+from cms.web.response_cache import report_cacheable, report_private
 from schema.context import Context
 
 
 class ReportOutcome(SchemaExtension):
-    """Reports a successful query (data, no errors) to the response cache: one it may keep."""
+    """Reports a successful query (data, no errors) to the response cache: one it may keep; and
+    a preview's answer, which no cache may keep."""
 
     def on_operation(self) -> Iterator[None]:
         yield
         execution = self.execution_context
         result, context = execution.result, execution.context
-        if not isinstance(context, Context) or context.private:
+        if not isinstance(context, Context):
+            return
+        if context.private:  # a preview: for its requester alone
+            report_private(context.request.scope)
             return
         if result is None or result.errors:
             return

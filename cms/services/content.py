@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from cms import db
+from cms.db import Fragment
 from cms.services.clock import utc
 from cms.services.visibility import upcoming_sql
 
@@ -35,13 +37,24 @@ class Stamp:
 
 async def stamp(now: datetime) -> Stamp | None:
     """The content's stamp at ``now``; ``None`` if the database keeps no version (not migrated)."""
+    sql, params = stamp_sql(now)
+    row = (await db.fetch(sql, params))[0]
+    return stamp_of(row["version"], row["next_change"])
+
+
+def stamp_sql(now: datetime) -> Fragment:
+    """The one statement that reads the stamp at ``now`` (columns ``version``, ``next_change``),
+    for a connection of one's own (:mod:`cms.services.content_watch`)."""
     upcoming, params = upcoming_sql(now, "a")
-    rows = await db.fetch(
+    return (
         "SELECT (SELECT version FROM content_state WHERE id = 1) AS version, "
         f"(SELECT MIN(a.published_at) FROM article a WHERE {upcoming}) AS next_change",
         params,
     )
-    version, next_change = rows[0]["version"], rows[0]["next_change"]
+
+
+def stamp_of(version: Any, next_change: Any) -> Stamp | None:
+    """The stamp in a row of :func:`stamp_sql` (SQLite gives the time as text)."""
     if version is None:
         return None
     if next_change is not None and not isinstance(next_change, datetime):

@@ -1,13 +1,15 @@
 """Request bodies: read whole (bounded), replayed to the app, decoded strictly.
 
-Every JSON request body passes through here before the API sees it: at most
-``max_bytes``, arriving within ``timeout`` seconds, valid UTF-8, valid JSON (orjson: no
-lone surrogates, nesting under 1,024, numbers that fit a double), an object, and nested at
-most :data:`MAX_DEPTH` deep. Anything else is the client's error, answered with a 4xx.
+Every JSON request body is read once, by the HTTP edge (:mod:`cms.web.edge`), before the API
+sees it: at most ``max_bytes``, arriving within ``timeout`` seconds (:func:`read_within`); the
+API then decodes it strictly (:func:`decode_object`): valid UTF-8, valid JSON (orjson: no lone
+surrogates, nesting under 1,024, numbers that fit a double), an object, and nested at most
+:data:`MAX_DEPTH` deep. Anything else is the client's error, answered with a 4xx.
 
 Uploads (``multipart/form-data`` to ``/graphql``) are not buffered: they stream through to the
-API, counted as they come against their own limit, ``max_upload_bytes``, and cut off (413) as
-soon as they pass it; a pause longer than ``timeout`` between two chunks is a 408.
+API (:class:`StreamedUpload`), counted as they come against their own limit,
+``max_upload_bytes``, and cut off (413) as soon as they pass it; a pause longer than
+``timeout`` between two chunks is a 408.
 """
 
 from __future__ import annotations
@@ -16,10 +18,10 @@ import asyncio
 from typing import Any
 
 import orjson
-from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cms.web.errors import send_error
+from cms.web.head import Head, head_of
 
 MAX_DEPTH = 64
 """How deeply JSON values may nest (no GraphQL input of this schema comes near)."""
@@ -29,7 +31,7 @@ class BadBody(ValueError):
     """A body that is not the JSON object a GraphQL request is (the message says why)."""
 
 
-class _TooLarge(Exception):
+class TooLarge(Exception):
     """The body passed the limit while it was read."""
 
 
@@ -41,63 +43,19 @@ UPLOAD_PATH = "/graphql"
 """Where multipart uploads are taken (streamed, not buffered)."""
 
 
-class BodyLimit:
-    """ASGI middleware: bodies larger than ``max_bytes`` get 413, slower than ``timeout`` 408.
-
-    A declared ``Content-Length`` over the limit is refused before a byte is read; a chunked
-    body is counted as it comes and refused as soon as it passes the limit. Either way the
-    connection is closed rather than read further, so memory does not grow with the body.
-    Uploads stream through instead, with ``max_upload_bytes`` (see the module doc).
-    """
-
-    def __init__(
-        self, app: ASGIApp, max_bytes: int, timeout: float, max_upload_bytes: int | None = None
-    ) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-        self.timeout = timeout
-        self.max_upload_bytes = max_upload_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        headers = Headers(scope=scope)
-        declared = headers.get("content-length")
-        if declared is None and "transfer-encoding" not in headers:
-            await self.app(scope, receive, send)  # no body at all (a GET): nothing to wait for
-            return
-        if self.max_upload_bytes is not None and _is_upload(scope, headers):
-            await _Streamed(self.app, self.max_upload_bytes, self.timeout)(scope, receive, send)
-            return
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await send_error(send, 413, self._too_large, close=True)
-            return
-        try:
-            async with asyncio.timeout(self.timeout):
-                body = await read_body(receive, self.max_bytes)
-        except _TooLarge:
-            await send_error(send, 413, self._too_large, close=True)
-            return
-        except TimeoutError:
-            message = f"The request body did not arrive within {self.timeout:g} seconds."
-            await send_error(send, 408, message, close=True)
-            return
-        except ClientDisconnected:
-            return
-        await self.app(scope, replay(body, receive), send)
-
-    @property
-    def _too_large(self) -> str:
-        return f"The request body is larger than {self.max_bytes} bytes."
+def is_upload(scope: Scope, head: Head) -> bool:
+    """Whether the request is an upload: multipart, to :data:`UPLOAD_PATH`."""
+    return head.media_type == b"multipart/form-data" and scope["path"] == UPLOAD_PATH
 
 
-def _is_upload(scope: Scope, headers: Headers) -> bool:
-    media_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    return media_type == "multipart/form-data" and scope["path"] == UPLOAD_PATH
+async def read_within(receive: Receive, max_bytes: int, seconds: float) -> bytes:
+    """The whole body, at most ``max_bytes`` (:class:`TooLarge`), arriving within ``seconds``
+    (``TimeoutError``)."""
+    async with asyncio.timeout(seconds):
+        return await read_body(receive, max_bytes)
 
 
-class _Streamed:
+class StreamedUpload:
     """One upload request, passed on as it arrives: counted, timed, and cut off when over."""
 
     def __init__(self, app: ASGIApp, max_bytes: int, timeout: float) -> None:
@@ -106,7 +64,7 @@ class _Streamed:
         self.started = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        declared = Headers(scope=scope).get("content-length", "")
+        declared = head_of(scope).content_length or b""
         if declared.isdigit() and int(declared) > self.max_bytes:
             await send_error(send, 413, self._too_large, close=True)
             return
@@ -121,7 +79,7 @@ class _Streamed:
                 raise ClientDisconnected
             self.size += len(message.get("body", b""))
             if self.size > self.max_bytes:
-                raise _TooLarge
+                raise TooLarge
             return message
 
         async def watched(message: Message) -> None:
@@ -130,7 +88,7 @@ class _Streamed:
 
         try:
             await self.app(scope, counted, watched)
-        except _TooLarge:
+        except TooLarge:
             await self._refuse(send, 413, self._too_large)
         except _Stalled:
             message = f"The upload paused for more than {self.timeout:g} seconds."
@@ -162,7 +120,7 @@ async def read_body(receive: Receive, max_bytes: int | None = None) -> bytes:
         chunk = message.get("body", b"")
         size += len(chunk)
         if max_bytes is not None and size > max_bytes:
-            raise _TooLarge
+            raise TooLarge
         chunks.append(chunk)
         if not message.get("more_body", False):
             return b"".join(chunks)

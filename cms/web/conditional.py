@@ -12,3 +12,10 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
         return False
     tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
     return "*" in tags or etag.removeprefix("W/") in tags
+
+
+def etag_matches_raw(if_none_match: bytes, etag: bytes) -> bool:
+    """:func:`etag_matches` on the raw header and ``ETag`` (the response cache's hot path)."""
+    if if_none_match.strip() == etag:
+        return True
+    return etag_matches(if_none_match.decode("latin-1"), etag.decode("latin-1"))

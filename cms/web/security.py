@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Send
 
 HTML_HEADERS = {
     "X-Frame-Options": "DENY",
@@ -19,30 +19,23 @@ DEFAULT_POLICY = (
 """The ``Content-Security-Policy`` of a page that sets none itself."""
 
 
-class SecurityHeaders:
-    """ASGI middleware: every ``text/html`` answer gets :data:`HTML_HEADERS` and a CSP.
+def secured(send: Send) -> Send:
+    """``send``, giving every ``text/html`` answer :data:`HTML_HEADERS` and a CSP.
 
-    A page may bring its own ``Content-Security-Policy`` (GraphiQL's allows its scripts);
-    one without gets :data:`DEFAULT_POLICY`.
+    A page may bring its own ``Content-Security-Policy`` (GraphiQL's allows its scripts); one
+    without gets :data:`DEFAULT_POLICY`. The HTTP edge (:mod:`cms.web.edge`) applies it to every
+    answer but those the response cache sends from memory, which are JSON.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    async def send_with_headers(message: Message) -> None:
+        if message["type"] == "http.response.start" and _is_html(message):
+            headers = MutableHeaders(scope=message)
+            for name, value in HTML_HEADERS.items():
+                headers[name] = value
+            headers.setdefault("Content-Security-Policy", DEFAULT_POLICY)
+        await send(message)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start" and _is_html(message):
-                headers = MutableHeaders(scope=message)
-                for name, value in HTML_HEADERS.items():
-                    headers[name] = value
-                headers.setdefault("Content-Security-Policy", DEFAULT_POLICY)
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+    return send_with_headers
 
 
 def _is_html(start: Message) -> bool:

@@ -3,7 +3,7 @@
 uvicorn closes idle keep-alive connections itself, but waits for a request's headers forever: a
 client that opens connections and sends a byte now and then (slowloris) would hold them all.
 :class:`HeaderTimeoutProtocol` closes a connection whose request line and headers do not arrive
-within ``header_timeout`` seconds. Bodies have their own limit (:class:`cms.web.body.BodyLimit`).
+within ``header_timeout`` seconds. Bodies have their own limit (:class:`cms.web.edge.Edge`).
 """
 
 from __future__ import annotations
