@@ -69,7 +69,9 @@ class Outcome:
 
 
 def allowed_hosts(settings: Settings) -> frozenset[str]:
-    return frozenset(host.lower() for host in settings.webhook_allowed_hosts)
+    """The allowed hosts as URLs name them (``urlsplit(url).hostname``: lower case, and an IPv6
+    address without the brackets that ``CMS_WEBHOOK_ALLOWED_HOSTS=[::1]`` may give it)."""
+    return frozenset(host.strip().strip("[]").lower() for host in settings.webhook_allowed_hosts)
 
 
 def check_url(url: str, allowed: frozenset[str]) -> str:
