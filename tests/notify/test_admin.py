@@ -22,7 +22,8 @@ from tests.notify.helpers import (
 
 pytestmark = pytest.mark.database("sqlite", "postgres")
 
-NEW = {"url": "https://hooks.example.org/cms", "events": ["ARTICLE_PUBLISHED"]}
+URL = "https://hooks.example.org/cms"
+NEW = {"url": URL, "events": ["ARTICLE_PUBLISHED"]}
 
 
 async def answer(client: Any, document: str, input: dict[str, Any], who: str | None) -> Any:
@@ -33,7 +34,7 @@ async def answer(client: Any, document: str, input: dict[str, Any], who: str | N
 
 @pytest.mark.parametrize(("role", "code"), [(Role.EDITOR, "FORBIDDEN"), (None, "UNAUTHENTICATED")])
 async def test_only_admins_manage_webhooks(client, admin, role, code):
-    made = await create_webhook(client, admin, NEW["url"])
+    made = await create_webhook(client, admin, URL)
     hook_id = made["webhook"]["id"]
     who = await token(role, "someone@example.org") if role else None
     attempts = [
@@ -58,8 +59,8 @@ async def test_only_admins_manage_webhooks(client, admin, role, code):
 
 
 async def test_the_secret_is_shown_only_by_webhook_create(client, admin):
-    first = await create_webhook(client, admin, NEW["url"])
-    second = await create_webhook(client, admin, NEW["url"] + "/2")
+    first = await create_webhook(client, admin, URL)
+    second = await create_webhook(client, admin, URL + "/2")
     assert first["secret"] != second["secret"]
     listing = await post(client, WEBHOOKS, {}, admin)
     changed = await answer(client, UPDATE, {"id": first["webhook"]["id"], "active": False}, admin)
@@ -73,7 +74,7 @@ async def test_the_secret_is_shown_only_by_webhook_create(client, admin):
 
 
 async def test_webhook_update_changes_what_it_gives(client, admin):
-    made = await create_webhook(client, admin, NEW["url"])
+    made = await create_webhook(client, admin, URL)
     hook_id = made["webhook"]["id"]
 
     changed = await answer(
@@ -84,7 +85,7 @@ async def test_webhook_update_changes_what_it_gives(client, admin):
     )
     assert changed["__typename"] == "WebhookUpdateSuccess"
     assert changed["webhook"]["events"] == ["ARTICLE_DELETED", "ARTICLE_UPDATED"]
-    assert changed["webhook"]["url"] == NEW["url"]  # absent fields stay
+    assert changed["webhook"]["url"] == URL  # absent fields stay
 
     moved = await answer(
         client, UPDATE, {"id": hook_id, "url": "https://other.example.org/"}, admin
