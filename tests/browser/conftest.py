@@ -86,6 +86,12 @@ class Server:
 
     url: str
     folder: Path
+    env: dict[str, str]
+    """The environment its ``cms`` commands run with (its database and media folder)."""
+
+    async def cms(self, *args: str) -> str:
+        """Run a ``cms`` command on this server's database; its output."""
+        return await cms_command(self.env, *args)
 
 
 @pytest.fixture(scope="module")
@@ -98,9 +104,9 @@ async def cms_server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[
         "CMS_DATABASE_URL": f"sqlite://{tmp_path / 'cms.sqlite3'}",
         "CMS_MEDIA_ROOT": str(tmp_path / "media"),
     }
-    await _cms(env, "migrate")
-    await _cms(env, "demo")
-    await _cms(
+    await cms_command(env, "migrate")
+    await cms_command(env, "demo")
+    await cms_command(
         env,
         *("user", "create", "--email", EDITOR_EMAIL, "--name", EDITOR_NAME),
         *("--role", "editor", "--password-stdin"),
@@ -118,7 +124,7 @@ async def cms_server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[
     url = f"http://127.0.0.1:{port}"
     try:
         await _until_healthy(url, server, tmp_path / "serve.log")
-        yield Server(url, tmp_path)
+        yield Server(url, tmp_path, env)
     finally:
         if server.returncode is None:
             server.terminate()
@@ -131,17 +137,19 @@ def _command() -> str:
     return str(Path(sys.executable).with_name("cms"))
 
 
-async def _cms(env: dict[str, str], *args: str, stdin: str | None = None) -> None:
+async def cms_command(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
+    """Run ``cms ARGS``; its standard output (what it says besides goes to standard error)."""
     process = await asyncio.create_subprocess_exec(
         _command(),
         *args,
         env=env,
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
+        stderr=asyncio.subprocess.PIPE,
     )
-    output, _ = await process.communicate(None if stdin is None else f"{stdin}\n".encode())
-    assert process.returncode == 0, f"cms {' '.join(args)}: {output.decode()}"
+    output, said = await process.communicate(None if stdin is None else f"{stdin}\n".encode())
+    assert process.returncode == 0, f"cms {' '.join(args)}: {said.decode()}{output.decode()}"
+    return output.decode()
 
 
 def _free_port() -> int:

@@ -246,6 +246,57 @@ async def test_an_editors_day_in_the_workbench(browser, cms_server: Server, outp
     await context.close()
 
 
+async def test_an_api_token_and_a_session_that_ends_elsewhere(browser, cms_server, output):
+    """A pasted API token shows its name and role (``viewer`` is null for tokens); a session
+    ended outside the page (here by ``logout`` from another client) signs the page out at its
+    next request, saying so."""
+    secret = (
+        await cms_server.cms("token", "create", "--name", "website build", "--role", "author")
+    ).strip()
+    context = await browser.new_context(viewport={"width": 1400, "height": 900})
+    page = await context.new_page()
+    story = Story(page, cms_server, output)
+    await page.goto(cms_server.url + "/graphql")
+    await until(page, READY, seconds=30)
+    await story.panel("Account")
+    by_token = page.get_by_test_id("use-token")
+    await by_token.get_by_label("Or an API token").fill(secret)
+    await by_token.get_by_role("button", name="Use this token").click()
+    await page.get_by_test_id("role").wait_for()
+    assert "website build" in await page.get_by_test_id("who").inner_text()
+    assert await page.get_by_test_id("role").inner_text() == "AUTHOR"
+    await story.shot("api-token")
+    await page.get_by_test_id("sign-out").click()
+    await page.get_by_text("Signed out.").wait_for()
+    assert await api(cms_server, "{ viewer { name } }", secret) == {"viewer": None}  # still valid
+
+    assert await by_token.get_by_label("Or an API token").input_value() == ""  # not kept
+    form = page.get_by_test_id("sign-in")
+    await form.get_by_label("Email").fill(EDITOR_EMAIL)
+    await form.get_by_label("Password").fill(EDITOR_PASSWORD)
+    await form.get_by_role("button", name="Sign in").click()
+    await page.get_by_test_id("role").wait_for()
+    token = json.loads(await page.evaluate("sessionStorage.getItem('cms.workbench.session')"))
+    assert await api(cms_server, "mutation { logout }", token["token"]) == {"logout": True}
+    await story.run()
+    await page.get_by_text("Your session has ended").wait_for()
+    assert "Not signed in" in await page.get_by_test_id("who").inner_text()
+    assert await page.evaluate("sessionStorage.getItem('cms.workbench.session')") is None
+    await story.shot("session-ended")
+    assert story.errors == []
+    await context.close()
+
+
+async def api(server: Server, query: str, token: str) -> dict[str, Any]:
+    """A GraphQL request from outside the browser, with a bearer token."""
+    async with httpx.AsyncClient(base_url=server.url) as client:
+        answer = await client.post(
+            "/graphql", json={"query": query}, headers={"authorization": f"Bearer {token}"}
+        )
+    data: dict[str, Any] = answer.json()["data"]
+    return data
+
+
 async def test_the_pages_weight_and_time_to_interactive(browser, cms_server: Server, output):
     """Measured on a first visit and a second one (no request routing here: Playwright's turns
     the browser's cache off), with every request's host recorded: 127.0.0.1 only. The second

@@ -238,8 +238,13 @@
     const [email, setEmail] = useState("");
     const [password, setPassword] = useState("");
     const [token, setToken] = useState("");
-    const [login, doLogin] = useAction(useCallback(() => signIn(email.trim(), password), [email, password]));
-    const [byToken, doToken] = useAction(useCallback(() => signInWithToken(token.trim()), [token]));
+    // Secrets leave the form once used: nothing of them stays on screen after signing out.
+    const [login, doLogin] = useAction(
+      useCallback(() => signIn(email.trim(), password).then(() => setPassword("")), [email, password]),
+    );
+    const [byToken, doToken] = useAction(
+      useCallback(() => signInWithToken(token.trim()).then(() => setToken("")), [token]),
+    );
     if (current) {
       return h(
         "div",
