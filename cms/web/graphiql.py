@@ -132,7 +132,8 @@ class Workbench:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._assets: Assets | None = None
-        self._page: tuple[Asset, str] | None = None
+        self._page: tuple[bytes, bytes, str] | None = None
+        """The page, gzipped, and its policy: made on the first request."""
 
     async def assets(self) -> Assets:
         if self._assets is None:
@@ -144,14 +145,12 @@ class Workbench:
         if self._page is None:
             template = Template((STATIC / "page.html").read_text(encoding="utf-8"))
             text = template.substitute(**(await self.assets()).urls, config=self._config())
-            body = text.encode()
-            page = Asset(body, gzip.compress(body, 6, mtime=0), "text/html; charset=utf-8", "")
-            self._page = (page, page_policy(text, self.settings))
-        page, policy = self._page
+            page = text.encode()
+            self._page = (page, gzip.compress(page, 6, mtime=0), page_policy(text, self.settings))
+        body, gzipped, policy = self._page
         headers = {"Content-Security-Policy": policy, "Cache-Control": "no-cache", "Vary": "Accept"}
-        body = page.body
         if _accepts_gzip(request.headers.get("accept-encoding", "")):
-            body, headers["Content-Encoding"] = page.gzipped, "gzip"
+            body, headers["Content-Encoding"] = gzipped, "gzip"
             headers["Vary"] = "Accept, Accept-Encoding"
         return HTMLResponse(body, headers=headers)
 

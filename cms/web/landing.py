@@ -42,7 +42,7 @@ def home_endpoint(settings: Settings) -> Endpoint:
 
     async def home(request: Request) -> Response:
         if "text/html" not in request.headers.get("accept", ""):
-            return RedirectResponse("/graphql", status_code=307)
+            return RedirectResponse("/graphql", status_code=307, headers={"Vary": "Accept"})
         return HTMLResponse(page, headers={"Content-Security-Policy": policy, "Vary": "Accept"})
 
     return home
