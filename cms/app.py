@@ -10,13 +10,14 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from tortoise import Tortoise
 
 import settings as settings_module
 from cms import db
 from cms.services.background import Jobs
 from cms.services.content_watch import ContentWatch
+from cms.services.live import Broker
 from cms.services.rendition_urls import RenditionUrls
 from cms.services.renditions import Policy
 from cms.services.signing import signing_key
@@ -47,7 +48,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         store, workers=settings.rendition_workers, max_pixels=settings.max_image_pixels
     )
     cms_schema = build_schema(settings)
-    view = GraphQLView(cms_schema, settings, store, urls)
+    live = Broker(settings)
+    view = GraphQLView(cms_schema, settings, store, urls, live)
     cache = ResponseCache(settings.response_cache_bytes)
     watch = ContentWatch(settings, on_lost=cache.clear) if cache.max_bytes else None
     graphql = CachedGraphQL(
@@ -64,13 +66,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # Requests run in other tasks than the lifespan: they find the ORM through the global
         # fallback context (cleared again when the connections close).
-        async with store, db.connected(settings), Jobs(settings), watching:
-            urls.start(await signing_key(settings.secret_key))
-            yield
+        async with store, db.connected(settings), Jobs(settings) as jobs, watching:
+            live.on_event = jobs.wake  # a committed event: deliver its webhooks now
+            async with live:
+                urls.start(await signing_key(settings.secret_key))
+                yield
 
     routes = [
         Route("/", home_endpoint(settings)),
         Route("/graphql", Compress(graphql, settings.compress_min_bytes)),
+        WebSocketRoute("/graphql", view),  # subscriptions (graphql-transport-ws)
         Route("/schema.graphql", sdl_endpoint(settings, lambda: f"{cms_schema}\n")),
         *(view.workbench.routes() if settings.graphiql else []),
         Route(

@@ -14,6 +14,7 @@ from schema.mutations import Mutation
 from schema.outcome import ReportOutcome
 from schema.policy import IntrospectionPolicy
 from schema.queries import Query
+from schema.subscriptions import Subscription
 from settings import Settings
 
 __all__ = ["CmsSchema", "build_schema", "schema"]
@@ -43,6 +44,7 @@ def build_schema(settings: Settings) -> CmsSchema:
     return CmsSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         extensions=[
             lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
             lambda: AddValidationRules(rules),
@@ -55,5 +57,5 @@ def build_schema(settings: Settings) -> CmsSchema:
     )
 
 
-schema = CmsSchema(query=Query, mutation=Mutation)
+schema = CmsSchema(query=Query, mutation=Mutation, subscription=Subscription)
 """The bare schema: its SDL is exported to ``schema/schema.graphql``."""

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import TypeVar
 
 import strawberry
-from starlette.requests import Request
+from starlette.requests import HTTPConnection
 from strawberry.dataloader import DataLoader
 
 from cms import models
@@ -23,6 +23,7 @@ from cms.services import (
     nested_articles,
     revisions,
 )
+from cms.services.live import Broker
 from cms.services.pagination import Page, Window
 from cms.services.rendition_urls import RenditionUrls
 from cms.services.visibility import Viewer
@@ -141,7 +142,8 @@ def _loader(batch: Callable[[list[K]], Awaitable[Sequence[V]]]) -> DataLoader[K,
 class Context:
     """What every resolver gets as ``info.context``."""
 
-    request: Request
+    request: HTTPConnection
+    """The HTTP request, or the WebSocket of a subscription."""
     settings: Settings
     viewer: Viewer
     now: datetime
@@ -154,20 +156,32 @@ class Context:
     private: bool = False
     """Set by a resolver that showed something only this request may see (a preview): the
     answer is then never kept by the shared response cache, whoever the viewer is."""
+    live: Broker | None = None
+    """Committed content events, for subscriptions."""
+    connection_params: dict[str, object] | None = None
+    """A WebSocket's ``connection_init`` payload (strawberry sets it; it carries the token)."""
 
     @classmethod
     def for_request(
         cls,
-        request: Request,
+        request: HTTPConnection,
         settings: Settings,
         viewer: Viewer,
         store: MediaStore,
         renditions: RenditionUrls,
+        live: Broker | None = None,
     ) -> Context:
         """The context of one request by ``viewer`` (see :func:`cms.web.viewer.viewer_for`)."""
         now = clock.now()
         base = settings.public_url or f"{request.url.scheme}://{request.url.netloc}"
-        return cls(request, settings, viewer, now, Loaders(viewer, now), base, store, renditions)
+        loaders = Loaders(viewer, now)
+        return cls(request, settings, viewer, now, loaders, base, store, renditions, live=live)
+
+    def become(self, viewer: Viewer) -> None:
+        """Answer as ``viewer`` from now on (a WebSocket that signed in after connecting)."""
+        self.viewer = viewer
+        self.now = clock.now()
+        self.loaders = Loaders(viewer, self.now)
 
     def media_url(self, key: str) -> str:
         """The absolute URL of a stored file: the store's public URL when it has one (an S3

@@ -9,6 +9,7 @@ mode (:mod:`cms.web.persisted_queries`) before strawberry parses anything.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import orjson
@@ -18,14 +19,19 @@ from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
+from strawberry.types.unset import UnsetType
 
 from cms.services.errors import Unauthenticated
+from cms.services.live import Broker
 from cms.services.persisted_queries import sha256_hex
 from cms.services.rendition_urls import RenditionUrls
+from cms.services.visibility import ANONYMOUS
 from cms.storage import MediaStore
 from cms.web import multipart
 from cms.web import persisted_queries as persisted
@@ -34,7 +40,8 @@ from cms.web.errors import NO_STORE, error_response
 from cms.web.graphiql import Workbench
 from cms.web.graphql_http import GRAPHQL_RESPONSE, JSON, Refused, is_request_error, negotiate
 from cms.web.persisted_queries import PersistedQueries
-from cms.web.viewer import viewer_for
+from cms.web.sockets import SocketLimit
+from cms.web.viewer import viewer_for, viewer_for_header
 from schema import CmsSchema
 from schema.context import Context
 from settings import Settings
@@ -73,13 +80,29 @@ class GraphQLView(GraphQL[Context, None]):
     request_adapter_class = _Adapter
 
     def __init__(
-        self, schema: CmsSchema, settings: Settings, store: MediaStore, renditions: RenditionUrls
+        self,
+        schema: CmsSchema,
+        settings: Settings,
+        store: MediaStore,
+        renditions: RenditionUrls,
+        live: Broker | None = None,
     ) -> None:
         super().__init__(
             schema,
             graphql_ide="graphiql" if settings.graphiql else None,
             multipart_uploads_enabled=True,  # safe: see parse_multipart
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            keep_alive=True,  # pings keep idle sockets open through proxies and mobile networks
+            keep_alive_interval=15,
+            connection_init_wait_timeout=timedelta(seconds=10),
+            max_subscriptions_per_connection=settings.ws_max_subscriptions,
+            # Sockets carry no ambient credentials (the token comes in connection_init), so a
+            # page on another origin gains nothing it could not fetch itself: the browser
+            # origins allowed for the API are allowed here too.
+            allowed_origins=settings.cors_origins,
         )
+        self.live = live
+        self.sockets = SocketLimit(settings.ws_max_connections_per_address)
         self.settings = settings
         self._form_limits = multipart.form_limits(settings)
         self.store = store
@@ -90,12 +113,28 @@ class GraphQLView(GraphQL[Context, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
-        assert isinstance(request, Request)  # no subscriptions: websockets never get here
+        if isinstance(request, WebSocket):  # anonymous until its connection_init signs in
+            return Context.for_request(
+                request, self.settings, ANONYMOUS, self.store, self.renditions, self.live
+            )
         try:
             viewer = await viewer_for(request)
         except Unauthenticated as error:  # never silently anonymous
             raise HTTPException(401, error.message) from None
         return Context.for_request(request, self.settings, viewer, self.store, self.renditions)
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """Sign a WebSocket in from its ``connection_init`` payload (``{"Authorization":
+        "Bearer <token>"}``); a bad token closes it (4403), no token stays anonymous."""
+        params = context.connection_params or {}
+        header = params.get("Authorization", params.get("authorization"))
+        if header is not None and not isinstance(header, str):
+            raise ConnectionRejectionError({"message": "Authorization must be a string."})
+        try:
+            context.become(await viewer_for_header(header))
+        except Unauthenticated as error:
+            raise ConnectionRejectionError({"message": error.message}) from None
+        return UnsetType()  # strawberry acknowledges without a payload
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         """The editors' workbench (:mod:`cms.web.graphiql`), for a browser's GET."""
@@ -103,6 +142,11 @@ class GraphQLView(GraphQL[Context, None]):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Strawberry's, but a refused request is a JSON error body, not plain text."""
+        if scope["type"] == "websocket":
+            async with self.sockets.admit(scope, send) as admitted:
+                if admitted:
+                    await super().__call__(scope, receive, send)
+            return
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return

@@ -29,6 +29,12 @@ async def viewer_for(connection: HTTPConnection) -> Viewer:
     return viewer
 
 
+async def viewer_for_header(header: str | None) -> Viewer:
+    """The viewer an ``Authorization`` value names (a WebSocket's ``connection_init``
+    payload carries one): anonymous for none, :class:`Unauthenticated` for a bad one."""
+    return ANONYMOUS if header is None else await _bearer(header)
+
+
 async def _bearer(header: str) -> Viewer:
     scheme, _, secret = header.strip().partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():

@@ -1,0 +1,83 @@
+"""Live updates over WebSockets (``graphql-transport-ws``): ``articlePublished`` and
+``articleChanged(id)``.
+
+Each event comes from :class:`cms.services.live.Broker`, which hears of commits on every
+instance. The article is read again for each event, as the connection's viewer sees it at that
+moment (with fresh loaders: a socket lives for hours, its answers must not).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from typing import Annotated
+
+import strawberry
+
+from cms.services import articles, clock
+from cms.services.errors import CmsError
+from cms.services.live import Event
+from cms.services.outbox import EventType
+from schema.context import Info, Loaders
+from schema.types.article import Article
+from schema.types.node import pk_of, to_global_id
+from schema.types.webhook import Change, ChangeKind
+
+_ARTICLE_EVENTS = frozenset(kind.value for kind in EventType if kind.name.startswith("ARTICLE"))
+
+
+@strawberry.type(
+    description="Live updates over a WebSocket (the `graphql-transport-ws` protocol at "
+    "`/graphql`). Sign in by sending `{\"Authorization\": \"Bearer <token>\"}` as the "
+    "`connection_init` payload (browsers cannot set headers on WebSockets); without it you "
+    "see what the public sees."
+)
+class Subscription:
+    @strawberry.subscription(
+        description="Every article as it comes into public view: published now, or its "
+        "scheduled time arrived (on any instance of the CMS)."
+    )
+    async def article_published(self, info: Info) -> AsyncGenerator[Article, None]:
+        async for event in _events(info):
+            if event.type != EventType.ARTICLE_PUBLISHED.value:
+                continue
+            found = await _article(info, event.object_id)
+            if found is not None:
+                yield found
+
+    @strawberry.subscription(
+        description="Each change to one article: `UPSERT` with the article as it now is, or "
+        "`REMOVE` when it leaves your view (unpublished, archived, deleted)."
+    )
+    async def article_changed(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The article's ID.")],
+    ) -> AsyncGenerator[Change, None]:
+        try:
+            article_id = pk_of(id, "Article", "id")
+        except CmsError as error:
+            raise ValueError(error.message) from None
+        async for event in _events(info):
+            if event.type not in _ARTICLE_EVENTS or event.object_id != article_id:
+                continue
+            found = await _article(info, article_id)
+            kind = ChangeKind.UPSERT if found is not None else ChangeKind.REMOVE
+            yield Change(kind=kind, id=to_global_id("Article", article_id), article=found)
+
+
+async def _events(info: Info) -> AsyncGenerator[Event, None]:
+    live = info.context.live
+    if live is None:
+        raise RuntimeError("live updates are not running")
+    async with live.subscribe() as queue:
+        while True:
+            yield await queue.get()
+
+
+async def _article(info: Info, article_id: int) -> Article | None:
+    """The article as the viewer sees it now, with loaders fresh for this event."""
+    ctx = info.context
+    ctx.now = clock.now()
+    ctx.loaders = Loaders(ctx.viewer, ctx.now)
+    found = (await articles.by_ids(ctx.viewer, ctx.now, [article_id]))[0]
+    return Article.from_model(found) if found is not None else None
