@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
+import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
 import uvicorn
+from asgi_lifespan import LifespanManager
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from cms.app import create_app
 from cms.models import DeliveryStatus, OutboxEvent, WebhookDelivery
 from cms.services import clock
+from settings import Settings
 from tests.editing.helpers import post
 
 
@@ -177,3 +183,88 @@ async def settled(seconds: float = 15.0) -> None:
         if loop.time() > deadline:
             raise AssertionError(f"a delivery was still being sent after {seconds} s")
         await asyncio.sleep(0.02)
+
+
+@asynccontextmanager
+async def running(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """A fresh app with its lifespan (and background jobs), and an httpx client to it: an
+    instance started, and stopped when the block ends."""
+    application = create_app(settings)
+    async with LifespanManager(application) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://cms.test") as client:
+            yield client
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def environment(settings: Settings, **extra: str) -> dict[str, str]:
+    """The environment of a CMS process on the test's database and media folder."""
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("CMS_")}
+    return {
+        **inherited,
+        "CMS_DATABASE_URL": settings.database_url,
+        "CMS_MEDIA_ROOT": str(settings.media_root),
+        "CMS_WEBHOOK_ALLOWED_HOSTS": ",".join(settings.webhook_allowed_hosts),
+        **extra,
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@asynccontextmanager
+async def instance(
+    settings: Settings, clock_file: Path, log: Path, **env: str
+) -> AsyncIterator[str]:
+    """One CMS instance in a process of its own (see :mod:`tests.notify.processes`), on the
+    test's database and the clock in ``clock_file``; its base URL. Stopped (SIGTERM, as a
+    deployment stops it) when the block ends."""
+    port = free_port()
+    with log.open("wb") as out:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "tests.notify.processes",
+            "serve",
+            str(port),
+            str(clock_file),
+            cwd=REPO,
+            env=environment(settings, **env),
+            stdout=out,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        await _answering(process, f"{base}/healthz", log)
+        yield base
+    finally:
+        if process.returncode is None:
+            process.terminate()
+            try:
+                await asyncio.wait_for(process.wait(), 20)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
+
+
+async def _answering(process: asyncio.subprocess.Process, url: str, log: Path) -> None:
+    async with httpx.AsyncClient(timeout=1) as http:
+        for _ in range(300):
+            if process.returncode is not None:
+                raise AssertionError(f"the instance exited:\n{await read(log)}")
+            try:
+                if (await http.get(url)).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.1)
+    raise AssertionError(f"the instance did not answer {url} in 30 s:\n{await read(log)}")
+
+
+async def read(path: Path) -> str:
+    return await asyncio.to_thread(path.read_text)
