@@ -17,6 +17,7 @@ from cms import db, local_writes
 from cms.models import Article, ArticleStatus, Role
 from cms.services import clock, content
 from cms.services.content_watch import APPLICATION_NAME
+from settings import Settings
 from tests.cache.conftest import (
     DEMO_ARTICLE,
     app_client,
@@ -36,7 +37,7 @@ QUIET = 3600.0
 """A check period no test waits for: what is seen sooner was heard of, not checked."""
 
 
-def pg_url(settings) -> str:
+def pg_url(settings: Settings) -> str:
     return settings.database_url.replace("postgres://", "postgresql://", 1)
 
 
