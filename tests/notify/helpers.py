@@ -43,11 +43,14 @@ class Receiver:
     """A webhook receiver on 127.0.0.1, run by uvicorn in the test's own event loop.
 
     It records every request, then answers the next of ``statuses`` (200 once they run out),
-    after ``delay`` seconds. ``/moved`` always answers a redirect to ``/target``.
+    after ``delay`` seconds (and once ``gate`` is set, if there is one). ``/moved`` always
+    answers a redirect to ``/target``.
     """
 
     statuses: list[int] = field(default_factory=list)
     delay: float = 0.0
+    gate: asyncio.Event | None = None
+    """When set, requests wait for it before they are answered."""
     requests: list[Received] = field(default_factory=list)
     port: int = 0
 
@@ -65,6 +68,8 @@ class Receiver:
             return Response(status_code=302, headers={"location": self.url("/target")})
         if self.delay:
             await asyncio.sleep(self.delay)
+        if self.gate is not None:
+            await self.gate.wait()
         status = self.statuses.pop(0) if self.statuses else 200
         return PlainTextResponse("thanks" if status < 300 else "no", status_code=status)
 
@@ -217,13 +222,31 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class Instance:
+    """A CMS instance in a process of its own."""
+
+    url: str
+    process: asyncio.subprocess.Process
+
+
 @asynccontextmanager
 async def instance(
     settings: Settings, clock_file: Path, log: Path, **env: str
 ) -> AsyncIterator[str]:
+    """:func:`started`'s base URL."""
+    async with started(settings, clock_file, log, **env) as running:
+        yield running.url
+
+
+@asynccontextmanager
+async def started(
+    settings: Settings, clock_file: Path, log: Path, **env: str
+) -> AsyncIterator[Instance]:
     """One CMS instance in a process of its own (see :mod:`tests.notify.processes`), on the
-    test's database and the clock in ``clock_file``; its base URL. Stopped (SIGTERM, as a
-    deployment stops it) when the block ends."""
+    test's database and the clock in ``clock_file``, with ``CMS_*`` variables from ``env``.
+    Stopped (SIGTERM, as a deployment stops it) when the block ends, unless the test killed
+    it."""
     port = free_port()
     with log.open("wb") as out:
         process = await asyncio.create_subprocess_exec(
@@ -238,10 +261,10 @@ async def instance(
             stdout=out,
             stderr=asyncio.subprocess.STDOUT,
         )
-    base = f"http://127.0.0.1:{port}"
+    url = f"http://127.0.0.1:{port}"
     try:
-        await _answering(process, f"{base}/healthz", log)
-        yield base
+        await _answering(process, f"{url}/healthz", log)
+        yield Instance(url, process)
     finally:
         if process.returncode is None:
             process.terminate()
