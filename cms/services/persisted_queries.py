@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from tortoise.transactions import in_transaction
 
+from cms import db
 from cms.models import PersistedQuery
 
 HASH = re.compile(r"[0-9a-f]{64}")
@@ -71,9 +72,25 @@ async def all_registered() -> list[PersistedQuery]:
 
 
 async def remove(keys: Sequence[str]) -> list[str]:
-    """Forget the documents with these keys; the keys that were registered (in the given order)."""
+    """Forget the documents with these keys; the keys that were registered (in the given order).
+
+    Answers the response cache kept for anonymous clients may come from a removed document: the
+    same transaction raises the content version (as a content write does), so every instance
+    drops them within its cache's own bound.
+    """
     async with in_transaction():
         found = await PersistedQuery.filter(sha256__in=list(keys)).values_list("sha256", flat=True)
         known = {str(key) for key in found}
-        await PersistedQuery.filter(sha256__in=list(known)).delete()
+        if known:
+            await PersistedQuery.filter(sha256__in=list(known)).delete()
+            await _answers_changed()
     return [key for key in keys if key in known]
+
+
+async def _answers_changed() -> None:
+    """Raise the content version, and on PostgreSQL tell the listeners (migration 0007's
+    channel; delivered at commit)."""
+    await db.execute("UPDATE content_state SET version = version + 1 WHERE id = 1")
+    if db.dialect(db.connection()) == "postgres":
+        version = "(SELECT version FROM content_state WHERE id = 1)::text"
+        await db.execute(f"SELECT pg_notify('cms_content', {version})")

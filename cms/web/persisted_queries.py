@@ -11,15 +11,16 @@ Two kinds, one protocol (Apollo's: ``extensions.persistedQuery = {version: 1, sh
   instance learns a document once (one more round trip for the client).
 - **Trusted documents**, registered by an operator (``cms queries register``) in the database that
   every instance shares. With ``CMS_PERSISTED_QUERIES_ONLY`` they are the only documents anonymous
-  clients may run (by hash, or as their exact text); signed-in clients may run anything.
+  clients may run (by hash, or as their exact text); signed-in clients may run anything. In that
+  mode every anonymous request the response cache does not answer looks its document up (one
+  statement by primary key), so a removed document stops running at once; its answers kept by
+  the cache go too, since removing raises the content version.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from datetime import datetime, timedelta
 
-from cms.services import clock
 from cms.services import persisted_queries as registry
 from cms.web.graphql_http import Refused
 
@@ -28,10 +29,6 @@ AUTOMATIC_BYTES = 4 * 1024 * 1024
 
 AUTOMATIC_MAX_DOCUMENT = 64 * 1024
 """The longest document remembered automatically (a longer one runs, but is not kept)."""
-
-RECHECK = timedelta(seconds=30)
-"""How long a registered document found in the database is used before it is looked up again:
-the bound on noticing ``cms queries remove`` (a new registration is found at once)."""
 
 NOT_FOUND = "PersistedQueryNotFound"
 """The message Apollo clients look for (they also read the code) before sending the document."""
@@ -85,8 +82,8 @@ def _bad(message: str) -> Refused:
 
 
 class PersistedQueries:
-    """One process's persisted documents: the automatic ones, and the registered ones it has
-    looked up (see the module doc)."""
+    """One process's automatically persisted documents, in front of the registered ones (see
+    the module doc)."""
 
     def __init__(
         self, max_bytes: int = AUTOMATIC_BYTES, max_document: int = AUTOMATIC_MAX_DOCUMENT
@@ -95,31 +92,27 @@ class PersistedQueries:
         self.max_document = max_document
         self._automatic: OrderedDict[str, str] = OrderedDict()
         self._size = 0
-        self._registered: dict[str, tuple[str, datetime]] = {}
 
     def __len__(self) -> int:
         return len(self._automatic)
 
     async def find(self, key: str, *, automatic: bool) -> str | None:
-        """The document with this key: a registered one, or (when ``automatic``) one a client
-        registered in this process; ``None`` if there is none."""
-        if automatic and (found := self._automatic.get(key)) is not None:
+        """The document with this key, ``None`` if there is none. With ``automatic``, documents
+        clients registered in this process count too, and a registered one found in the
+        database is remembered with them (no statement the next time)."""
+        if not automatic:
+            return await registry.document(key)
+        if (found := self._automatic.get(key)) is not None:
             self._automatic.move_to_end(key)
             return found
-        return await self.registered(key)
+        found = await registry.document(key)
+        if found is not None:
+            self.remember(key, found)
+        return found
 
     async def registered(self, key: str) -> str | None:
-        """The document registered under this key (looked up again after :data:`RECHECK`)."""
-        now = clock.now()
-        known = self._registered.get(key)
-        if known is not None and now - known[1] < RECHECK:
-            return known[0]
-        found = await registry.document(key)
-        if found is None:
-            self._registered.pop(key, None)
-            return None
-        self._registered[key] = (found, now)
-        return found
+        """The document registered under this key, as the database says now."""
+        return await registry.document(key)
 
     def remember(self, key: str, document: str) -> None:
         """Keep a document a client registered (it parsed and validated), within the budget."""

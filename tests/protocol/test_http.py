@@ -53,7 +53,7 @@ async def test_the_answer_has_the_media_type_the_client_prefers(
 async def test_a_client_that_takes_neither_type_gets_406(client, accept):
     answer = await post(client, {"query": FEED}, accept)
     assert answer.status_code == 406
-    assert answer.headers["cache-control"] == "no-store"
+    assert "no-store" in answer.headers["cache-control"]
     assert answer.json()["errors"][0]["extensions"]["code"] == "NOT_ACCEPTABLE"
 
 
@@ -69,7 +69,7 @@ async def test_request_errors_are_400_without_data_for_the_spec_type(client, que
     strict = await post(client, {"query": query, "variables": variables}, GRAPHQL_RESPONSE)
     assert strict.status_code == 400
     assert strict.headers["content-type"] == GRAPHQL_RESPONSE
-    assert strict.headers["cache-control"] == "no-store"
+    assert "no-store" in strict.headers["cache-control"]
     body = strict.json()
     assert "data" not in body and body["errors"]
     # The legacy type keeps its 200 (a 4xx with it may come from any proxy) and its body.
