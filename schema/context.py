@@ -15,12 +15,12 @@ from strawberry.dataloader import DataLoader
 from cms import models
 from cms.services import (
     accounts,
-    articles,
     authors,
     clock,
     events,
     images,
     nested_articles,
+    reads,
     revisions,
 )
 from cms.services.live import Broker
@@ -42,15 +42,15 @@ class Loaders:
 
     viewer: Viewer
     now: datetime
-    article_by_id: DataLoader[int, models.Article | None] = field(init=False)
-    article_by_slug: DataLoader[str, models.Article | None] = field(init=False)
+    article_by_id: DataLoader[int, reads.ArticleRow | None] = field(init=False)
+    article_by_slug: DataLoader[str, reads.ArticleRow | None] = field(init=False)
     author_by_id: DataLoader[int, models.Author | None] = field(init=False)
     author_by_slug: DataLoader[str, models.Author | None] = field(init=False)
-    authors_by_article_id: DataLoader[int, list[models.Author]] = field(init=False)
-    event_by_id: DataLoader[int, models.Event | None] = field(init=False)
+    authors_by_article_id: DataLoader[int, list[reads.AuthorRow]] = field(init=False)
+    event_by_id: DataLoader[int, reads.EventRow | None] = field(init=False)
     event_by_slug: DataLoader[str, models.Event | None] = field(init=False)
-    image_by_id: DataLoader[int, models.Image | None] = field(init=False)
-    images_by_article_id: DataLoader[int, list[models.Image]] = field(init=False)
+    image_by_id: DataLoader[int, reads.ImageRow | None] = field(init=False)
+    images_by_article_id: DataLoader[int, list[reads.ImageRow]] = field(init=False)
     image_is_public: DataLoader[int, bool] = field(init=False)
     articles_by_author: DataLoader[ParentPageKey, Page[models.Article]] = field(init=False)
     articles_by_event: DataLoader[ParentPageKey, Page[models.Article]] = field(init=False)
@@ -64,14 +64,14 @@ class Loaders:
 
     def __post_init__(self) -> None:
         viewer, now = self.viewer, self.now
-        self.article_by_id = _loader(lambda ids: articles.by_ids(viewer, now, ids))
-        self.article_by_slug = _loader(lambda slugs: articles.by_slugs(viewer, now, slugs))
+        self.article_by_id = _loader(lambda ids: reads.articles_by_ids(viewer, now, ids))
+        self.article_by_slug = _loader(lambda slugs: reads.articles_by_slugs(viewer, now, slugs))
         self.author_by_id = _loader(authors.by_ids)
         self.author_by_slug = _loader(authors.by_slugs)
-        self.authors_by_article_id = _loader(authors.by_article_ids)
-        self.event_by_id = _loader(events.by_ids)
+        self.authors_by_article_id = _loader(reads.authors_by_article_ids)
+        self.event_by_id = _loader(reads.events_by_ids)
         self.event_by_slug = _loader(events.by_slugs)
-        self.image_by_id = _loader(images.by_ids)
+        self.image_by_id = _loader(reads.images_by_ids)
         self.images_by_article_id = _loader(self._images_by_article_id)
         self.image_is_public = _loader(self._image_is_public)
         self.articles_by_author = _loader(lambda keys: self._parent_pages("author", keys))
@@ -86,8 +86,8 @@ class Loaders:
         self.revision_count_by_article = _loader(revisions.counts)
         self.user_by_id = _loader(accounts.by_ids)
 
-    async def _images_by_article_id(self, ids: Sequence[int]) -> list[list[models.Image]]:
-        found = await images.by_article_ids(ids)
+    async def _images_by_article_id(self, ids: Sequence[int]) -> list[list[reads.ImageRow]]:
+        found = await reads.images_by_article_ids(ids)
         for image in (image for group in found for image in group):
             self.image_by_id.prime(image.id, image)  # covers and figures then cost no query
         return found

@@ -15,6 +15,7 @@ from cms.search import query as search_query
 from cms.services import articles, authors, events
 from cms.services.errors import InvalidInput
 from cms.services.pagination import page_size
+from schema import planner
 from schema.account_queries import AccountQueries
 from schema.audit_queries import AuditQueries
 from schema.context import Info
@@ -156,7 +157,9 @@ class Query(AccountQueries, AuditQueries, NotifyQueries):
         where = _article_filter(filter or ArticleFilter())
         ctx = info.context
         page = await articles.page(ctx.viewer, ctx.now, where, ordering, win)
-        return Connection.of(page, Article.from_model)
+        found = Connection.of(page, Article.from_model)
+        await planner.prefetch(found.nodes, planner.article_fields(info, connection=True))
+        return found
 
     @strawberry.field(
         description="One article by ID or slug; null if you may not see it (readers see "
@@ -165,9 +168,15 @@ class Query(AccountQueries, AuditQueries, NotifyQueries):
     async def article(
         self, info: Info, id: IdArg = None, slug: SlugArg = None, preview_token: PreviewArg = None
     ) -> Article | None:
+        found: Article | None
         if preview_token is not None:
-            return await Article.previewed(info, preview_token, id_=id, slug=slug)
-        return await _by_id_or_slug(info, Article, info.context.loaders.article_by_slug, id, slug)
+            found = await Article.previewed(info, preview_token, id_=id, slug=slug)
+        else:
+            loader = info.context.loaders.article_by_slug
+            found = await _by_id_or_slug(info, Article, loader, id, slug)
+        if found is not None:
+            await planner.prefetch([found], planner.article_fields(info, connection=False))
+        return found
 
     @strawberry.field(description="One author by ID or slug; null if there is none.")
     async def author(self, info: Info, id: IdArg = None, slug: SlugArg = None) -> Author | None:
@@ -257,7 +266,9 @@ class Query(AccountQueries, AuditQueries, NotifyQueries):
         page = await engine.search(ctx.viewer, ctx.now, parsed, where, size, cursor)
         for article in page.articles:
             ctx.loaders.article_by_id.prime(article.id, article)
-        return ArticleSearchConnection.of(page, parsed)
+        found = ArticleSearchConnection.of(page, parsed)
+        await planner.prefetch(found.nodes, planner.article_fields(info, connection=True))
+        return found
 
     @strawberry.field(description="One picture by ID; null unless a published article uses it.")
     async def image(

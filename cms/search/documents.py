@@ -13,6 +13,7 @@ from typing import Any
 
 from cms.models import Article
 from cms.services import body as body_
+from cms.services.reads import ArticleRow
 from cms.text import Word, words
 
 MAX_WORD_LENGTH = 60
@@ -28,7 +29,7 @@ class Document:
     body: list[Word]
 
 
-def searchable_text(article: Article) -> str:
+def searchable_text(article: Article | ArticleRow) -> str:
     """The article's own text other than its title, in reading order: what body snippets show."""
     return _text(article.summary, article.body)
 

@@ -24,15 +24,15 @@ from datetime import datetime
 from typing import Any
 
 from cms.db import Fragment, connection, fetch
-from cms.models import Article
 from cms.search import backend_for
 from cms.search.backend import SearchBackend
 from cms.search.query import Query, Term
-from cms.services import cursors
+from cms.services import cursors, reads
 from cms.services.articles import ArticleFilter, filtered
 from cms.services.clock import utc
 from cms.services.errors import InvalidCursor
 from cms.services.pagination import constant
+from cms.services.reads import ArticleRow
 from cms.services.visibility import Viewer
 
 TITLE, PHRASE, EXACT_BONUS = 8, 4, 2
@@ -58,7 +58,7 @@ class SearchPage:
     """A page of hits, best first, with the models and what Relay's pageInfo asks for."""
 
     hits: list[Hit]
-    articles: list[Article]
+    articles: list[ArticleRow]
     cursors: list[str]
     has_next: Callable[[], Awaitable[bool]]
     has_previous: Callable[[], Awaitable[bool]]
@@ -99,9 +99,8 @@ async def search(
     hits = [
         Hit(int(row["id"]), int(row["score"]), _datetime(row["sort_at"])) for row in rows[:first]
     ]
-    found = (
-        {a.id: a for a in await Article.filter(id__in=[h.article_id for h in hits])} if hits else {}
-    )
+    articles = await reads.articles_by_ids(None, now, [h.article_id for h in hits])
+    found = {article.id: article for article in articles if article is not None}
 
     async def total() -> int:
         count_rows = await fetch(f"SELECT COUNT(*) AS n {base_sql}", base_params, db)

@@ -18,7 +18,8 @@ from cms.services import body as body_
 from cms.services import clock, images, revisions
 from cms.services.clock import utc
 from cms.services.errors import CmsError, Conflict, InvalidInput, NotFound
-from cms.services.pagination import Ordering, Page, Window, fetch
+from cms.services.pagination import Ordering, Page, Source, Window, fetch_sql
+from cms.services.reads import ArticleRow, article_row, qualified
 from cms.services.slugs import unique_slug
 from cms.services.visibility import (
     Viewer,
@@ -86,24 +87,29 @@ def filtered(viewer: Viewer, now: datetime, where: ArticleFilter) -> Fragment:
     For raw queries (search) that embed it as ``a.id IN (...)``: written with ``?`` markers, so
     the caller numbers all its parameters in one pass. The same conditions as :func:`queryset`'s.
     """
-    sql, params = all_of(
-        visible_sql(viewer, now, "f"),
-        _by_author(where.author_id, where.author_slug),
-        _when(where.event_id, "f.event_id = ?"),
-        _when(where.event_slug, "f.event_id IN (SELECT e.id FROM event e WHERE e.slug = ?)"),
-        _when(where.published_after, "f.published_at >= ?"),
-        _when(where.published_before, "f.published_at < ?"),
-        with_status_sql(where.statuses, now, "f") if where.statuses else None,
-    )
+    sql, params = conditions(viewer, now, where, "f")
     return f"SELECT f.id FROM article f WHERE {sql}", params
 
 
-def _by_author(author_id: int | None, slug: str | None) -> Fragment | None:
+def conditions(viewer: Viewer, now: datetime, where: ArticleFilter, row: str) -> Fragment:
+    """:func:`queryset`'s conditions as SQL over the article table aliased ``row``."""
+    return all_of(
+        visible_sql(viewer, now, row),
+        _by_author(where.author_id, where.author_slug, row),
+        _when(where.event_id, f"{row}.event_id = ?"),
+        _when(where.event_slug, f"{row}.event_id IN (SELECT e.id FROM event e WHERE e.slug = ?)"),
+        _when(where.published_after, f"{row}.published_at >= ?"),
+        _when(where.published_before, f"{row}.published_at < ?"),
+        with_status_sql(where.statuses, now, row) if where.statuses else None,
+    )
+
+
+def _by_author(author_id: int | None, slug: str | None, row: str) -> Fragment | None:
     if author_id is None and slug is None:
         return None
     joined = " JOIN author au ON au.id = l.author_id" if slug is not None else ""
     sql, params = all_of(_when(author_id, "l.author_id = ?"), _when(slug, "au.slug = ?"))
-    return f"f.id IN (SELECT l.article_id FROM article_author l{joined} WHERE {sql})", params
+    return f"{row}.id IN (SELECT l.article_id FROM article_author l{joined} WHERE {sql})", params
 
 
 def _when(value: object, sql: str) -> Fragment | None:
@@ -120,11 +126,19 @@ def sees_undated(viewer: Viewer) -> bool:
 
 async def page(
     viewer: Viewer, now: datetime, where: ArticleFilter, ordering: Ordering, win: Window
-) -> Page[Article]:
+) -> Page[ArticleRow]:
     """One page of the articles ``viewer`` may see, narrowed by ``where``. Articles without a
-    publication time come after the others in a ``published_at`` order."""
+    publication time come after the others in a ``published_at`` order.
+
+    In SQL (:func:`~cms.services.pagination.fetch_sql`), as rows: the same page as
+    :func:`~cms.services.pagination.fetch` over :func:`queryset` would give, for a fraction of
+    the work (the feed is the most asked read of all).
+    """
     nulls = ordering.field == "published_at" and sees_undated(viewer)
-    return await fetch(queryset(viewer, now, where), ordering, win, nulls=nulls)
+    source = Source(
+        "article", "a", qualified("a"), conditions(viewer, now, where, "a"), article_row
+    )
+    return await fetch_sql(source, ordering, win, nulls=nulls)
 
 
 async def by_ids(viewer: Viewer, now: datetime, ids: Sequence[int]) -> list[Article | None]:

@@ -13,6 +13,7 @@ from typing import Any
 
 from cms.models import Image
 from cms.services.errors import InvalidInput
+from cms.services.reads import ImageRow
 from cms.text import normalize
 
 HEADING_LEVELS = range(2, 7)
@@ -62,7 +63,7 @@ def image_ids(blocks: Iterable[Block]) -> list[int]:
     return list(dict.fromkeys(ids))
 
 
-def figure_caption(figure: Figure, images: Sequence[Image | None]) -> str:
+def figure_caption(figure: Figure, images: Sequence[Image | ImageRow | None]) -> str:
     """The figure's own caption, else the first non-empty default caption of its images."""
     if figure.caption:
         return figure.caption
@@ -83,7 +84,9 @@ def render_text(blocks: Iterable[Block]) -> str:
 
 
 def render_html(
-    blocks: Iterable[Block], images: Mapping[int, Image], url: Callable[[Image], str]
+    blocks: Iterable[Block],
+    images: Mapping[int, Image | ImageRow],
+    url: Callable[[Image | ImageRow], str],
 ) -> str:
     """Escaped HTML: <p>, <h2>-<h6>, <blockquote>, and <figure> with <img> and <figcaption>.
 
@@ -95,7 +98,7 @@ def render_html(
 
 
 def _block_html(
-    block: Block, images: Mapping[int, Image], url: Callable[[Image], str]
+    block: Block, images: Mapping[int, Image | ImageRow], url: Callable[[Image | ImageRow], str]
 ) -> str | None:
     if isinstance(block, Paragraph):
         return f"<p>{escape(block.text)}</p>"
@@ -114,7 +117,7 @@ def _block_html(
     return f"<figure>{imgs}{figcaption}</figure>"
 
 
-def _img_html(image: Image, url: Callable[[Image], str]) -> str:
+def _img_html(image: Image | ImageRow, url: Callable[[Image | ImageRow], str]) -> str:
     return (
         f'<img src="{escape(url(image))}" alt="{escape(image.alt)}" '
         f'width="{image.width}" height="{image.height}" loading="lazy">'

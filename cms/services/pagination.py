@@ -20,6 +20,8 @@ from tortoise.expressions import Case, Q, When
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
+from cms import db
+from cms.db import Fragment, all_of
 from cms.services import cursors
 from cms.services.clock import utc
 from cms.services.errors import InvalidCursor, InvalidInput, PageSizeError
@@ -91,6 +93,37 @@ class Ordering:
         tied: dict[str, Any] = {self.field: cursor.value, **id_past}
         found = Q(**past) | Q(**tied)
         return found | missing if nulls and not reverse else found
+
+    # --- the same in SQL, over a table alias (``row``), with ``?`` markers -----------------
+
+    def order_sql(self, row: str, reverse: bool = False, *, nulls: bool = False) -> str:
+        """:meth:`order_by` as an ``ORDER BY`` list: rows without a key last with ``nulls``."""
+        way = "DESC" if self.descending != reverse else "ASC"
+        keyed = f"{row}.{self.field} {way}, {row}.id {way}"
+        undated = f"({row}.{self.field} IS NULL) {'DESC' if reverse else 'ASC'}, "
+        return undated + keyed if nulls else keyed
+
+    def beyond_sql(
+        self,
+        cursor: Cursor,
+        row: str,
+        *,
+        reverse: bool = False,
+        inclusive: bool = False,
+        nulls: bool = False,
+    ) -> Fragment:
+        """:meth:`beyond` as SQL: the same rows, on both databases."""
+        op = "<" if self.descending != reverse else ">"
+        id_past = f"{row}.id {op}{'=' if inclusive else ''} ?"
+        field = f"{row}.{self.field}"
+        if cursor.value is None:
+            among = f"({field} IS NULL AND {id_past})"
+            sql = f"({among} OR {field} IS NOT NULL)" if reverse else among
+            return sql, [cursor.id]
+        value = utc(cursor.value) if isinstance(cursor.value, datetime) else cursor.value
+        found = f"{field} {op} ? OR ({field} = ? AND {id_past})"
+        missing = f" OR {field} IS NULL" if nulls and not reverse else ""
+        return f"({found}{missing})", [value, value, cursor.id]
 
 
 def _missing(field: str) -> Q:
@@ -225,3 +258,80 @@ def edge_flag(
         return constant(known)
     beyond = ordering.beyond(cursor, reverse=reverse, inclusive=True, nulls=nulls)
     return lambda: _exists(queryset.filter(beyond))
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """What :func:`fetch_sql` pages through: ``SELECT {columns} FROM {table} {row} WHERE
+    {where}``, each row made into an item by ``item``."""
+
+    table: str
+    row: str
+    columns: str
+    where: Fragment
+    item: Callable[[dict[str, Any]], Any]
+
+
+async def fetch_sql(
+    source: Source, ordering: Ordering, win: Window, *, nulls: bool = False
+) -> Page[T]:
+    """:func:`fetch` in hand-written SQL: the same page (and flags and total) of ``source``,
+    without building ORM models."""
+    row = source.row
+    seek = all_of(
+        source.where,
+        ordering.beyond_sql(win.after, row, nulls=nulls) if win.after is not None else None,
+        ordering.beyond_sql(win.before, row, reverse=True, nulls=nulls)
+        if win.before is not None
+        else None,
+    )
+    items: list[T] = []
+    if win.size:
+        order = ordering.order_sql(row, reverse=not win.forward, nulls=nulls)
+        sql, params = seek
+        found = await db.fetch(
+            f"SELECT {source.columns} FROM {source.table} {row} WHERE {sql} "
+            f"ORDER BY {order} LIMIT ?",
+            [*params, win.size + 1],
+        )
+        items = [source.item(r) for r in found]
+    more = len(items) > win.size
+    items = items[: win.size] if win.forward else items[: win.size][::-1]
+    return Page(
+        items=items,
+        ordering=ordering,
+        has_next=_edge_sql(more and win.forward, source, ordering, win.before, False, nulls),
+        has_previous=_edge_sql(more and not win.forward, source, ordering, win.after, True, nulls),
+        total=lambda: _count_sql(source),
+    )
+
+
+def _edge_sql(
+    known: bool,
+    source: Source,
+    ordering: Ordering,
+    cursor: Cursor | None,
+    reverse: bool,
+    nulls: bool,
+) -> Callable[[], Awaitable[bool]]:
+    """:func:`edge_flag` for :func:`fetch_sql`."""
+    if known or cursor is None:
+        return constant(known)
+    beyond = ordering.beyond_sql(cursor, source.row, reverse=reverse, inclusive=True, nulls=nulls)
+    sql, params = all_of(source.where, beyond)
+
+    async def exists() -> bool:
+        found = await db.fetch(
+            f"SELECT 1 AS found FROM {source.table} {source.row} WHERE {sql} LIMIT 1", params
+        )
+        return bool(found)
+
+    return exists
+
+
+async def _count_sql(source: Source) -> int:
+    sql, params = source.where
+    found = await db.fetch(
+        f"SELECT COUNT(*) AS n FROM {source.table} {source.row} WHERE {sql}", params
+    )
+    return int(found[0]["n"])

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from tortoise.expressions import Q, Subquery
 
 from cms.db import Fragment, marks
-from cms.models import Article, ArticleAuthor, ArticleStatus, Role
+from cms.models import ArticleAuthor, ArticleStatus, Role
 from cms.services.clock import utc
 
 PUBLIC_STATUSES = (ArticleStatus.PUBLISHED, ArticleStatus.SCHEDULED)
@@ -60,7 +61,17 @@ def visible_articles(viewer: Viewer, now: datetime) -> Q:
     return Q(public, Q(id__in=Subquery(own)), join_type=Q.OR)
 
 
-def effective_status(article: Article, now: datetime) -> ArticleStatus:
+class Dated(Protocol):
+    """What :func:`effective_status` reads: an article model, or a row of one."""
+
+    @property
+    def status(self) -> ArticleStatus: ...
+
+    @property
+    def published_at(self) -> datetime | None: ...
+
+
+def effective_status(article: Dated, now: datetime) -> ArticleStatus:
     """The status as readers see it: public articles are PUBLISHED once due, SCHEDULED before."""
     if article.status not in PUBLIC_STATUSES:
         return article.status

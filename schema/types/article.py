@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeAlias, TypeVar
 
 import strawberry
 
@@ -11,6 +13,7 @@ from cms import models
 from cms.services import body as body_
 from cms.services import preview
 from cms.services.errors import Forbidden, InvalidInput
+from cms.services.reads import ArticleRow, ImageRow
 from cms.services.visibility import effective_status
 from schema.context import Info
 from schema.types.author import Author
@@ -21,7 +24,37 @@ from schema.types.pagination import Connection
 from schema.types.revision import ArticleRevision, RevisionsAfter, RevisionsFirst, revisions_of
 from schema.types.status import ArticleStatus
 
-__all__ = ["Article", "ArticleBlock", "ArticleStatus"]
+__all__ = ["Article", "ArticleBlock", "ArticleSource", "ArticleStatus", "Prefetched"]
+
+T = TypeVar("T")
+
+Resolved: TypeAlias = T | Awaitable[T]
+"""What a relation's resolver returns: the value when it was fetched up front for the whole list
+(:mod:`schema.planner`), graphql-core then staying on its synchronous path; else an awaitable
+that asks the request's loaders."""
+
+ArticleSource = models.Article | ArticleRow
+"""What an ``Article`` is made from: a model (writes, nested lists) or a row (the hot reads)."""
+
+Picture = models.Image | ImageRow
+"""What an ``Image`` is made from (see :class:`schema.types.image.Image`)."""
+
+
+@dataclass(slots=True)
+class Prefetched:
+    """An article's relations fetched up front, with its whole page (see :mod:`schema.planner`).
+
+    ``None`` means not fetched (that relation then goes through the loaders); ``has_event`` and
+    ``has_cover`` tell a fetched null from one not fetched.
+    """
+
+    authors: list[Author] | None = None
+    event: Event | None = None
+    has_event: bool = False
+    cover: Image | None = None
+    has_cover: bool = False
+    used: list[Picture] | None = None
+    """Every picture the article uses, cover first, then the figures', in reading order."""
 
 
 @strawberry.type(description="A paragraph of running text.")
@@ -47,30 +80,52 @@ class QuoteBlock:
 class FigureBlock:
     _figure: strawberry.Private[body_.Figure]
     _article_id: strawberry.Private[int]
+    _used: strawberry.Private[Mapping[int, Picture] | None] = None
+    """The article's pictures by id, when they were fetched with its page."""
 
-    @strawberry.field(description="The pictures, in order. Each `caption` is this figure's.")
-    async def images(self, info: Info) -> list[Image]:
-        found = await self._images(info)
-        caption = body_.figure_caption(self._figure, found)
-        return [Image.from_model(image, caption) for image in found]
+    @strawberry.field(
+        description="The pictures, in order. Each `caption` is this figure's.",
+        graphql_type=list[Image],
+    )
+    def images(self, info: Info) -> Resolved[list[Image]]:
+        if self._used is not None:
+            return self._typed(self._pictures(self._used))
+        return self._load(info, self._typed)
 
     @strawberry.field(
         description="Caption of this figure in this article; falls back to the pictures' own "
-        "default caption when the article gives none."
+        "default caption when the article gives none.",
+        graphql_type=str,
     )
-    async def caption(self, info: Info) -> str:
-        return body_.figure_caption(self._figure, await self._images(info))
+    def caption(self, info: Info) -> Resolved[str]:
+        if self._used is not None:
+            return self._caption(self._pictures(self._used))
+        return self._load(info, self._caption)
 
-    @strawberry.field(description="Credit for the pictures; may be empty.")
-    async def credit(self, info: Info) -> str:
+    @strawberry.field(description="Credit for the pictures; may be empty.", graphql_type=str)
+    def credit(self, info: Info) -> Resolved[str]:
         if self._figure.credit:
             return self._figure.credit
-        found = await self._images(info)
+        if self._used is not None:
+            return self._credit(self._pictures(self._used))
+        return self._load(info, self._credit)
+
+    def _typed(self, found: list[Picture]) -> list[Image]:
+        caption = body_.figure_caption(self._figure, found)
+        return [Image.from_model(image, caption) for image in found]
+
+    def _caption(self, found: list[Picture]) -> str:
+        return body_.figure_caption(self._figure, found)
+
+    @staticmethod
+    def _credit(found: list[Picture]) -> str:
         return next((image.credit for image in found if image.credit), "")
 
-    async def _images(self, info: Info) -> list[models.Image]:
-        used = await _used_images(info, self._article_id)
+    def _pictures(self, used: Mapping[int, Picture]) -> list[Picture]:
         return [used[i] for i in self._figure.image_ids if i in used]
+
+    async def _load(self, info: Info, then: Callable[[list[Picture]], T]) -> T:
+        return then(self._pictures(await _used_images(info, self._article_id)))
 
 
 ArticleBlock = Annotated[
@@ -79,7 +134,7 @@ ArticleBlock = Annotated[
 ]
 
 
-async def _used_images(info: Info, article_id: int) -> dict[int, models.Image]:
+async def _used_images(info: Info, article_id: int) -> dict[int, Picture]:
     """The pictures an article uses, by id: one batched query for every figure of every article
     in the request (the usage table lists exactly the cover and the figures' pictures)."""
     found = await info.context.loaders.images_by_article_id.load(article_id)
@@ -103,53 +158,66 @@ class Article(Node):
         description="Goes up by one on every change: a cheap way to tell if a copy is stale."
     )
     byline: str = strawberry.field(description="The byline as written, e.g. `Đức Anh - Thu Trang`.")
-    _model: strawberry.Private[models.Article]
+    _model: strawberry.Private[ArticleSource]
     _parsed: strawberry.Private[list[body_.Block] | None] = None
+    _prefetched: strawberry.Private[Prefetched | None] = None
 
     @strawberry.field(description="Where the article is in its life.")
     def status(self, info: Info) -> ArticleStatus:
         return ArticleStatus[effective_status(self._model, info.context.now).name]
 
-    @strawberry.field(description="The authors, in byline order.")
-    async def authors(self, info: Info) -> list[Author]:
-        found = await info.context.loaders.authors_by_article_id.load(self._model.id)
-        return [Author.from_model(author) for author in found]
+    @strawberry.field(description="The authors, in byline order.", graphql_type=list[Author])
+    def authors(self, info: Info) -> Resolved[list[Author]]:
+        if self._prefetched is not None and self._prefetched.authors is not None:
+            return self._prefetched.authors
+        return self._load_authors(info)
 
-    @strawberry.field(description="The event the article reports on, if any.")
-    async def event(self, info: Info) -> Event | None:
+    @strawberry.field(
+        description="The event the article reports on, if any.", graphql_type=Event | None
+    )
+    def event(self, info: Info) -> Resolved[Event | None]:
         if self._model.event_id is None:
             return None
-        return await Event.load(info, self._model.event_id)
+        if self._prefetched is not None and self._prefetched.has_event:
+            return self._prefetched.event
+        return Event.load(info, self._model.event_id)
 
-    @strawberry.field(description="The lead picture shown in lists and at the top of the page.")
-    async def cover(self, info: Info) -> Image | None:
+    @strawberry.field(
+        description="The lead picture shown in lists and at the top of the page.",
+        graphql_type=Image | None,
+    )
+    def cover(self, info: Info) -> Resolved[Image | None]:
         if self._model.cover_id is None:
             return None
-        found = await info.context.loaders.image_by_id.load(self._model.cover_id)
-        return Image.from_model(found, self._captions().get(found.id)) if found else None
+        if self._prefetched is not None and self._prefetched.has_cover:
+            return self._prefetched.cover
+        return self._load_cover(info, self._model.cover_id)
 
     @strawberry.field(
         description="Every picture the article uses (cover first, then figures), each once, with "
-        "the caption it has in this article."
+        "the caption it has in this article.",
+        graphql_type=list[Image],
     )
-    async def images(self, info: Info) -> list[Image]:
-        found = await info.context.loaders.images_by_article_id.load(self._model.id)
-        captions = self._captions()
-        return [Image.from_model(image, captions.get(image.id)) for image in found]
+    def images(self, info: Info) -> Resolved[list[Image]]:
+        if self._prefetched is not None and self._prefetched.used is not None:
+            return self._images(self._prefetched.used)
+        return self._load_images(info)
 
     @strawberry.field(description="The body as typed blocks, in reading order.")
     def body(self) -> list[ArticleBlock]:
-        return [_block(block, self._model.id) for block in self._blocks()]
+        used = self._used()
+        return [_block(block, self._model.id, used) for block in self._blocks()]
 
     @strawberry.field(
         description="The body as safe HTML: text is escaped; <p>, <h2>-<h6>, <blockquote>, and "
-        "<figure> with <img> and <figcaption>."
+        "<figure> with <img> and <figcaption>.",
+        graphql_type=str,
     )
-    async def body_html(self, info: Info) -> str:
-        images = await _used_images(info, self._model.id)
-        return body_.render_html(
-            self._blocks(), images, lambda i: info.context.media_url(i.store_key)
-        )
+    def body_html(self, info: Info) -> Resolved[str]:
+        used = self._used()
+        if used is not None:
+            return self._html(info, used)
+        return self._load_html(info)
 
     @strawberry.field(description="The body as plain text, paragraphs separated by blank lines.")
     def body_text(self) -> str:
@@ -163,6 +231,38 @@ class Article(Node):
         self, info: Info, first: RevisionsFirst = None, after: RevisionsAfter = None
     ) -> Connection[ArticleRevision]:
         return await revisions_of(info, self._model, first, after)
+
+    async def _load_authors(self, info: Info) -> list[Author]:
+        found = await info.context.loaders.authors_by_article_id.load(self._model.id)
+        return [Author.from_model(author) for author in found]
+
+    async def _load_cover(self, info: Info, cover_id: int) -> Image | None:
+        found = await info.context.loaders.image_by_id.load(cover_id)
+        return self.cover_of(found)
+
+    async def _load_images(self, info: Info) -> list[Image]:
+        return self._images(await info.context.loaders.images_by_article_id.load(self._model.id))
+
+    async def _load_html(self, info: Info) -> str:
+        return self._html(info, await _used_images(info, self._model.id))
+
+    def cover_of(self, found: Picture | None) -> Image | None:
+        """The ``cover`` field's value once its picture is read (None: it is gone)."""
+        return Image.from_model(found, self._captions().get(found.id)) if found else None
+
+    def _images(self, found: Sequence[Picture]) -> list[Image]:
+        captions = self._captions()
+        return [Image.from_model(image, captions.get(image.id)) for image in found]
+
+    def _html(self, info: Info, used: Mapping[int, Picture]) -> str:
+        url = info.context.media_url
+        return body_.render_html(self._blocks(), used, lambda image: url(image.store_key))
+
+    def _used(self) -> dict[int, Picture] | None:
+        """The pictures the article uses by id, if they were fetched with its page."""
+        if self._prefetched is None or self._prefetched.used is None:
+            return None
+        return {image.id: image for image in self._prefetched.used}
 
     def _blocks(self) -> list[body_.Block]:
         """The body, parsed once per article per request (several fields read it)."""
@@ -180,7 +280,7 @@ class Article(Node):
         return captions
 
     @classmethod
-    def from_model(cls, article: models.Article) -> Article:
+    def from_model(cls, article: ArticleSource) -> Article:
         return cls(
             id=to_global_id("Article", article.id),
             slug=article.slug,
@@ -215,11 +315,11 @@ class Article(Node):
         return cls.from_model(found)
 
 
-def _block(block: body_.Block, article_id: int) -> Any:
+def _block(block: body_.Block, article_id: int, used: Mapping[int, Picture] | None) -> Any:
     if isinstance(block, body_.Paragraph):
         return ParagraphBlock(text=block.text)
     if isinstance(block, body_.Heading):
         return HeadingBlock(text=block.text, level=block.level)
     if isinstance(block, body_.Quote):
         return QuoteBlock(text=block.text, attribution=block.attribution)
-    return FigureBlock(_figure=block, _article_id=article_id)
+    return FigureBlock(_figure=block, _article_id=article_id, _used=used)

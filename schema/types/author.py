@@ -8,6 +8,7 @@ import strawberry
 
 from cms import models
 from cms.services import authors
+from cms.services.reads import AuthorRow
 from schema.context import Info
 from schema.types.image import Image
 from schema.types.nested import ArticleRef, parent_articles
@@ -46,7 +47,7 @@ class Author(Node):
         return authors.visible_email(info.context.viewer, self._email)
 
     @classmethod
-    def from_model(cls, author: models.Author) -> Author:
+    def from_model(cls, author: models.Author | AuthorRow) -> Author:
         return cls(
             id=to_global_id("Author", author.id),
             slug=author.slug,

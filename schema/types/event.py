@@ -7,6 +7,7 @@ from datetime import datetime
 import strawberry
 
 from cms import models
+from cms.services.reads import EventRow
 from schema.context import Info
 from schema.types.nested import ArticleRef, parent_articles
 from schema.types.node import Node, to_global_id
@@ -37,7 +38,7 @@ class Event(Node):
     )
 
     @classmethod
-    def from_model(cls, event: models.Event) -> Event:
+    def from_model(cls, event: models.Event | EventRow) -> Event:
         return cls(
             id=to_global_id("Event", event.id),
             slug=event.slug,

@@ -8,6 +8,7 @@ import strawberry
 
 from cms import models
 from cms.services import renditions
+from cms.services.reads import ImageRow
 from schema.context import Info
 from schema.types.node import Node, to_global_id
 from schema.types.rendition import Fit, FocalPoint, ImageFormat, Rendition, rendition_of, srcset_of
@@ -103,7 +104,7 @@ class Image(Node):
         return srcset_of(info.context, self._source, widths, format)
 
     @classmethod
-    def from_model(cls, image: models.Image, caption: str | None = None) -> Image:
+    def from_model(cls, image: models.Image | ImageRow, caption: str | None = None) -> Image:
         return cls(
             id=to_global_id("Image", image.id),
             width=image.width,

@@ -10,6 +10,7 @@ import strawberry
 from cms import models
 from cms.services import body as body_
 from cms.services import revisions
+from cms.services.reads import ArticleRow
 from schema.context import Info
 from schema.types.pagination import Connection, page_window
 from schema.types.status import ArticleStatus
@@ -58,7 +59,7 @@ class ArticleRevision:
 
 
 async def revisions_of(
-    info: Info, article: models.Article, first: int | None, after: str | None
+    info: Info, article: models.Article | ArticleRow, first: int | None, after: str | None
 ) -> Connection[ArticleRevision]:
     """An article's revisions, newest first, if the viewer may see them (editors, admins and
     the article's own author); an empty list for anyone else."""
@@ -69,7 +70,7 @@ async def revisions_of(
     return Connection.of(page, ArticleRevision.from_model)
 
 
-async def _may_see(info: Info, article: models.Article) -> bool:
+async def _may_see(info: Info, article: models.Article | ArticleRow) -> bool:
     viewer = info.context.viewer
     if viewer.can_preview:
         return True

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import strawberry
 
-from cms import models
 from cms.search.documents import searchable_text
 from cms.search.engine import SearchPage
 from cms.search.highlight import highlight
 from cms.search.query import Query
+from cms.services.reads import ArticleRow
 from schema.types.article import Article
 from schema.types.pagination import PageInfo
 
@@ -46,7 +46,7 @@ class ArticleSearchEdge:
         "occur together in the order typed, +2 if the words typed with accents occur with exactly "
         "those accents. Equal scores are ordered newest first."
     )
-    _article: strawberry.Private[models.Article]
+    _article: strawberry.Private[ArticleRow]
     _query: strawberry.Private[Query]
 
     @strawberry.field(description="The matches in the title and a snippet of the text.")
