@@ -8,6 +8,7 @@ import threading
 import webbrowser
 from collections import Counter
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -425,6 +426,189 @@ def webhooks_deliver() -> None:
     console.print(
         f"{published} scheduled article{'s' if published != 1 else ''} announced; "
         f"{sent} deliver{'ies' if sent != 1 else 'y'} attempted."
+    )
+
+
+queries_app = typer.Typer(
+    help="Trusted documents: what anonymous clients may run with CMS_PERSISTED_QUERIES_ONLY.",
+    no_args_is_help=True,
+)
+app.add_typer(queries_app, name="queries")
+
+
+@queries_app.command("register")
+def queries_register(
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="`.graphql` files (one document each, kept as their exact text) or Apollo "
+            "persisted-query manifests (`.json`).",
+            exists=True,
+            dir_okay=False,
+        ),
+    ],
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="Print an Apollo persisted-query manifest of them instead."),
+    ] = False,
+) -> None:
+    """Register documents by the SHA-256 of their text (what clients send as `sha256Hash`).
+    Each is checked against the schema and the query limits first: if one fails, nothing is
+    registered. A file may hold several operations (clients choose one by `operationName`)."""
+    from cms.services import persisted_queries
+
+    settings = _settings()
+    documents = _documents(files, settings)
+
+    async def run() -> list[persisted_queries.Registered]:
+        await db.migrate(settings)
+        async with db.connected(settings):
+            return await persisted_queries.register([(d.text, d.source) for d in documents])
+
+    outcomes = _run(run())
+    report = errors if as_json else console
+    for document, outcome in zip(documents, outcomes, strict=True):
+        word = "registered" if outcome.created else "unchanged "
+        report.print(escape(f"{word}  {outcome.sha256}  {document.source}  {document.names}"))
+    if as_json:
+        print(_manifest(documents))
+
+
+@queries_app.command("list")
+def queries_list(
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print them as an Apollo persisted-query manifest.")
+    ] = False,
+) -> None:
+    """The registered documents, oldest first: hash, operations (or why the document no longer
+    validates against the schema), where it came from, when."""
+    from cms.services import persisted_queries
+
+    settings = _settings()
+
+    async def run() -> list[_Document]:
+        await db.migrate(settings)
+        async with db.connected(settings):
+            rows = await persisted_queries.all_registered()
+        return [
+            _Document.checked(row.document, row.source, settings, row.created_at.isoformat())
+            for row in rows
+        ]
+
+    documents = _run(run())
+    if as_json:
+        print(_manifest(documents))
+        return
+    for document in documents:
+        line = f"{document.sha256}  {document.names}  {document.source}  {document.created}"
+        console.print(escape(line))
+    console.print(f"{len(documents)} registered document{'s' if len(documents) != 1 else ''}.")
+
+
+@queries_app.command("remove")
+def queries_remove(
+    hashes: Annotated[
+        list[str], typer.Argument(help="SHA-256 hashes, as `cms queries list` shows them.")
+    ],
+) -> None:
+    """Forget registered documents: anonymous clients stop running them at once (with
+    CMS_PERSISTED_QUERIES_ONLY), and the answers the response cache kept go too."""
+    from cms.services import persisted_queries
+
+    checked = {value: persisted_queries.normal_hash(value) for value in hashes}
+    bad = [value for value, key in checked.items() if key is None]
+    if bad:
+        errors.print(f"[red]Not a SHA-256:[/red] {escape(', '.join(bad))}")
+        raise typer.Exit(2)
+    keys = list(dict.fromkeys(key for key in checked.values() if key is not None))
+    settings = _settings()
+
+    async def run() -> list[str]:
+        await db.migrate(settings)
+        async with db.connected(settings):
+            return await persisted_queries.remove(keys)
+
+    removed = _run(run())
+    for key in removed:
+        console.print(f"removed  {key}")
+    unknown = [key for key in keys if key not in removed]
+    for key in unknown:
+        errors.print(f"[yellow]not registered[/yellow]  {key}")
+    if unknown:
+        raise typer.Exit(1)
+
+
+@dataclass(frozen=True)
+class _Document:
+    """A document to register, or registered, and what ``cms queries`` says of it."""
+
+    text: str
+    source: str
+    operations: tuple[tuple[str, str | None], ...]
+    """(kind, name) of each operation; empty when the document does not validate."""
+    problem: str | None = None
+    created: str = ""
+
+    @classmethod
+    def checked(cls, text: str, source: str, settings: Settings, created: str = "") -> _Document:
+        from schema.documents import InvalidDocument, operations
+
+        try:
+            found = operations(text, settings)
+        except InvalidDocument as error:
+            return cls(text, source, (), error.problems[0], created)
+        return cls(text, source, tuple((op.kind, op.name) for op in found), None, created)
+
+    @property
+    def sha256(self) -> str:
+        from cms.services.persisted_queries import sha256_hex
+
+        return sha256_hex(self.text)
+
+    @property
+    def names(self) -> str:
+        if self.problem is not None:
+            return f"INVALID: {self.problem}"
+        return ", ".join(f"{kind} {name or '(anonymous)'}" for kind, name in self.operations)
+
+
+def _documents(files: list[Path], settings: Settings) -> list[_Document]:
+    """The documents of ``files``, each checked, once each; exit 2 naming every problem."""
+    from cms.services import query_manifest
+
+    found: dict[str, _Document] = {}
+    problems: list[str] = []
+    for path in files:
+        try:
+            data = path.read_bytes()
+            if path.suffix.lower() == ".json":
+                texts = [(op.body, f"{path.name}#{op.name}") for op in query_manifest.read(data)]
+            else:
+                texts = [(data.decode("utf-8"), path.name)]  # exact: no newline translation
+        except (OSError, UnicodeDecodeError, query_manifest.BadManifest) as error:
+            problems.append(f"{path}: {error}")
+            continue
+        for text, source in texts:
+            document = _Document.checked(text, source, settings)
+            if document.problem is not None:
+                problems.append(f"{source}: {document.problem}")
+            found.setdefault(document.sha256, document)
+    for problem in problems:
+        errors.print(f"[red]Refused[/red] {escape(problem)}")
+    if problems:
+        errors.print("Nothing was registered.")
+        raise typer.Exit(2)
+    return list(found.values())
+
+
+def _manifest(documents: list[_Document]) -> str:
+    """An Apollo persisted-query manifest: one entry per operation, each with its document."""
+    from cms.services import query_manifest
+
+    return query_manifest.write(
+        query_manifest.ManifestOperation(doc.sha256, name or "", kind, doc.text)
+        for doc in documents
+        for kind, name in doc.operations
     )
 
 

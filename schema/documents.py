@@ -1,0 +1,67 @@
+"""GraphQL documents checked before they are registered as trusted (``cms queries register``).
+
+A document is checked as the server will check it when a client sends it: parsed within
+``CMS_MAX_TOKENS``, then validated against the schema with the depth and alias limits. What passes
+here runs; what fails is refused with graphql-core's messages and their line and column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from graphql import ASTValidationRule, GraphQLError, OperationDefinitionNode, parse, specified_rules
+from strawberry.extensions.max_aliases import create_validator as aliases_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
+from strawberry.schema.schema import validate_document
+
+from schema import schema
+from settings import Settings
+
+
+class InvalidDocument(ValueError):
+    """A document that does not parse or validate; ``problems`` says where and why."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """One operation of a document."""
+
+    kind: str
+    """``query``, ``mutation`` or ``subscription``."""
+    name: str | None
+
+
+def operations(document: str, settings: Settings) -> list[Operation]:
+    """The operations of ``document``, once it parsed and validated (so it has one at least:
+    a fragment no operation uses is invalid); :class:`InvalidDocument` otherwise."""
+    try:
+        tree = parse(document, max_tokens=settings.max_tokens)
+    except GraphQLError as error:
+        raise InvalidDocument([_where(error)]) from None
+    errors = validate_document(schema._schema, tree, _rules(settings))
+    if errors:
+        raise InvalidDocument([_where(error) for error in errors])
+    return [
+        Operation(node.operation.value, node.name.value if node.name else None)
+        for node in tree.definitions
+        if isinstance(node, OperationDefinitionNode)
+    ]
+
+
+def _rules(settings: Settings) -> tuple[type[ASTValidationRule], ...]:
+    """The rules requests are validated with (see :func:`schema.build_schema`)."""
+    return (
+        *specified_rules,
+        depth_rule(settings.max_query_depth, None),
+        aliases_rule(settings.max_aliases),
+    )
+
+
+def _where(error: GraphQLError) -> str:
+    locations = error.locations or []
+    at = ", ".join(f"line {place.line} column {place.column}" for place in locations)
+    return f"{error.message} ({at})" if at else error.message
