@@ -22,7 +22,10 @@ _UPSERT = (
     " ON CONFLICT (article_id) DO UPDATE SET seq = excluded.seq, "
     "ever_public = (article_change.ever_public OR excluded.ever_public)"
 )
-_PUBLIC = "('published', 'scheduled')"
+_PUBLIC = "= 'published'"
+"""``ever_public``: the article has been shown to the public. A scheduled article is not yet:
+its ID must not reach anonymous apps before its time (an embargo). When the time comes,
+``publish_due`` marks it published, which these triggers record like any write."""
 
 
 def _sqlite_statements():
@@ -31,7 +34,7 @@ def _sqlite_statements():
         statements.append(
             f"CREATE TRIGGER IF NOT EXISTS article_tracked_{event} AFTER {event.upper()} ON article "
             "BEGIN INSERT INTO article_change (article_id, seq, ever_public) "
-            f"VALUES ({row}.id, {_SQLITE_NEXT}, {row}.status IN {_PUBLIC}){_UPSERT}; END"
+            f"VALUES ({row}.id, {_SQLITE_NEXT}, {row}.status {_PUBLIC}){_UPSERT}; END"
         )
     linked = {
         "author": "SELECT article_id AS id FROM article_author WHERE author_id = NEW.id",
@@ -47,7 +50,7 @@ def _sqlite_statements():
         )
     statements.append(
         "INSERT INTO article_change (article_id, seq, ever_public) "
-        f"SELECT id, 0, status IN {_PUBLIC} FROM article"
+        f"SELECT id, 0, status {_PUBLIC} FROM article"
     )
     return statements
 
@@ -74,9 +77,9 @@ def _pg_statements():
         "cms_article_tracked",
         "IF TG_OP = 'DELETE' THEN "
         "INSERT INTO article_change (article_id, seq, ever_public) "
-        f"VALUES (OLD.id, v, OLD.status IN {_PUBLIC}){_UPSERT}; "
+        f"VALUES (OLD.id, v, OLD.status {_PUBLIC}){_UPSERT}; "
         "ELSE INSERT INTO article_change (article_id, seq, ever_public) "
-        f"VALUES (NEW.id, v, NEW.status IN {_PUBLIC}){_UPSERT}; END IF;",
+        f"VALUES (NEW.id, v, NEW.status {_PUBLIC}){_UPSERT}; END IF;",
     )
     linked = {
         "author": "SELECT article_id AS id FROM article_author WHERE author_id = NEW.id",
@@ -110,7 +113,7 @@ def _pg_statements():
         "CREATE TRIGGER event_written AFTER INSERT ON outbox_event "
         "FOR EACH ROW EXECUTE FUNCTION cms_event_written()",
         "INSERT INTO article_change (article_id, seq, ever_public) "
-        f"SELECT id, 0, status IN {_PUBLIC} FROM article",
+        f"SELECT id, 0, status {_PUBLIC} FROM article",
     ]
     return statements
 

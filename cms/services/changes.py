@@ -5,9 +5,10 @@ writes, and kept after the article is deleted: see migration ``0009_notification
 the feed is the rows after the client's cursor, in commit order (sequence number, then article
 id), each article once: an ``UPSERT`` with the article as the viewer now sees it, or a
 ``REMOVE`` with only its ID when the viewer may not see it (unpublished, archived, deleted).
-Anonymous readers only hear of articles that were ever public (or scheduled): the IDs of drafts
-never reach them. An app that replays every page in order, whenever it syncs, ends with exactly
-the articles the public feed shows, with no full reload.
+Anonymous readers only hear of articles that have been public: the IDs of drafts, and of
+scheduled articles before their time, never reach them (not even inside a cursor). An app that
+replays every page in order, whenever it syncs, ends with exactly the articles the public feed
+shows, with no full reload.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from enum import StrEnum
 from cms import db
 from cms.models import Article
 from cms.services import articles, cursors, publishing
-from cms.services.errors import InvalidInput
+from cms.services.errors import PageSizeError
 from cms.services.visibility import Viewer
 
 START = (-1, 0)
@@ -61,12 +62,16 @@ async def feed(
     """The changes after ``since`` (from the beginning when None), at most ``first``."""
     size = max_size if first is None else first
     if not 1 <= size <= max_size:
-        raise InvalidInput(f"`first` must be between 1 and {max_size}.", field="first")
+        raise PageSizeError(f"`first` must be between 1 and {max_size}.", field="first")
     seq, after_id = START if since is None else cursors.decode(since, "since", _position)
     await publishing.publish_due(now)  # a scheduled article that came into view is a change
+    # Readers who see only public articles skip the others' rows in SQL: a page of them is
+    # full of changes, and its cursor never names an article they may not know of.
+    public_only = " AND ever_public" if viewer.author_id is None and not viewer.can_preview else ""
     rows = await db.fetch(
         "SELECT article_id, seq, ever_public FROM article_change "
-        "WHERE seq > ? OR (seq = ? AND article_id > ?) ORDER BY seq, article_id LIMIT ?",
+        f"WHERE (seq > ? OR (seq = ? AND article_id > ?)){public_only} "
+        "ORDER BY seq, article_id LIMIT ?",
         [seq, seq, after_id, size + 1],
     )
     has_more = len(rows) > size
