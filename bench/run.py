@@ -8,8 +8,10 @@ Generates the dataset and loads it into a fresh SQLite file when they are missin
 in bench/out/), counts SQL statements per request in-process (a first request, which executes the
 query, and a third one, which the response cache answers), then serves the CMS twice (`cms serve`,
 one process each, CPU 0): as configured by default (response cache on) and with
-`CMS_RESPONSE_CACHE_BYTES=0` (every request executes its query), and the ceiling (bench/ceiling.py
-returning the CMS's exact response bytes from memory). For each query, the three in turn are
+`CMS_RESPONSE_CACHE_BYTES=0` (every request executes its query), the ceiling (bench/ceiling.py
+returning the CMS's exact response bytes from memory) and the strawberry-only ceiling
+(bench/strawberry_ceiling.py: a copy of the queries' types answering from in-memory objects, no
+database: what strawberry itself allows). For each query, the four in turn are
 loaded with wrk (one thread, CPU 1): check the answer, warm up, c=1 for latency, c=32 for
 throughput. Results: a Markdown table on stdout, and Markdown + JSON in bench/out/. See
 bench/README.md for how to read them.
@@ -184,7 +186,8 @@ class Answer:
     wire_size: int
     """Status line, headers and body: what wrk counts per response."""
     cache_headers: dict[str, str] = field(default_factory=dict)
-    """The response cache's headers (``etag``, ``x-cms-cache``): the ceiling sends them too."""
+    """The caching headers (``etag``, ``x-cms-cache``, ``cache-control``, ``vary``): the ceiling
+    sends them too, so that its responses are the same bytes on the wire."""
 
     def json(self) -> dict[str, Any]:
         data: dict[str, Any] = json.loads(self.body)
@@ -388,7 +391,7 @@ def post(port: int, body: bytes) -> Answer:
             cache_headers={
                 k.lower(): v
                 for k, v in response.getheaders()
-                if k.lower() in {"etag", "x-cms-cache", "cache-control"}
+                if k.lower() in {"etag", "x-cms-cache", "cache-control", "vary"}
             },
         )
     finally:
@@ -812,7 +815,13 @@ def _ratio_row(label: str, ours: SystemRun, ceiling: SystemRun) -> tuple[str, ..
     )
 
 
-def report(cached: SystemRun, uncached: SystemRun, ceiling: SystemRun, meta: dict[str, Any]) -> str:
+def report(
+    cached: SystemRun,
+    uncached: SystemRun,
+    ceiling: SystemRun,
+    straw: SystemRun,
+    meta: dict[str, Any],
+) -> str:
     head = (
         "| system | Q_FEED c=1 p50 | Q_FEED c=32 req/s | Q_FEED c=32 p99 | Q_ARTICLE c=32 req/s "
         "| Q_SEARCH c=32 req/s | SQL per Q_FEED | peak RSS | `hoi nghi` finds `hội nghị` |\n"
@@ -832,8 +841,16 @@ def report(cached: SystemRun, uncached: SystemRun, ceiling: SystemRun, meta: dic
             "yes" if meta["search_cache_off"]["same"] else "no",
         ),
         _summary_row("bare Starlette, cached bytes (ceiling)", ceiling, "0", "—"),
+        _summary_row(
+            "strawberry over in-memory objects (no database; GraphQL execution alone)",
+            straw,
+            "0",
+            "—",
+        ),
         _ratio_row("ratio this CMS, cache on / ceiling", cached, ceiling),
         _ratio_row("ratio this CMS, cache off / ceiling", uncached, ceiling),
+        _ratio_row("ratio strawberry in-memory / ceiling", straw, ceiling),
+        _ratio_row("ratio this CMS, cache off / strawberry in-memory", uncached, straw),
     ]
     table = head + "".join("| " + " | ".join(row) + " |\n" for row in rows)
 
@@ -843,7 +860,7 @@ def report(cached: SystemRun, uncached: SystemRun, ceiling: SystemRun, meta: dic
         "| wrk busy | others on CPU 1 |\n"
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
     )
-    for system in (cached, uncached, ceiling):
+    for system in (cached, uncached, ceiling, straw):
         for name in QUERY_NAMES:
             q = system.queries[name]
             errors = q.c1.non_2xx + q.c32.non_2xx
@@ -882,6 +899,10 @@ def report(cached: SystemRun, uncached: SystemRun, ceiling: SystemRun, meta: dic
         f"`{uncached.name}`: `CMS_RESPONSE_CACHE_BYTES=0`, every request executes its query. "
         "SQL/req counted in-process: a repeated request with the cache on (the third), and a "
         "first request (it executes).\n"
+        f"`{straw.name}`: bench/strawberry_ceiling.py, the queries' shapes as plain strawberry "
+        "types (synchronous fields, plain values, strawberry's parser and validation caches) "
+        "built from the CMS's answers, no database: what strawberry itself allows; its answers "
+        "are the CMS's bytes. Its Q_SEARCH runs no search (the hits are in memory).\n"
         f"Q_SEARCH `{search['query']}`: {folding}\n"
         f"Loading: {load['articles']} articles, {load['images']} images in "
         f"{load['seconds_total']:.1f} s{reused}.\n"
@@ -967,7 +988,7 @@ def run(args: argparse.Namespace) -> None:
                     f"{request.name}: the CMS answers differently with the response cache off:\n"
                     f"on:  {answers[request.name].body[:300]!r}\noff: {off.body[:300]!r}"
                 )
-            if off.cache_headers:
+            if "x-cms-cache" in off.cache_headers:
                 raise BenchError(
                     f"cms-cache-off {request.name}: the response cache answered "
                     f"({off.cache_headers}) although CMS_RESPONSE_CACHE_BYTES=0."
@@ -975,6 +996,28 @@ def run(args: argparse.Namespace) -> None:
         search_cache_off = check_folding(port, off_answers["Q_SEARCH"])
 
         responses = write_ceiling_responses(requests, answers)
+        port = free_port()
+        print(
+            f"Serving the strawberry-only ceiling on 127.0.0.1:{port} (CPU {SERVER_CPU})...",
+            flush=True,
+        )
+        command = [sys.executable, str(BENCH / "strawberry_ceiling.py"), "--responses"]
+        straw_server = stack.enter_context(
+            serve(
+                "strawberry",
+                [*command, str(responses), "--port", str(port)],
+                clean_env(),
+                port,
+            )
+        )
+        # Its own answers (strawberry's headers, not the cache's), the same bodies byte for byte.
+        straw_answers = {r.name: checked_answer(port, r) for r in requests}
+        for request in requests:
+            if straw_answers[request.name].body != answers[request.name].body:
+                raise BenchError(
+                    f"the strawberry-only ceiling's {request.name} answer differs from the CMS's:"
+                    f"\n{straw_answers[request.name].body[:300]!r}"
+                )
         port = free_port()
         print(f"Serving the ceiling on 127.0.0.1:{port} (CPU {SERVER_CPU})...", flush=True)
         command = [sys.executable, str(BENCH / "ceiling.py"), "--responses", str(responses)]
@@ -988,22 +1031,23 @@ def run(args: argparse.Namespace) -> None:
                 or again.wire_size != answers[request.name].wire_size
             ):
                 raise BenchError(f"the ceiling's {request.name} answer differs from the CMS's.")
-        ours, cache_off, ceiling = (
-            start_system(server) for server in (cms_server, off_server, ceil_server)
+        ours, cache_off, ceiling, straw = (
+            start_system(server) for server in (cms_server, off_server, ceil_server, straw_server)
         )
-        # Interleaved (query by query: CMS cache on, CMS cache off, ceiling): the figures whose
-        # ratios are reported are measured as close together in time as possible, under the same
-        # neighbours. The servers not being loaded meanwhile sit idle.
+        # Interleaved (query by query: CMS cache on, CMS cache off, ceiling, strawberry): the
+        # figures whose ratios are reported are measured as close together in time as possible,
+        # under the same neighbours. The servers not being loaded meanwhile sit idle.
         plan = (
             (ours, cms_server, answers),
             (cache_off, off_server, off_answers),
             (ceiling, ceil_server, answers),
+            (straw, straw_server, straw_answers),
         )
         for request in requests:
             for system, server, expected_answers in plan:
                 answer = expected_answers[request.name]
                 system.queries[request.name] = measure(server, request, answer, durations)
-        for system in (ours, cache_off, ceiling):
+        for system in (ours, cache_off, ceiling, straw):
             finish_system(system)
     ours.sql_per_request = sql.cached
     cache_off.sql_per_request = sql.executed
@@ -1018,7 +1062,7 @@ def run(args: argparse.Namespace) -> None:
         "started": started.isoformat(timespec="seconds"),
         "load": load_stats,
     }
-    text = report(ours, cache_off, ceiling, meta)
+    text = report(ours, cache_off, ceiling, straw, meta)
     print("\n" + text)
     stamp = started.strftime("%Y%m%d-%H%M%S")
     raw = {
@@ -1028,7 +1072,7 @@ def run(args: argparse.Namespace) -> None:
             "machine": platform.platform(),
             "cpus": os.cpu_count(),
         },
-        "systems": {s.name: _as_json(s) for s in (ours, cache_off, ceiling)},
+        "systems": {s.name: _as_json(s) for s in (ours, cache_off, ceiling, straw)},
         "sql_per_request": {"executed": sql.executed, "cached": sql.cached},
         "sql_statements": sql.statements,
         "table_markdown": text,
