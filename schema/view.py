@@ -21,7 +21,7 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
-from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
@@ -229,22 +229,24 @@ class GraphQLView(GraphQL[Context, None]):
         root_value: None,
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
-        """Strawberry's, but a mutation by GET is ``405`` (the spec), not ``400``; and a
-        persisted query sent with its document is remembered once it parsed and validated."""
+        """Strawberry's, but a mutation by GET is ``405`` (the spec), not ``400``, and an unknown
+        ``operationName`` a request error like the others (``200`` for ``application/json``);
+        a persisted query sent with its document is remembered once it parsed and validated."""
         try:
             result = await super().execute_single(
                 request, request_adapter, sub_response, context, root_value, request_data
             )
         except HTTPException as error:
-            if request_adapter.method == "GET" and isinstance(
-                error.__cause__, InvalidOperationTypeError
-            ):
+            cause = error.__cause__
+            if request_adapter.method == "GET" and isinstance(cause, InvalidOperationTypeError):
                 raise Refused(
                     405,
                     "METHOD_NOT_ALLOWED",
                     "GET runs queries only: send mutations by POST.",
                     headers={"Allow": "POST"},
                 ) from None
+            if isinstance(cause, CannotGetOperationTypeError):  # a request error, as any other
+                raise Refused(400, "BAD_REQUEST", error.reason, json_status=200) from None
             raise
         if isinstance(request_data, _Registering) and not isinstance(result, PreExecutionError):
             assert request_data.query is not None

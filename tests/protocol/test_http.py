@@ -79,13 +79,17 @@ async def test_request_errors_are_400_without_data_for_the_spec_type(client, que
     assert legacy.json() == {"data": None, **body}
 
 
-async def test_an_unknown_operation_name_is_400(client):
+async def test_an_unknown_operation_name_is_a_request_error(client):
     query = "query A { articles { totalCount } } query B { authors { totalCount } }"
-    for accept in (GRAPHQL_RESPONSE, JSON):
+    for accept, status in ((GRAPHQL_RESPONSE, 400), (JSON, 200)):
         answer = await post(client, {"query": query, "operationName": "C"}, accept)
-        assert answer.status_code == 400
+        assert answer.status_code == status
         assert answer.headers["content-type"] == accept
-        assert set(answer.json()) == {"errors"}
+        assert answer.json() == {
+            "errors": [
+                {"message": 'Unknown operation named "C".', "extensions": {"code": "BAD_REQUEST"}}
+            ]
+        }
 
 
 async def test_field_errors_are_200_with_data_for_either_type(client):
