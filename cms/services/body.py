@@ -155,6 +155,17 @@ def _block_json(block: Block) -> dict[str, Any]:
     }
 
 
+def figure_captions(data: Sequence[Mapping[str, Any]]) -> dict[int, str]:
+    """Image id -> caption of the first figure that shows it with a caption, read from the
+    stored form (a feed's covers need no other block: the paragraphs are not built)."""
+    captions: dict[int, str] = {}
+    for item in data:
+        if item["type"] == "figure" and item.get("caption"):
+            for image_id in item["images"]:
+                captions.setdefault(image_id, item["caption"])
+    return captions
+
+
 def _block_from(item: Mapping[str, Any]) -> Block:
     kind = item["type"]
     if kind == "paragraph":

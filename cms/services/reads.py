@@ -78,8 +78,10 @@ class ArticleRow:
 
     @property
     def body(self) -> list[dict[str, Any]]:
-        """The body's blocks in their stored form (see :mod:`cms.services.body`)."""
+        """The body's blocks in their stored form (see :mod:`cms.services.body`), decoded on
+        first use and kept."""
         found: list[dict[str, Any]] = _json(self.raw_body)
+        self.raw_body = found
         return found
 
 

@@ -272,12 +272,7 @@ class Article(Node):
 
     def _captions(self) -> dict[int, str]:
         """Image id -> caption of the first figure that shows it with a caption."""
-        captions: dict[int, str] = {}
-        for block in self._blocks():
-            if isinstance(block, body_.Figure) and block.caption:
-                for image_id in block.image_ids:
-                    captions.setdefault(image_id, block.caption)
-        return captions
+        return body_.figure_captions(self._model.body)
 
     @classmethod
     def from_model(cls, article: ArticleSource) -> Article:
