@@ -85,13 +85,15 @@ class Story:
         self.shots += 1
         await self.page.screenshot(path=self.output / f"{self.shots:02d}-{name}.png")
 
-    async def run(self) -> dict[str, Any]:
-        """Run the active tab's operation; its answer, once the result pane has it."""
+    async def run(self, *, refused: bool = False) -> dict[str, Any]:
+        """Run the active tab's operation; its answer, once the result pane has it (with
+        ``data``, unless the request is to be ``refused``)."""
         await self.page.evaluate(f"{RESULT}.setValue('')")  # to see the new answer arrive
         async with self.page.expect_response(_graphql_post):
             await self.page.locator(".graphiql-execute-button").click()
         await until(self.page, f"{RESULT}.getValue().trim().startsWith('{{')")
         answer: dict[str, Any] = json.loads(await self.page.evaluate(f"{RESULT}.getValue()"))
+        assert ("data" not in answer) == refused, answer
         return answer
 
     async def set_variables(self, variables: dict[str, Any]) -> None:
@@ -278,7 +280,7 @@ async def test_an_api_token_and_a_session_that_ends_elsewhere(browser, cms_serve
     await page.get_by_test_id("role").wait_for()
     token = json.loads(await page.evaluate("sessionStorage.getItem('cms.workbench.session')"))
     assert await api(cms_server, "mutation { logout }", token["token"]) == {"logout": True}
-    await story.run()
+    assert (await story.run(refused=True))["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     await page.get_by_text("Your session has ended").wait_for()
     assert "Not signed in" in await page.get_by_test_id("who").inner_text()
     assert await page.evaluate("sessionStorage.getItem('cms.workbench.session')") is None

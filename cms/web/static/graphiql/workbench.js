@@ -530,6 +530,10 @@
       [token],
     );
     useEffect(() => {
+      // Until onSchemaChange: the schema as this viewer sees it is on its way (tests wait for it).
+      document.documentElement.dataset.schema = "loading";
+    }, [fetcher]);
+    useEffect(() => {
       checkSession().catch(() => undefined);
       if (!session.get()) setTimeout(showAccount, 0);
     }, []);
