@@ -109,15 +109,9 @@ class Story:
             await button.click()
 
 
-def jpeg(path: Path) -> Path:
-    picture = PIL.Image.new("RGB", (1200, 800), (30, 110, 160))
-    out = io.BytesIO()
-    picture.save(out, format="JPEG", quality=85)
-    path.write_bytes(out.getvalue())
-    return path
-
-
-async def test_an_editors_day_in_the_workbench(browser, cms_server: Server, output, tmp_path):
+async def guarded(browser: Any) -> tuple[Any, list[str]]:
+    """A browser context where every request that leaves 127.0.0.1 is recorded (the list) and
+    refused, and the page's policy violations are collected (``window.__violations``)."""
     context = await browser.new_context(viewport={"width": 1400, "height": 900})
     outside: list[str] = []
 
@@ -130,6 +124,19 @@ async def test_an_editors_day_in_the_workbench(browser, cms_server: Server, outp
 
     await context.route("**/*", only_localhost)
     await context.add_init_script(CSP_WATCH)
+    return context, outside
+
+
+def jpeg(path: Path) -> Path:
+    picture = PIL.Image.new("RGB", (1200, 800), (30, 110, 160))
+    out = io.BytesIO()
+    picture.save(out, format="JPEG", quality=85)
+    path.write_bytes(out.getvalue())
+    return path
+
+
+async def test_an_editors_day_in_the_workbench(browser, cms_server: Server, output, tmp_path):
+    context, outside = await guarded(browser)
     page = await context.new_page()
     story = Story(page, cms_server, output)
 
@@ -255,7 +262,7 @@ async def test_an_api_token_and_a_session_that_ends_elsewhere(browser, cms_serve
     secret = (
         await cms_server.cms("token", "create", "--name", "website build", "--role", "author")
     ).strip()
-    context = await browser.new_context(viewport={"width": 1400, "height": 900})
+    context, outside = await guarded(browser)
     page = await context.new_page()
     story = Story(page, cms_server, output)
     await page.goto(cms_server.url + "/graphql")
@@ -285,7 +292,8 @@ async def test_an_api_token_and_a_session_that_ends_elsewhere(browser, cms_serve
     assert "Not signed in" in await page.get_by_test_id("who").inner_text()
     assert await page.evaluate("sessionStorage.getItem('cms.workbench.session')") is None
     await story.shot("session-ended")
-    assert story.errors == []
+    assert story.errors == [] and outside == []
+    assert await page.evaluate("window.__violations") == []
     await context.close()
 
 
