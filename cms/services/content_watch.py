@@ -216,6 +216,7 @@ class ContentWatch:
         closed = asyncio.Event()
 
         def terminated(_: object) -> None:
+            self._lost()  # at once, not when this task next runs
             closed.set()
             self._wake.set()
 

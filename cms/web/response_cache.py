@@ -52,7 +52,7 @@ from cms.services import clock, content
 from cms.services.content import Stamp
 from cms.services.content_watch import ContentWatch
 from cms.web.body import ClientDisconnected, read_body, replay
-from cms.web.compression import choose, encode_async, tagged
+from cms.web.compression import choose, encode_async, tagged, varying
 from cms.web.conditional import etag_matches_raw
 from cms.web.head import BODY, Head, head_of
 
@@ -81,8 +81,6 @@ _OWN_HEADERS = frozenset(
     {b"content-length", b"content-type", b"etag", b"cache-control", CACHE_HEADER}
 )
 """Headers the cache writes itself when it sends an entry; the view's others are kept."""
-
-_VARY = (b"vary", b"Accept-Encoding")
 
 RawHeaders = tuple[tuple[bytes, bytes], ...]
 Variant = tuple[bytes, bytes]
@@ -291,7 +289,7 @@ class CachedGraphQL:
         headers += [(b"content-type", _content_type(response.start))]
         headers += [(b"etag", etag), (b"cache-control", self._cache_control(stamp, now))]
         if _not_modified(head, tagged(etag, coding) if coding else etag):
-            await _send_304(headers + ([_VARY] if len(body) >= self.min_bytes else []), send)
+            await _send_304(varying(headers) if len(body) >= self.min_bytes else headers, send)
             return
         # The compression layer around this app compresses it, and marks the ETag likewise.
         headers.append((b"content-length", str(len(body)).encode()))
@@ -387,7 +385,7 @@ class CachedGraphQL:
         body, etag = variant if variant is not None else (entry.body, entry.etag)
         headers = [*entry.headers, (b"etag", etag), (CACHE_HEADER, status)]
         if len(entry.body) >= self.min_bytes:
-            headers.append(_VARY)
+            headers = varying(headers)
         if scope["method"] == "GET":
             headers.append((b"cache-control", self._cache_control(entry.stamp, now)))
             if _not_modified(head, etag):
