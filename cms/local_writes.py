@@ -15,9 +15,9 @@ deliveries) does not make the cache read the version again:
   connection is ``in_transaction`` such a write may still be waiting for its commit (which raises
   nothing), so the marker is ``None``.
 - PostgreSQL: the pool's connections are :class:`CountingConnection`\\ s (installed by
-  :func:`counting`). A statement that names a content table and changed rows marks its
-  connection; once that connection is out of any transaction (after a write in autocommit, or
-  the end of the transaction that wrote) the count goes up.
+  :func:`counting`). A statement that names a content table (or ``content_state``, the version
+  itself) and changed rows marks its connection; once that connection is out of any transaction
+  (after a write in autocommit, or the end of the transaction that wrote) the count goes up.
 """
 
 from __future__ import annotations
@@ -39,7 +39,11 @@ CONTENT_TABLES = ("article", "article_author", "article_image", "author", "event
 """:data:`cms.services.content.TABLES` (a test keeps the two alike; importing it here would be
 circular): a statement that names none of them writes no content."""
 
-_NAMES_CONTENT = re.compile(r"\b(?:" + "|".join(CONTENT_TABLES) + r")\b", re.IGNORECASE)
+_NAMES_CONTENT = re.compile(
+    r"\b(?:" + "|".join((*CONTENT_TABLES, "content_state")) + r")\b", re.IGNORECASE
+)
+"""A statement that may change the content names one of its tables, or raises the version itself
+(as removing a persisted query does)."""
 
 _READS = ("SELECT", "BEGIN", "START", "SAVEPOINT", "RELEASE", "ROLLBACK", "COMMIT", "END", "SHOW")
 """How statements that change no rows begin (``COMMIT`` publishes changes counted before it)."""
