@@ -20,6 +20,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
+from tortoise.expressions import Q
 
 from cms.app import create_app
 from cms.models import DeliveryStatus, OutboxEvent, WebhookDelivery
@@ -179,14 +180,16 @@ async def outbox() -> list[tuple[str, str, int]]:
 
 
 async def settled(seconds: float = 15.0) -> None:
-    """Wait until no delivery is being sent (the app's own loop may have claimed one)."""
+    """Wait until no delivery due now is waiting or being sent: the app's own loop may have
+    claimed one (on PostgreSQL a claim not yet committed is skipped, not waited for, by
+    another claim), or be about to."""
+    now = clock.now()
+    busy = Q(next_attempt_at__lte=now) | Q(claimed_until__isnull=False)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + seconds
-    while await WebhookDelivery.filter(
-        status=DeliveryStatus.PENDING, claimed_until__isnull=False
-    ).exists():
+    while await WebhookDelivery.filter(busy, status=DeliveryStatus.PENDING).exists():
         if loop.time() > deadline:
-            raise AssertionError(f"a delivery was still being sent after {seconds} s")
+            raise AssertionError(f"a delivery due at {now} was still waiting after {seconds} s")
         await asyncio.sleep(0.02)
 
 
