@@ -174,7 +174,10 @@ async def _sqlite_marker(client: BaseDBAsyncClient) -> Marker:
         return lambda: None
     marker = _SqliteMarker(client, connection)
     await connection.create_function(_SQLITE_FUNCTION, 0, marker.written)
-    await connection.execute(_SQLITE_TRIGGER)
+    try:
+        await connection.execute(_SQLITE_TRIGGER)
+    except sqlite3.OperationalError:  # no content_state yet (not migrated): nothing to count
+        return lambda: None
     return marker
 
 
