@@ -174,16 +174,15 @@ class ContentWatch:
     # --- SQLite: a periodic read -------------------------------------------------------------
 
     async def _poll(self) -> None:
-        # On the ORM's own connection, but not through the ORM (its statements are not logged as
-        # requests' statements): SQLite runs one statement at a time per connection, so a read
-        # begun after this process's write is read after that write is done.
+        # On the ORM's own connection, taken as the ORM takes it (after any transaction on it),
+        # but not through the ORM's query methods, which log every statement as a request's:
+        # SQLite runs one statement at a time per connection, so a read begun after this
+        # process's write is read after that write is done.
         client = db.connection()
 
         async def run(sql: str, params: list[Any]) -> Any:
-            connection = getattr(client, "_connection", None)  # tortoise's aiosqlite connection
-            if connection is None:
-                raise ConnectionError("the ORM's SQLite connection is closed")
-            return next(iter(await connection.execute_fetchall(sql, params)))
+            async with client.acquire_connection() as connection:
+                return next(iter(await connection.execute_fetchall(sql, params)))
 
         while True:
             try:
