@@ -15,8 +15,9 @@ redirect: none is followed) is retried with exponential backoff and jitter until
 ``webhook_retry_hours`` after the event, then the delivery is marked failed.
 
 Before each request the host is resolved and every address checked (:func:`check_target`):
-loopback, private, link-local (cloud metadata), multicast and reserved addresses are refused
-unless the host is listed in ``CMS_WEBHOOK_ALLOWED_HOSTS``. The request then goes to the checked
+loopback, private, link-local (cloud metadata), multicast and reserved addresses, and IPv6
+addresses that lead to one (IPv4-mapped, NAT64, 6to4), are refused unless the host is listed
+in ``CMS_WEBHOOK_ALLOWED_HOSTS``. The request then goes to the checked
 address itself (the host name kept for the ``Host`` header and TLS), so a DNS answer that
 changes between the check and the connection cannot redirect it.
 """
@@ -94,10 +95,26 @@ def check_url(url: str, allowed: frozenset[str]) -> str:
     return url.strip()
 
 
+NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+"""IPv6 addresses that a NAT64 gateway turns into the IPv4 address in their last 32 bits."""
+
+
 def _forbidden(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return _forbidden(address.ipv4_mapped)
+    if isinstance(address, ipaddress.IPv6Address):
+        inner = _embedded(address)
+        if inner is not None and _forbidden(inner):
+            return True
     return not address.is_global or address.is_multicast
+
+
+def _embedded(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address that ``address`` reaches through a translation (IPv4-mapped, NAT64,
+    6to4), if any: ``64:ff9b::a9fe:a9fe`` is the metadata service to a host behind NAT64."""
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address in NAT64:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return address.sixtofour
 
 
 async def check_target(url: str, allowed: frozenset[str]) -> str:
