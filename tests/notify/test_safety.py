@@ -79,6 +79,8 @@ FORBIDDEN_TARGETS = [
     "https://[::ffff:169.254.169.254]/latest/meta-data/",
     "https://[fe80::1]/hook",
     "https://[fd00:ec2::254]/latest/meta-data/",  # the metadata service over IPv6
+    "https://[64:ff9b::a9fe:a9fe]/latest/meta-data/",  # the same through a NAT64 gateway
+    "https://[2002:7f00:1::1]:{port}/hook",  # 6to4 of 127.0.0.1
 ]
 
 
