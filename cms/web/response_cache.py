@@ -110,7 +110,8 @@ class Entry:
     content_type: bytes
     etag: bytes
     headers: RawHeaders = ()
-    """The view's other headers, sent again with every copy."""
+    """The view's other headers, sent again with every copy (with ``Vary: Accept-Encoding``
+    when the answer is long enough to be compressed)."""
     variants: dict[str, Variant] = field(default_factory=dict)
     """The answer compressed, by encoding (made when a client first asks for one)."""
 
@@ -332,7 +333,7 @@ class CachedGraphQL:
         entry = None
         try:
             response = await self._record(scope, receive)
-            entry = response.entry(stamp) if _cacheable(scope) else None
+            entry = response.entry(stamp, self.min_bytes) if _cacheable(scope) else None
             if entry is not None:
                 self.cache.put(key, entry)
         finally:
@@ -384,8 +385,6 @@ class CachedGraphQL:
     ) -> None:
         body, etag = variant if variant is not None else (entry.body, entry.etag)
         headers = [*entry.headers, (b"etag", etag), (CACHE_HEADER, status)]
-        if len(entry.body) >= self.min_bytes:
-            headers = varying(headers)
         if scope["method"] == "GET":
             headers.append((b"cache-control", self._cache_control(entry.stamp, now)))
             if _not_modified(head, etag):
@@ -557,17 +556,20 @@ class _Recorder:
         elif message["type"] == "http.response.body":
             self.chunks.append(message.get("body", b""))
 
-    def entry(self, stamp: Stamp) -> Entry | None:
-        """The answer as an :class:`Entry` (only asked of one the view reported cacheable)."""
+    def entry(self, stamp: Stamp, min_bytes: int) -> Entry | None:
+        """The answer as an :class:`Entry` (only asked of one the view reported cacheable); one
+        of ``min_bytes`` or more varies with ``Accept-Encoding`` (it is sent compressed)."""
         if self.start is None or self.start["status"] != 200:
             return None
         body = b"".join(self.chunks)
-        kept = tuple(
+        kept = [
             (name, value)
             for name, value in self.start["headers"]
             if name.lower() not in _OWN_HEADERS
-        )
-        return Entry(stamp, body, _content_type(self.start), _etag(body), kept)
+        ]
+        if len(body) >= min_bytes:
+            kept = varying(kept)
+        return Entry(stamp, body, _content_type(self.start), _etag(body), tuple(kept))
 
     async def replay(self, send: Send) -> None:
         if self.start is None:
