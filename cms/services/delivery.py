@@ -77,11 +77,16 @@ def allowed_hosts(settings: Settings) -> frozenset[str]:
 
 def check_url(url: str, allowed: frozenset[str]) -> str:
     """``url`` if it may be a webhook endpoint: absolute, https (or http to an allowed host),
-    no credentials in it; :class:`Refused` otherwise. Addresses are checked at delivery."""
+    no credentials in it, a host name that can be looked up; :class:`Refused` otherwise.
+    Addresses are checked at delivery."""
+    if any(char.isspace() or not char.isprintable() for char in url.strip()):
+        raise Refused("The URL may not contain spaces or control characters.")
     parts = urlsplit(url.strip())
     host = (parts.hostname or "").lower()
     if parts.scheme not in {"http", "https"} or not host:
         raise Refused("The URL must be an absolute https:// URL.")
+    if not _lookable(host):
+        raise Refused(f"The URL's host {host[:100]} is not a valid host name.")
     if parts.username is not None or parts.password is not None:
         raise Refused("The URL may not carry a user name or password.")
     if parts.scheme == "http" and host not in allowed:
@@ -93,6 +98,19 @@ def check_url(url: str, allowed: frozenset[str]) -> str:
     except ValueError:
         raise Refused("The URL's port is not a valid port.") from None
     return url.strip()
+
+
+def _lookable(host: str) -> bool:
+    """Whether ``host`` is an IP address, or a name DNS can be asked about (IDNA: no empty
+    label, none longer than 63 characters)."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        try:
+            host.encode("idna")
+        except UnicodeError:
+            return False
+    return True
 
 
 NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
@@ -128,6 +146,8 @@ async def check_target(url: str, allowed: frozenset[str]) -> str:
         infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except OSError as error:
         raise Refused(f"The host {host} cannot be resolved: {error.strerror or error}.") from None
+    except UnicodeError:  # saved before check_url looked at host names
+        raise Refused(f"The host {host[:100]} is not a valid host name.") from None
     addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
     if not addresses:
         raise Refused(f"The host {host} resolves to no address.")
