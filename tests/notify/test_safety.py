@@ -41,6 +41,11 @@ async def settings(settings: Settings) -> Settings:
         ("https://user:password@example.org/hook", "password"),
         ("https://example.org:99999/hook", "port"),
         ("https://example.org/" + "a" * 2000, "2,000"),
+        ("https://exa mple.org/hook", "space"),
+        ("https://example.org/ho\u0000ok", "space"),
+        ("https://example.org/\nhook", "space"),
+        ("https://a..b/hook", "host name"),
+        ("https://" + "a" * 64 + ".example.org/hook", "host name"),
     ],
 )
 async def test_webhook_create_refuses_unsafe_urls(client, admin, url, why):
@@ -127,6 +132,27 @@ async def test_plain_http_to_a_host_no_longer_allowed_sends_nothing(
         await allowing.close()
     assert (outcome.status_code, outcome.error) == (200, "")
     assert [r.path for r in receiver.requests] == ["/hook"]
+
+
+async def test_a_host_that_cannot_be_looked_up_is_recorded_and_the_rest_go_on(
+    receiver: Receiver, client, admin, editor, deliver: Deliver
+):
+    """An endpoint saved before its URL's host was checked (an empty label: no name lookup
+    can even be asked) fails its own delivery, recorded; the other endpoints' go out."""
+    await Webhook.create(
+        url="https://a..b/hook", events=["article.published"], secret="whsec_" + "A" * 43 + "="
+    )
+    await create_webhook(client, admin, receiver.url())
+    await published(client, editor)
+    await deliver()
+
+    assert len(receiver.requests) == 1
+    hooks = {hook["url"]: hook for hook in await webhooks(client, admin)}
+    broken, sent = hooks["https://a..b/hook"], hooks[receiver.url()]
+    [failed] = broken["deliveries"]["nodes"]
+    assert (failed["status"], failed["attempts"], failed["httpStatus"]) == ("PENDING", 1, None)
+    assert "host name" in failed["lastError"]
+    assert sent["deliveries"]["nodes"][0]["status"] == "SUCCEEDED"
 
 
 async def test_redirects_are_not_followed(receiver: Receiver, client, admin, editor, deliver):
