@@ -426,7 +426,7 @@ class CachedGraphQL:
         method = scope["method"]
         if method == "GET":
             operation = _get_operation(scope.get("query_string", b""))
-        elif head.media_type == b"application/json":
+        elif method == "POST" and head.media_type == b"application/json":
             operation = _post_operation(body)
         else:
             return None
