@@ -10,6 +10,7 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from strawberry.types import ExecutionContext
 
 from schema.errors import PublicErrors, is_unexpected, log_unexpected
+from schema.execution import ExecutionContext as CmsExecutionContext
 from schema.mutations import Mutation
 from schema.outcome import ReportOutcome
 from schema.policy import IntrospectionPolicy
@@ -54,6 +55,7 @@ def build_schema(settings: Settings) -> CmsSchema:
             ReportOutcome,
             IntrospectionPolicy,
         ],
+        execution_context_class=CmsExecutionContext,
     )
 
 
