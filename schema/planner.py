@@ -32,6 +32,26 @@ LISTS = frozenset({"authors", "used"})
 """The relations read as a list per article (the others are one row, by the article's column)."""
 FIGURE_FIELDS = frozenset({"images", "caption", "credit"})
 """The fields of a body block that read the article's pictures (``FigureBlock``'s)."""
+BODILESS = frozenset(
+    {
+        "__typename",
+        "id",
+        "slug",
+        "title",
+        "summary",
+        "publishedAt",
+        "createdAt",
+        "updatedAt",
+        "version",
+        "byline",
+        "status",
+        "authors",
+        "event",
+        "cover",
+    }
+)
+"""The fields of an article that read nothing of its body but the cover's caption: a list
+selecting no other reads its articles without their bodies (:func:`needs_bodies`)."""
 
 
 def _fields(selections: Iterable[Selection]) -> Iterator[SelectedField]:
@@ -60,12 +80,16 @@ def article_fields(info: Info, *, connection: bool) -> set[str]:
         tops = [sel for node in nodes for sel in node.selections]
     names = set()
     for field in _fields(tops):
-        if field.name == "body":
-            if any(f.name in FIGURE_FIELDS for f in _fields(field.selections)):
-                names.add("figures")
-        else:
-            names.add(field.name)
+        names.add(field.name)
+        if field.name == "body" and any(f.name in FIGURE_FIELDS for f in _fields(field.selections)):
+            names.add("figures")
     return names
+
+
+def needs_bodies(selected: set[str]) -> bool:
+    """Whether articles showing the fields ``selected`` (from :func:`article_fields`) need their
+    bodies: not when only :data:`BODILESS` fields are selected."""
+    return not selected <= BODILESS
 
 
 async def prefetch(articles: Sequence[Article], selected: set[str]) -> None:

@@ -156,9 +156,11 @@ class Query(AccountQueries, AuditQueries, NotifyQueries):
         win = page_window(info, ordering, first=first, after=after, last=last, before=before)
         where = _article_filter(filter or ArticleFilter())
         ctx = info.context
-        page = await articles.page(ctx.viewer, ctx.now, where, ordering, win)
+        selected = planner.article_fields(info, connection=True)
+        bodies = planner.needs_bodies(selected)
+        page = await articles.page(ctx.viewer, ctx.now, where, ordering, win, bodies=bodies)
         found = Connection.of(page, Article.from_model)
-        await planner.prefetch(found.nodes, planner.article_fields(info, connection=True))
+        await planner.prefetch(found.nodes, selected)
         return found
 
     @strawberry.field(

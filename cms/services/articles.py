@@ -19,7 +19,7 @@ from cms.services import clock, images, revisions
 from cms.services.clock import utc
 from cms.services.errors import CmsError, Conflict, InvalidInput, NotFound
 from cms.services.pagination import Ordering, Page, Source, Window, fetch_sql
-from cms.services.reads import ArticleRow, article_row, qualified
+from cms.services.reads import ArticleRow, article_row, listed, qualified
 from cms.services.slugs import unique_slug
 from cms.services.visibility import (
     Viewer,
@@ -125,10 +125,17 @@ def sees_undated(viewer: Viewer) -> bool:
 
 
 async def page(
-    viewer: Viewer, now: datetime, where: ArticleFilter, ordering: Ordering, win: Window
+    viewer: Viewer,
+    now: datetime,
+    where: ArticleFilter,
+    ordering: Ordering,
+    win: Window,
+    *,
+    bodies: bool = True,
 ) -> Page[ArticleRow]:
     """One page of the articles ``viewer`` may see, narrowed by ``where``. Articles without a
-    publication time come after the others in a ``published_at`` order.
+    publication time come after the others in a ``published_at`` order. ``bodies=False``
+    reads the rows without their bodies, with their covers' captions (:func:`reads.listed`).
 
     In SQL (:func:`~cms.services.pagination.fetch_sql`), as rows: the same page as
     :func:`~cms.services.pagination.fetch` over :func:`queryset` would give, for a fraction of
@@ -136,7 +143,11 @@ async def page(
     """
     nulls = ordering.field == "published_at" and sees_undated(viewer)
     source = Source(
-        "article", "a", qualified("a"), conditions(viewer, now, where, "a"), article_row
+        "article",
+        "a",
+        qualified("a") if bodies else listed("a"),
+        conditions(viewer, now, where, "a"),
+        article_row,
     )
     return await fetch_sql(source, ordering, win, nulls=nulls)
 

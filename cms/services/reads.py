@@ -37,6 +37,7 @@ __all__ = [
     "events_by_ids",
     "images_by_article_ids",
     "images_by_ids",
+    "listed",
 ]
 
 
@@ -74,12 +75,23 @@ class ArticleRow:
     event_id: int | None
     cover_id: int | None
     raw_body: Any
-    """The stored body, decoded only when a field reads it (see :attr:`body`)."""
+    """The stored body, decoded only when a field reads it (see :attr:`body`); None when the
+    row was read without it (:func:`listed`)."""
+    cover_caption: str | None = None
+    """The caption the body gives the cover (None: none), read instead of the body by
+    :func:`listed` (see migration 0010)."""
+
+    @property
+    def has_body(self) -> bool:
+        """Whether the body was read (:func:`listed` reads only the cover's caption)."""
+        return self.raw_body is not None
 
     @property
     def body(self) -> list[dict[str, Any]]:
         """The body's blocks in their stored form (see :mod:`cms.services.body`), decoded on
         first use and kept."""
+        if self.raw_body is None:
+            raise RuntimeError(f"article {self.id} was read without its body")
         found: list[dict[str, Any]] = _json(self.raw_body)
         self.raw_body = found
         return found
@@ -109,12 +121,24 @@ def article_row(row: dict[str, Any]) -> ArticleRow:
         event_id=row["event_id"],
         cover_id=row["cover_id"],
         raw_body=row["body"],
+        cover_caption=row.get("cover_caption"),
     )
 
 
 def qualified(alias: str) -> str:
     """:data:`ARTICLE_COLUMNS` prefixed with a table alias: ``a.id, a.slug, ...``."""
     return ", ".join(f"{alias}.{column}" for column in ARTICLE_COLUMNS.split(", "))
+
+
+def listed(alias: str) -> str:
+    """:func:`qualified` without the body, and with the caption the body gives the cover: what
+    a list of articles that shows nothing else of their bodies reads (a feed: the body is most
+    of an article's bytes)."""
+    columns = qualified(alias).replace(f"{alias}.body", "NULL AS body")
+    return (
+        f"{columns}, (SELECT c.caption FROM article_cover_caption c "
+        f"WHERE c.article_id = {alias}.id) AS cover_caption"
+    )
 
 
 async def articles_by_ids(

@@ -248,7 +248,12 @@ class Article(Node):
 
     def cover_of(self, found: Picture | None) -> Image | None:
         """The ``cover`` field's value once its picture is read (None: it is gone)."""
-        return Image.from_model(found, self._captions().get(found.id)) if found else None
+        if found is None:
+            return None
+        model = self._model
+        if isinstance(model, ArticleRow) and not model.has_body:
+            return Image.from_model(found, model.cover_caption)  # read with the row instead
+        return Image.from_model(found, self._captions().get(found.id))
 
     def _images(self, found: Sequence[Picture]) -> list[Image]:
         captions = self._captions()
