@@ -193,10 +193,15 @@ class Page(Generic[T]):
     has_next: Callable[[], Awaitable[bool]]
     has_previous: Callable[[], Awaitable[bool]]
     total: Callable[[], Awaitable[int]]
-    cursors: list[str] = field(init=False)
+    _cursors: list[str] | None = field(default=None, init=False, repr=False)
 
-    def __post_init__(self) -> None:
-        self.cursors = [self.ordering.cursor(item) for item in self.items]
+    @property
+    def cursors(self) -> list[str]:
+        """The items' cursors, made when first asked for: a list that selects no cursor (a feed
+        of ``nodes``) makes none."""
+        if self._cursors is None:
+            self._cursors = [self.ordering.cursor(item) for item in self.items]
+        return self._cursors
 
 
 def constant(value: T) -> Callable[[], Awaitable[T]]:

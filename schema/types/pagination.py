@@ -47,10 +47,18 @@ class PageInfo:
         return self._page.cursors[-1] if self._page.cursors else None
 
 
+def _edge_cursor(root: Edge[Any]) -> str:
+    return root._page.cursors[root._index]
+
+
 @strawberry.type(description="An item of a page, with the cursor that points at it.")
 class Edge(Generic[T]):
-    cursor: str = strawberry.field(description="Opaque cursor: pass it as `after` or `before`.")
+    cursor: str = strawberry.field(
+        resolver=_edge_cursor, description="Opaque cursor: pass it as `after` or `before`."
+    )
     node: T = strawberry.field(description="The item.")
+    _page: strawberry.Private[PageLike]
+    _index: strawberry.Private[int]
 
 
 @strawberry.type(
@@ -71,7 +79,7 @@ class Connection(Generic[T]):
     def of(cls, page: Page[Any], convert: Callable[[Any], T]) -> Connection[T]:
         """The connection for ``page``, its models turned into GraphQL objects by ``convert``."""
         nodes = [convert(item) for item in page.items]
-        edges = [Edge(cursor=c, node=n) for c, n in zip(page.cursors, nodes, strict=True)]
+        edges = [Edge(node=n, _page=page, _index=i) for i, n in enumerate(nodes)]
         return cls(edges=edges, nodes=nodes, page_info=PageInfo(_page=page), _page=page)
 
 
