@@ -27,7 +27,7 @@ _ARTICLE_EVENTS = frozenset(kind.value for kind in EventType if kind.name.starts
 
 @strawberry.type(
     description="Live updates over a WebSocket (the `graphql-transport-ws` protocol at "
-    "`/graphql`). Sign in by sending `{\"Authorization\": \"Bearer <token>\"}` as the "
+    '`/graphql`). Sign in by sending `{"Authorization": "Bearer <token>"}` as the '
     "`connection_init` payload (browsers cannot set headers on WebSockets); without it you "
     "see what the public sees."
 )

@@ -183,7 +183,9 @@ async def _truncate(url: str) -> None:
 async def app(settings: Settings) -> AsyncIterator[Any]:
     """The ASGI app with its lifespan running (the ORM is up for seeding, too)."""
     application = create_app(settings)
-    async with LifespanManager(application) as manager:
+    # Generous timeouts: on a loaded two-core machine, the background jobs' round in progress
+    # (scheduled publication, webhooks, live events) may take a few seconds to finish.
+    async with LifespanManager(application, startup_timeout=30, shutdown_timeout=30) as manager:
         yield manager.app
 
 

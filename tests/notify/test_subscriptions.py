@@ -20,8 +20,8 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from cms.models import Role
 from settings import Settings
 from tests.editing.helpers import post
+from tests.notify.conftest import token
 from tests.notify.helpers import instance
-from tests.notify.test_scheduled import token
 
 pytestmark = pytest.mark.database("sqlite", "postgres")
 
