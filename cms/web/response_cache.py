@@ -453,8 +453,8 @@ def _get_operation(query_string: bytes) -> _Operation | None:
         return None
     params = dict(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True))
     query, extensions = params.get("query"), params.get("extensions")
-    if query:  # then extensions change nothing of the answer
-        return query, params.get("variables"), params.get("operationName"), None
+    if query:  # extensions kept in the key: a wrong hash beside the text is the view's to refuse
+        return query, params.get("variables"), params.get("operationName"), extensions
     if not extensions:  # GraphiQL's page, or a request GraphQL will refuse anyway
         return None
     return None, params.get("variables"), params.get("operationName"), extensions
@@ -472,12 +472,15 @@ def _post_operation(body: bytes) -> _Operation | None:
         return None
     if not isinstance(payload, dict):
         return None
-    name = payload.get("operationName")
-    name = name if isinstance(name, str) else None
+    name, extensions = payload.get("operationName"), payload.get("extensions")
+    if name is not None and not isinstance(name, str):
+        return None  # malformed: the view refuses it, and it must not share a clean key
+    if extensions is not None and not isinstance(extensions, dict):
+        return None
     query = payload.get("query")
     if isinstance(query, str):
-        return query, payload.get("variables"), name, None
-    persisted = _persisted_hash(payload.get("extensions"))
+        return query, payload.get("variables"), name, _persisted_hash(extensions)
+    persisted = _persisted_hash(extensions)
     if persisted is None:
         return None
     return None, payload.get("variables"), name, persisted

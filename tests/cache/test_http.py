@@ -229,3 +229,25 @@ async def test_an_answer_from_memory_reads_the_body_once_and_runs_nothing_else(s
     assert received == 1
     assert dict(sent[0]["headers"])[b"x-cms-cache"] == b"hit"
     assert "endpoint" not in scope  # sent before routing: the router never saw it
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"operationName": 5},
+        {"extensions": "not an object"},
+        {"extensions": {"persistedQuery": {"version": 1, "sha256Hash": "0" * 64}}},
+    ],
+    ids=["operation name not a string", "extensions not an object", "hash not the document's"],
+)
+async def test_a_malformed_request_never_shares_a_kept_answer(client, extra):
+    """Once a query's answer is kept, the same query with a malformed field beside it is
+    still the view's to refuse: it has a key of its own, or none."""
+    clean = {"query": FEED}
+    for _ in range(3):  # asked, kept, answered from memory
+        kept = await client.post("/graphql", json=clean)
+    assert kept.headers["x-cms-cache"] == "hit"
+
+    refused = await client.post("/graphql", json={**clean, **extra})
+    assert refused.headers.get("x-cms-cache") != "hit"
+    assert refused.json().get("errors"), refused.json()
