@@ -68,6 +68,8 @@ class Jobs:
 
     async def _publish(self) -> None:
         now = clock.now()
+        if not await publishing.any_due(now):  # most rounds: a read, and no write at all
+            return
         leading = await publishing.hold_lease(publishing.LEASE, now, self.interval * 5)
         if leading and await publishing.publish_due(now):
             self.wake()

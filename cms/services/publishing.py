@@ -30,9 +30,22 @@ LEASE = "scheduled-publication"
 
 
 async def publish_due(now: datetime) -> int:
-    """Publish every scheduled article whose time is ``now`` or earlier; how many."""
+    """Publish every scheduled article whose time is ``now`` or earlier; how many. Nothing is
+    written (no transaction, no lease) while none is due: the change feed and every
+    instance's loop ask all the time."""
+    if not await any_due(now):
+        return 0
     async with in_transaction():
         return await publish_due_here(now)
+
+
+async def any_due(now: datetime) -> bool:
+    """Whether a scheduled article's time is ``now`` or earlier (one read)."""
+    rows = await db.fetch(
+        "SELECT 1 AS due FROM article WHERE status = 'scheduled' AND published_at <= ? LIMIT 1",
+        [utc(now)],
+    )
+    return bool(rows)
 
 
 async def publish_due_here(now: datetime) -> int:
