@@ -245,3 +245,11 @@ async def test_invalid_since_and_first_are_typed_errors(client, variables, code,
     assert error["extensions"]["code"] == code, error
     assert error["extensions"].get("field") == field, error
     assert error["path"] == ["changes"]
+
+
+async def test_a_sync_writes_nothing_while_nothing_is_due(client, editor, count_queries):
+    await published(client, editor, "Một")
+    count_queries.reset()
+    await App(client).sync()
+    statements = [s.split()[0].upper() for s in count_queries.statements]
+    assert statements and set(statements) == {"SELECT"}, count_queries.statements
