@@ -15,7 +15,7 @@ from schema.mutations import Mutation
 from schema.outcome import ReportOutcome
 from schema.policy import IntrospectionPolicy
 from schema.queries import Query
-from schema.subscriptions import Subscription
+from schema.subscriptions import Subscription, SubscriptionsOverSockets
 from settings import Settings
 
 __all__ = ["CmsSchema", "build_schema", "schema"]
@@ -54,6 +54,7 @@ def build_schema(settings: Settings) -> CmsSchema:
             PublicErrors,
             ReportOutcome,
             IntrospectionPolicy,
+            SubscriptionsOverSockets,
         ],
         execution_context_class=CmsExecutionContext,
     )

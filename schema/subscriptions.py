@@ -8,16 +8,19 @@ moment (with fresh loaders: a socket lives for hours, its answers must not).
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Iterator
 from typing import Annotated
 
 import strawberry
+from graphql import ASTValidationRule, GraphQLError, OperationDefinitionNode, OperationType
+from starlette.websockets import WebSocket
+from strawberry.extensions import SchemaExtension
 
 from cms.services import articles, clock
 from cms.services.errors import CmsError
 from cms.services.live import Event
 from cms.services.outbox import EventType
-from schema.context import Info, Loaders
+from schema.context import Context, Info, Loaders
 from schema.types.article import Article
 from schema.types.node import pk_of, to_global_id
 from schema.types.webhook import Change, ChangeKind
@@ -81,3 +84,29 @@ async def _article(info: Info, article_id: int) -> Article | None:
     ctx.loaders = Loaders(ctx.viewer, ctx.now)
     found = (await articles.by_ids(ctx.viewer, ctx.now, [article_id]))[0]
     return Article.from_model(found) if found is not None else None
+
+
+class _NoSubscriptionOverHttp(ASTValidationRule):
+    """A subscription sent as an HTTP request: refused, saying where subscriptions are served."""
+
+    def enter_operation_definition(self, node: OperationDefinitionNode, *_: object) -> None:
+        if node.operation is OperationType.SUBSCRIPTION:
+            self.report_error(
+                GraphQLError(
+                    "Subscriptions are served over a WebSocket at /graphql (the "
+                    "graphql-transport-ws protocol), not as HTTP requests.",
+                    node,
+                    extensions={"code": "OPERATION_NOT_SUPPORTED"},
+                )
+            )
+
+
+class SubscriptionsOverSockets(SchemaExtension):
+    """Refuses subscription operations that come as HTTP requests (they would never end)."""
+
+    def on_operation(self) -> Iterator[None]:
+        context = self.execution_context.context
+        if isinstance(context, Context) and not isinstance(context.request, WebSocket):
+            execution = self.execution_context
+            execution.validation_rules = (*execution.validation_rules, _NoSubscriptionOverHttp)
+        yield

@@ -168,3 +168,16 @@ async def test_sign_in_over_the_socket_and_limits(settings: Settings, orm: None,
                 async with socket(base):
                     pass
             assert refused.value.response.status_code == 403
+
+
+async def test_a_subscription_sent_over_http_is_refused_with_a_typed_error(client):
+    """It would never end as an HTTP request: refused, saying where subscriptions are served."""
+    for accept in ("application/json", "application/graphql-response+json"):
+        answer = await client.post(
+            "/graphql",
+            json={"query": "subscription { articlePublished { id } }"},
+            headers={"accept": accept},
+        )
+        [error] = answer.json()["errors"]
+        assert error["extensions"]["code"] == "OPERATION_NOT_SUPPORTED", error
+        assert "WebSocket" in error["message"]
