@@ -135,15 +135,21 @@ def _embedded(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
     return address.sixtofour
 
 
-async def check_target(url: str, allowed: frozenset[str]) -> str:
-    """The address to connect to for ``url``, after resolving its host; :class:`Refused` when
-    any address it resolves to is not public (unless the host is allowed)."""
+async def check_target(url: str, allowed: frozenset[str], resolve_seconds: float = 10.0) -> str:
+    """The address to connect to for ``url``, after resolving its host within
+    ``resolve_seconds`` (a resolver that never answers must not hold the delivery loop);
+    :class:`Refused` when any address it resolves to is not public (unless the host is
+    allowed)."""
     check_url(url, allowed)
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
     port = parts.port or (443 if parts.scheme == "https" else 80)
+    lookup = asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        infos = await asyncio.wait_for(lookup, resolve_seconds)
+    except TimeoutError:
+        late = f"The host {host} could not be resolved within {resolve_seconds:g} s."
+        raise Refused(late) from None
     except OSError as error:
         raise Refused(f"The host {host} cannot be resolved: {error.strerror or error}.") from None
     except UnicodeError:  # saved before check_url looked at host names
@@ -187,6 +193,7 @@ class Sender:
 
     def __init__(self, settings: Settings) -> None:
         self.allowed = allowed_hosts(settings)
+        self.timeout = settings.webhook_timeout
         self.retry_window = timedelta(hours=settings.webhook_retry_hours)
         self.client = httpx.AsyncClient(
             timeout=settings.webhook_timeout, follow_redirects=False, trust_env=False
@@ -217,7 +224,7 @@ class Sender:
     async def attempt(self, hook: Webhook, event: OutboxEvent) -> Outcome:
         started = time.perf_counter()
         try:
-            address = await check_target(hook.url, self.allowed)
+            address = await check_target(hook.url, self.allowed, self.timeout)
             response = await self._post(hook, event, address)
             code: int | None = response.status_code
             error = "" if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
