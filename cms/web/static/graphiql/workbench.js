@@ -520,15 +520,24 @@
     }
   }
 
+  // Right after a tab switch GraphiQL may still send the previous tab's operation name: a name
+  // the document does not define is dropped (the server then runs its only operation).
+  function withKnownOperation(params) {
+    const name = params && params.operationName;
+    if (!name || typeof params.query !== "string") return params;
+    const named = new RegExp("\\b(query|mutation|subscription)\\s+" + name + "\\b");
+    return named.test(params.query) ? params : Object.assign({}, params, { operationName: undefined });
+  }
+
   function Workbench() {
     const current = useStore(session);
     const token = current ? current.token : null;
     // A new fetcher when the token changes: GraphiQL then fetches the schema again, as this
     // viewer sees it (introspection may be for signed-in editors only).
-    const fetcher = useMemo(
-      () => GraphiQL.createFetcher({ url: config.endpoint, fetch: cmsFetch, enableIncrementalDelivery: false }),
-      [token],
-    );
+    const fetcher = useMemo(() => {
+      const base = GraphiQL.createFetcher({ url: config.endpoint, fetch: cmsFetch, enableIncrementalDelivery: false });
+      return (params, options) => base(withKnownOperation(params), options);
+    }, [token]);
     useEffect(() => {
       // Until onSchemaChange: the schema as this viewer sees it is on its way (tests wait for it).
       document.documentElement.dataset.schema = "loading";
