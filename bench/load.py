@@ -2,7 +2,7 @@
 
     python bench/load.py bench/out/news.json --database-url sqlite://bench/out/bench.sqlite3
 
-Authors, events and articles go through ``cms.services`` (so slugs, NFC and folding are the
+Authors, events and articles go through the CMS's own services (so slugs, NFC and folding are the
 CMS's own); articles are saved with ``articles.save`` in transactions of ``--batch`` articles.
 Images are metadata only: one small placeholder JPEG is written to the media root once and every
 ``Image`` row points at it (each row gets its own ``content_hash``: the column is unique).
@@ -28,10 +28,11 @@ from typing import Any, TypeVar
 import PIL.Image
 from tortoise.transactions import in_transaction
 
-from cms import db
+from cms.articles import authors, body, events
+from cms.articles import store as articles
+from cms.core import db
+from cms.media.storage import LocalMediaStore
 from cms.models import Article, ArticleStatus, Image
-from cms.services import articles, authors, body, events
-from cms.storage import LocalMediaStore
 from cms.text import normalize
 from settings import Settings
 

@@ -11,7 +11,7 @@ pinned to CPU 0) it reports:
 2. the server's peak RSS while it takes a 50 MB JPEG, above its idle RSS (the kernel's peak
    counter reset first through /proc/PID/clear_refs);
 3. the time to make a 640-wide WebP from a 12-megapixel JPEG: Pillow alone, in this process
-   (``cms.storage.renditions.render``), and the first HTTP request for the rendition;
+   (``cms.media.storage.renditions.render``), and the first HTTP request for the rendition;
 4. req/s for that cached rendition at 32 connections (wrk on CPU 1): the CMS's rendition route
    (signed URL), the CMS's plain media route for the same file, and Starlette's ``StaticFiles``
    (bench/static_ceiling.py, same uvicorn options, CPU 0) serving the same file, interleaved in
@@ -48,8 +48,8 @@ from run import (
     serve,
 )
 
-from cms.services.renditions import Format, Rendition
-from cms.storage.renditions import render
+from cms.media.renditions import Format, Rendition
+from cms.media.storage.renditions import render
 
 BENCH = Path(__file__).resolve().parent
 WORK = OUT / "media-bench"

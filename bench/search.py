@@ -40,13 +40,13 @@ import httpx
 from asgi_lifespan import LifespanManager
 from run import ensure_dataset  # bench/run.py: the same dataset files
 
-from cms import db
 from cms.app import create_app
+from cms.articles.store import ArticleFilter
+from cms.core import db
+from cms.core.viewer import ANONYMOUS
 from cms.models import Article
 from cms.search import engine
 from cms.search.query import parse
-from cms.services.articles import ArticleFilter
-from cms.services.visibility import ANONYMOUS
 from settings import Settings
 
 BENCH = Path(__file__).resolve().parent

@@ -8,31 +8,37 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcon
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
 from tortoise import Tortoise
 
 import settings as settings_module
-from cms import db
-from cms.services.background import Jobs
-from cms.services.content_watch import ContentWatch
-from cms.services.live import Broker
-from cms.services.rendition_urls import RenditionUrls
-from cms.services.renditions import Policy
-from cms.services.signing import signing_key
-from cms.storage import store_from_settings
-from cms.storage.renditions import Renderer, writable_formats
+from cms.core import db
+from cms.core.signing import signing_key
+from cms.core.viewer import Viewer
+from cms.media.rendition_urls import RenditionUrls
+from cms.media.renditions import Policy
+from cms.media.storage import store_from_settings
+from cms.media.storage.renditions import Renderer, writable_formats
+from cms.notify import local_writes
+from cms.notify.content_watch import ContentWatch
+from cms.notify.jobs import Jobs
+from cms.notify.live import Broker
 from cms.web.compression import Compress
 from cms.web.cors import cors_options
 from cms.web.edge import Edge
-from cms.web.file_cache import FileCache
-from cms.web.landing import home_endpoint, sdl_endpoint
-from cms.web.media import media_endpoint
-from cms.web.renditions import rendition_endpoint
-from cms.web.response_cache import CachedGraphQL, ResponseCache
+from cms.web.graphql.execution import ExecutionContext
+from cms.web.graphql.extensions import transport_extensions
+from cms.web.graphql.response_cache import CachedGraphQL, ResponseCache
+from cms.web.graphql.view import GraphQLView
+from cms.web.media.file_cache import FileCache
+from cms.web.media.files import media_endpoint
+from cms.web.media.renditions import rendition_endpoint
+from cms.web.workbench.landing import home_endpoint, sdl_endpoint
 from schema import build_schema
-from schema.view import GraphQLView
+from schema.context import Context
 from settings import Settings
 
 
@@ -47,9 +53,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
     renderer = Renderer(
         store, workers=settings.rendition_workers, max_pixels=settings.max_image_pixels
     )
-    cms_schema = build_schema(settings)
+    cms_schema = build_schema(transport_extensions(settings), ExecutionContext)
     live = Broker(settings)
-    view = GraphQLView(cms_schema, settings, store, urls, live)
+
+    def context_for(connection: HTTPConnection, viewer: Viewer) -> Context:
+        socket = isinstance(connection, WebSocket)  # subscriptions: the live events
+        return Context.for_request(
+            connection, settings, viewer, store, urls, live if socket else None
+        )
+
+    view = GraphQLView(cms_schema, settings, context_for)
     cache = ResponseCache(settings.response_cache_bytes)
     watch = ContentWatch(settings, on_lost=cache.clear) if cache.max_bytes else None
     graphql = CachedGraphQL(
@@ -66,7 +79,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # Requests run in other tasks than the lifespan: they find the ORM through the global
         # fallback context (cleared again when the connections close).
-        async with store, db.connected(settings), Jobs(settings) as jobs, watching:
+        async with (
+            store,
+            db.connected(settings, local_writes.counting),
+            Jobs(settings) as jobs,
+            watching,
+        ):
             live.on_event = jobs.wake  # a committed event: deliver its webhooks now
             async with live:
                 urls.start(await signing_key(settings.secret_key))

@@ -23,13 +23,14 @@ from rich.table import Table
 from tortoise.exceptions import ConfigurationError
 
 import settings as settings_module
-from cms import db
+from cms.accounts import api_tokens, passwords
+from cms.accounts import users as accounts
+from cms.core import clock, db
+from cms.core.errors import CmsError
 from cms.importer.load import Imported, ImportFailed, Options, Outcome, import_file
+from cms.media.storage import store_from_settings
+from cms.media.uploads import Limits
 from cms.models import Event, Role
-from cms.services import accounts, api_tokens, clock, passwords
-from cms.services.errors import CmsError
-from cms.services.uploads import Limits
-from cms.storage import store_from_settings
 from cms.web.server import uvicorn_options
 from settings import Settings
 
@@ -285,7 +286,7 @@ app.add_typer(images_app, name="images")
 def images_backfill() -> None:
     """Compute the placeholder and dominant colour of images taken in before they existed (the
     files stay as they are). Safe to run again: only images without one are read."""
-    from cms.services.backfill import backfill
+    from cms.media.backfill import backfill
 
     settings = _settings()
     skipped: list[str] = []
@@ -406,7 +407,8 @@ app.add_typer(webhooks_app, name="webhooks")
 def webhooks_deliver() -> None:
     """Announce scheduled articles whose time has come, then send every webhook delivery that
     is due, once (for cron; the server does the same by itself every second)."""
-    from cms.services import delivery, publishing
+    from cms.articles import publishing
+    from cms.notify import delivery
 
     settings = _settings()
 
@@ -455,7 +457,7 @@ def queries_register(
     """Register documents by the SHA-256 of their text (what clients send as `sha256Hash`).
     Each is checked against the schema and the query limits first: if one fails, nothing is
     registered. A file may hold several operations (clients choose one by `operationName`)."""
-    from cms.services import persisted_queries
+    from cms.web.graphql import trusted as persisted_queries
 
     settings = _settings()
     documents = _documents(files, settings)
@@ -482,7 +484,7 @@ def queries_list(
 ) -> None:
     """The registered documents, oldest first: hash, operations (or why the document no longer
     validates against the schema), where it came from, when."""
-    from cms.services import persisted_queries
+    from cms.web.graphql import trusted as persisted_queries
 
     settings = _settings()
 
@@ -513,7 +515,7 @@ def queries_remove(
 ) -> None:
     """Forget registered documents: anonymous clients stop running them at once (with
     CMS_PERSISTED_QUERIES_ONLY), and the answers the response cache kept go too."""
-    from cms.services import persisted_queries
+    from cms.web.graphql import trusted as persisted_queries
 
     checked = {value: persisted_queries.normal_hash(value) for value in hashes}
     bad = [value for value, key in checked.items() if key is None]
@@ -551,17 +553,18 @@ class _Document:
 
     @classmethod
     def checked(cls, text: str, source: str, settings: Settings, created: str = "") -> _Document:
-        from schema.documents import InvalidDocument, operations
+        from cms.web.graphql.documents import InvalidDocument, operations
+        from schema import schema
 
         try:
-            found = operations(text, settings)
+            found = operations(schema, text, settings)
         except InvalidDocument as error:
             return cls(text, source, (), error.problems[0], created)
         return cls(text, source, tuple((op.kind, op.name) for op in found), None, created)
 
     @property
     def sha256(self) -> str:
-        from cms.services.persisted_queries import sha256_hex
+        from cms.web.graphql.trusted import sha256_hex
 
         return sha256_hex(self.text)
 
@@ -574,7 +577,7 @@ class _Document:
 
 def _documents(files: list[Path], settings: Settings) -> list[_Document]:
     """The documents of ``files``, each checked, once each; exit 2 naming every problem."""
-    from cms.services import query_manifest
+    from cms.web.graphql import manifest as query_manifest
 
     found: dict[str, _Document] = {}
     problems: list[str] = []
@@ -603,7 +606,7 @@ def _documents(files: list[Path], settings: Settings) -> list[_Document]:
 
 def _manifest(documents: list[_Document]) -> str:
     """An Apollo persisted-query manifest: one entry per operation, each with its document."""
-    from cms.services import query_manifest
+    from cms.web.graphql import manifest as query_manifest
 
     return query_manifest.write(
         query_manifest.ManifestOperation(doc.sha256, name or "", kind, doc.text)

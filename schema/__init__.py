@@ -1,24 +1,29 @@
-"""The GraphQL schema: ``build_schema(settings)`` for serving, ``schema`` for printing the SDL."""
+"""The GraphQL schema: ``build_schema`` for serving, ``schema`` for printing the SDL.
+
+The schema knows its types, resolvers and its own rules (which errors clients see, introspection,
+subscriptions only over WebSockets); the transport (:mod:`cms.web.graphql`) adds its own
+extensions (limits, caches, telling the response cache what ran) when the app builds it.
+"""
 
 from __future__ import annotations
 
-from graphql import ASTValidationRule, GraphQLError
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from graphql import GraphQLError
 from strawberry import Schema
-from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, ValidationCache
-from strawberry.extensions.max_aliases import create_validator as aliases_rule
-from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
+from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext
 
 from schema.errors import PublicErrors, is_unexpected, log_unexpected
-from schema.execution import ExecutionContext as CmsExecutionContext
 from schema.mutations import Mutation
-from schema.outcome import ReportOutcome
 from schema.policy import IntrospectionPolicy
 from schema.queries import Query
 from schema.subscriptions import Subscription, SubscriptionsOverSockets
-from settings import Settings
 
 __all__ = ["CmsSchema", "build_schema", "schema"]
+
+Extension = type[SchemaExtension] | Callable[[], SchemaExtension]
 
 
 class CmsSchema(Schema):
@@ -31,32 +36,17 @@ class CmsSchema(Schema):
             log_unexpected(error)
 
 
-def build_schema(settings: Settings) -> CmsSchema:
-    """The schema with the protective extensions configured from ``settings``.
-
-    Extensions are factories (a fresh instance per request), but the depth and alias rules are
-    built once: the validation cache is keyed by the rule classes, and a new class per request
-    (what QueryDepthLimiter/MaxAliasesLimiter make) would never hit it.
-    """
-    rules: list[type[ASTValidationRule]] = [
-        depth_rule(settings.max_query_depth, None),
-        aliases_rule(settings.max_aliases),
-    ]
+def build_schema(
+    extensions: Sequence[Extension] = (), execution_context_class: type[Any] | None = None
+) -> CmsSchema:
+    """The schema for serving: the transport's ``extensions`` first (they run outermost), then
+    the schema's own; ``execution_context_class`` is graphql-core's executor to use."""
     return CmsSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        extensions=[
-            lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-            lambda: AddValidationRules(rules),
-            lambda: ParserCache(maxsize=256),
-            lambda: ValidationCache(maxsize=256),
-            PublicErrors,
-            ReportOutcome,
-            IntrospectionPolicy,
-            SubscriptionsOverSockets,
-        ],
-        execution_context_class=CmsExecutionContext,
+        extensions=[*extensions, PublicErrors, IntrospectionPolicy, SubscriptionsOverSockets],
+        execution_context_class=execution_context_class,
     )
 
 

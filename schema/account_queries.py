@@ -6,7 +6,8 @@ from typing import Annotated
 
 import strawberry
 
-from cms.services import accounts, api_tokens
+from cms.accounts import api_tokens
+from cms.accounts import users as accounts
 from schema.context import Info
 from schema.types.pagination import Connection, page_window
 from schema.types.user import ApiToken, User

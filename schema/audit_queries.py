@@ -6,7 +6,7 @@ from typing import Annotated
 
 import strawberry
 
-from cms.services import audit
+from cms.accounts import audit
 from schema.context import Info
 from schema.types.audit import AuditEntry, AuditLogFilter
 from schema.types.pagination import Connection

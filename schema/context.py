@@ -14,21 +14,16 @@ from starlette.requests import HTTPConnection
 from strawberry.dataloader import DataLoader
 
 from cms import models
-from cms.services import (
-    accounts,
-    authors,
-    clock,
-    events,
-    images,
-    nested_articles,
-    reads,
-    revisions,
-)
-from cms.services.live import Broker
-from cms.services.pagination import Page, Window
-from cms.services.rendition_urls import RenditionUrls
-from cms.services.visibility import Viewer
-from cms.storage import MediaStore
+from cms.accounts import users as accounts
+from cms.articles import authors, events, reads, revisions
+from cms.articles import nested as nested_articles
+from cms.core import clock
+from cms.core.pagination import Page, Window
+from cms.core.viewer import Viewer
+from cms.media import images
+from cms.media.rendition_urls import RenditionUrls
+from cms.media.storage import MediaStore
+from cms.notify.live import Broker
 from settings import Settings
 
 K = TypeVar("K")

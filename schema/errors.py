@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from cms.services.errors import CmsError
+from cms.core.errors import CmsError
 
 MASKED_MESSAGE = "Unexpected error."
 LOGGED_MESSAGE_LENGTH = 200

@@ -7,7 +7,7 @@ from enum import Enum
 
 import strawberry
 
-from cms.services.errors import InvalidInput
+from cms.core.errors import InvalidInput
 from schema.types.article import ArticleStatus
 
 MAX_SLUG_LENGTH = 160

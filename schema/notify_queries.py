@@ -6,7 +6,7 @@ from typing import Annotated
 
 import strawberry
 
-from cms.services import changes, webhooks
+from cms.notify import changes, webhooks
 from schema.context import Info
 from schema.types.webhook import Change, ChangeFeed, Webhook
 

@@ -5,7 +5,7 @@ selects on its articles (``info.selected_fields``). Left to themselves, the arti
 fields would each ask the request's loaders as graphql-core reaches them: a future per article
 and relation, and graphql-core on its asynchronous path (a task per list item) for the whole
 page. Planned, each selected relation is read for every article of the list in one statement
-up front, through the very batch readers the loaders use (:mod:`cms.services.reads`: the same
+up front, through the very batch readers the loaders use (:mod:`cms.articles.reads`: the same
 rows, so the same answers), and handed to the articles (:class:`~schema.types.article.Prefetched`):
 their resolvers then return plain values and graphql-core stays synchronous.
 
@@ -22,7 +22,7 @@ from typing import Any
 
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 
-from cms.services import reads
+from cms.articles import reads
 from schema.context import Info
 from schema.types.article import Article, Prefetched
 from schema.types.author import Author

@@ -9,12 +9,13 @@ from typing import Annotated, Any, Protocol, TypeVar
 import strawberry
 from strawberry.dataloader import DataLoader
 
+from cms.articles import authors, events
+from cms.articles import store as articles
+from cms.core.errors import InvalidInput
+from cms.core.pagination import page_size
 from cms.models import ArticleStatus as ModelStatus
 from cms.search import engine
 from cms.search import query as search_query
-from cms.services import articles, authors, events
-from cms.services.errors import InvalidInput
-from cms.services.pagination import page_size
 from schema import planner
 from schema.account_queries import AccountQueries
 from schema.audit_queries import AuditQueries

@@ -1,7 +1,7 @@
 """Live updates over WebSockets (``graphql-transport-ws``): ``articlePublished`` and
 ``articleChanged(id)``.
 
-Each event comes from :class:`cms.services.live.Broker`, which hears of commits on every
+Each event comes from :class:`cms.notify.live.Broker`, which hears of commits on every
 instance. The article is read again for each event, as the connection's viewer sees it at that
 moment (with fresh loaders: a socket lives for hours, its answers must not).
 """
@@ -16,10 +16,11 @@ from graphql import ASTValidationRule, GraphQLError, OperationDefinitionNode, Op
 from starlette.websockets import WebSocket
 from strawberry.extensions import SchemaExtension
 
-from cms.services import articles, clock
-from cms.services.errors import CmsError
-from cms.services.live import Event
-from cms.services.outbox import EventType
+from cms.articles import store as articles
+from cms.core import clock
+from cms.core.errors import CmsError
+from cms.notify.live import Event
+from cms.notify.outbox import EventType
 from schema.context import Context, Info, Loaders
 from schema.types.article import Article
 from schema.types.node import pk_of, to_global_id

@@ -30,9 +30,10 @@ import pytest
 from asgi_lifespan import LifespanManager
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 
-from cms import db
 from cms.app import create_app
-from cms.services import background, content
+from cms.core import db
+from cms.notify import content, local_writes
+from cms.notify import jobs as background
 from settings import Settings
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -198,8 +199,8 @@ async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture
 async def orm(settings: Settings) -> AsyncIterator[None]:
-    """The ORM alone, for service tests that need no HTTP."""
-    async with db.connected(settings):
+    """The ORM alone, for service tests that need no HTTP (its writes counted, as the app's)."""
+    async with db.connected(settings, local_writes.counting):
         yield
 
 

@@ -10,8 +10,11 @@ import PIL.Image
 from tortoise.transactions import in_transaction
 
 from cms import models
-from cms.services import articles, authors, body, events, images, tokens
-from cms.storage import LocalMediaStore
+from cms.accounts import tokens
+from cms.articles import authors, body, events
+from cms.articles import store as articles
+from cms.media import images
+from cms.media.storage import LocalMediaStore
 
 LIMITS = images.Limits(max_bytes=5_000_000, max_pixels=40_000_000)
 T0 = datetime(2024, 3, 1, 8, 0, tzinfo=UTC)

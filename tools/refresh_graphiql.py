@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Refresh the GraphiQL files the CMS serves (``cms/web/static/graphiql/vendor/``) from the npm
-registry, at the versions pinned in ``tools/graphiql/package-lock.json``.
+"""Refresh the GraphiQL files the CMS serves (``cms/web/workbench/static/graphiql/vendor/``)
+from the npm registry, at the versions pinned in ``tools/graphiql/package-lock.json``.
 
     python tools/refresh_graphiql.py            # npm ci: exactly the locked versions
     python tools/refresh_graphiql.py --update   # npm install: package.json's versions, new lock
@@ -31,7 +31,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PINS = ROOT / "tools" / "graphiql"
-VENDOR = ROOT / "cms" / "web" / "static" / "graphiql" / "vendor"
+VENDOR = ROOT / "cms" / "web" / "workbench" / "static" / "graphiql" / "vendor"
 
 FILES = {
     "react.production.min.js": "react/umd/react.production.min.js",

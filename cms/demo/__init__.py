@@ -13,11 +13,11 @@ from pathlib import Path
 import aiofiles
 from tortoise.transactions import in_transaction
 
+from cms.articles import events
 from cms.importer.load import Imported, Options, import_file
+from cms.media.storage import MediaStore
+from cms.media.uploads import Limits
 from cms.models import Event
-from cms.services import events
-from cms.services.uploads import Limits
-from cms.storage import MediaStore
 
 DEMO_DIR = Path(__file__).parent
 ARTICLE = DEMO_DIR / "article.txt"

@@ -19,11 +19,15 @@ import orjson
 from tortoise.exceptions import OperationalError
 from tortoise.transactions import in_transaction
 
+from cms.articles import authors, body, publishing
+from cms.articles import store as articles
+from cms.core import clock
+from cms.core.errors import CmsError, ErrorCode
 from cms.importer.parser import Figure, ParsedArticle, ParseError, parse_bytes
+from cms.media import images, uploads
+from cms.media.storage import MediaStore
 from cms.models import Article, ArticleStatus
-from cms.services import articles, authors, body, clock, images, outbox, publishing, uploads
-from cms.services.errors import CmsError, ErrorCode
-from cms.storage import MediaStore
+from cms.notify import outbox
 from cms.text import excerpt, fold
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".gif", ".avif")

@@ -69,7 +69,7 @@ class Migration(migrations.Migration):
                 ('source_key', fields.CharField(null=True, unique=True, description='Identity of an imported original.', max_length=64)),
                 ('source_hash', fields.CharField(null=True, description="Hash of the imported original's content.", max_length=64)),
             ],
-            options={'table': 'article', 'app': 'cms', 'indexes': [Index(fields=['status', 'published_at', 'id']), Index(fields=['event_id', 'published_at'])], 'pk_attr': 'id', 'table_description': 'A news article. ``body`` is a list of typed blocks (see ``cms.services.body``).'},
+            options={'table': 'article', 'app': 'cms', 'indexes': [Index(fields=['status', 'published_at', 'id']), Index(fields=['event_id', 'published_at'])], 'pk_attr': 'id', 'table_description': 'A news article. ``body`` is a list of typed blocks (see ``cms.articles.body``).'},
             bases=['Model'],
         ),
         ops.CreateModel(

@@ -5,7 +5,7 @@ from tortoise.migrations import operations as ops
 # --- Hand-written, frozen: this migration's own SQL (see 0003_content_version).
 #
 # article_cover_caption keeps, per article, the caption its body gives its cover: that of the
-# first figure showing the cover with a caption (cms.services.body.figure_captions), or NULL.
+# first figure showing the cover with a caption (cms.articles.body.figure_captions), or NULL.
 # A list of articles (the feed) shows each cover with that caption and nothing else of the
 # body: with this table it reads no body at all (20 whole bodies cost more than the rest of
 # the feed's page statement). Triggers keep it whatever writes the article (the services, the

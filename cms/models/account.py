@@ -89,7 +89,7 @@ class LoginThrottle(Model):
     failures = fields.IntField(default=0)
     """Failed sign-ins in a row (a key quiet for long enough starts again from one)."""
     last_failure_at = fields.DatetimeField()
-    """When the last one was: the next attempt waits from here (see ``cms.services.throttle``)."""
+    """When the last one was: the next attempt waits from here (see ``cms.accounts.throttle``)."""
 
     class Meta:
         table = "login_throttle"

@@ -27,7 +27,7 @@ class ArticleStatus(StrEnum):
 
 
 class Article(Model):
-    """A news article. ``body`` is a list of typed blocks (see ``cms.services.body``)."""
+    """A news article. ``body`` is a list of typed blocks (see ``cms.articles.body``)."""
 
     id = fields.IntField(primary_key=True)
     title = fields.CharField(max_length=500)

@@ -10,7 +10,7 @@ class PersistedQuery(Model):
     """One registered document (``cms queries register``), kept as its exact text.
 
     Automatic persisted queries that clients register themselves are not kept here: they live in
-    each process's memory (see :mod:`cms.web.persisted_queries`), so no anonymous client can
+    each process's memory (see :mod:`cms.web.graphql.persisted`), so no anonymous client can
     write to the database.
     """
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from cms.db import dialect
+from cms.core.db import dialect
 from cms.search.backend import SearchBackend
 from cms.search.postgres import PostgresSearch
 from cms.search.sqlite import SqliteSearch

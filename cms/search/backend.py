@@ -2,7 +2,7 @@
 
 A backend writes the index (:mod:`cms.search.index` decides what and when) and supplies the SQL
 that finds and scores articles in it (:mod:`cms.search.engine` puts that together). SQL is written
-with ``?`` markers (see :mod:`cms.db`); every test and expression takes one marker.
+with ``?`` markers (see :mod:`cms.core.db`); every test and expression takes one marker.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from typing import ClassVar
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from cms.db import Fragment, execute, marks
+from cms.core.db import Fragment, execute, marks
+from cms.core.viewer import Viewer
 from cms.search.documents import Document
 from cms.search.query import Term
-from cms.services.visibility import Viewer
 
 
 def sort_at_sql(row: str) -> str:

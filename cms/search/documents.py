@@ -11,9 +11,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from cms.articles import body as body_
+from cms.articles.reads import ArticleRow
 from cms.models import Article
-from cms.services import body as body_
-from cms.services.reads import ArticleRow
 from cms.text import Word, words
 
 MAX_WORD_LENGTH = 60

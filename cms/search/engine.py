@@ -23,17 +23,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from cms.db import Fragment, connection, fetch
+from cms.articles import reads
+from cms.articles.reads import ArticleRow
+from cms.articles.store import ArticleFilter, filtered
+from cms.core import cursors
+from cms.core.clock import utc
+from cms.core.db import Fragment, connection, fetch
+from cms.core.errors import InvalidCursor
+from cms.core.pagination import constant
+from cms.core.viewer import Viewer
 from cms.search import backend_for
 from cms.search.backend import SearchBackend
 from cms.search.query import Query, Term
-from cms.services import cursors, reads
-from cms.services.articles import ArticleFilter, filtered
-from cms.services.clock import utc
-from cms.services.errors import InvalidCursor
-from cms.services.pagination import constant
-from cms.services.reads import ArticleRow
-from cms.services.visibility import Viewer
 
 TITLE, PHRASE, EXACT_BONUS = 8, 4, 2
 

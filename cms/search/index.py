@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from tortoise.transactions import in_transaction
 
-from cms.db import connection
+from cms.core.db import connection
 from cms.models import Article, ArticleAuthor, Event
 from cms.search import backend_for
 from cms.search.documents import Document, build

@@ -3,7 +3,7 @@
 ``article_search(article_id, title tsvector, document tsvector, public_at, sort_at)`` has a GIN
 index on ``document`` (title and rest; the rest starts two positions after the title, so a phrase
 never spans the two), ``title`` alone beside it, small, for ranking, and the article's visibility
-(:func:`~cms.services.visibility.public_at_sql`) and sort date, so that a search never joins the
+(:func:`~cms.articles.visibility.public_at_sql`) and sort date, so that a search never joins the
 article table (building a hash of every visible article cost ~10 ms); a trigger keeps those two in
 step with the article row, whoever updates it. The ``tsvector`` is built here, not by
 ``to_tsvector`` (whose parser depends on the server's locale and whose ``english`` configuration
@@ -19,11 +19,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from cms.db import Fragment, all_of, execute_many
+from cms.articles.visibility import public_at_sql, visible_at_sql
+from cms.core.db import Fragment, all_of, execute_many
+from cms.core.viewer import Viewer
 from cms.search.backend import SearchBackend, sort_at_sql
 from cms.search.documents import Document
 from cms.search.query import Term
-from cms.services.visibility import Viewer, public_at_sql, visible_at_sql
 from cms.text import Word
 
 EXACT = "="

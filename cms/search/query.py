@@ -1,8 +1,9 @@
 """Parsing what a reader types into the search box: words, quoted phrases, the word being typed.
 
 Pure and total: any string gives a :class:`Query` or raises a :class:`QueryError` subclass with a
-message for the reader. Terms hold only :func:`cms.text.words` output (letters and digits), so no
-FTS5 or ``tsquery`` syntax (``"``, ``*``, ``:``, ``NEAR(``, ``&``, ``!``) can reach an engine.
+message for the reader. Terms hold only :func:`cms.text.words` output (letters and
+digits), so no FTS5 or ``tsquery`` syntax (``"``, ``*``, ``:``, ``NEAR(``, ``&``, ``!``) can
+reach an engine.
 """
 
 from __future__ import annotations

@@ -13,11 +13,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from cms.db import Fragment, all_of, execute_many
+from cms.articles.visibility import visible_sql
+from cms.core.db import Fragment, all_of, execute_many
+from cms.core.viewer import Viewer
 from cms.search.backend import SearchBackend, sort_at_sql
 from cms.search.documents import Document
 from cms.search.query import Term
-from cms.services.visibility import Viewer, visible_sql
 
 _MATCHES = "a.id IN (SELECT rowid FROM article_search WHERE article_search MATCH ?)"
 

@@ -7,11 +7,11 @@ gzip), with ``Vary: Accept-Encoding`` whether it was compressed or not, and its 
 has one, marked with the encoding (``"…-br"``): each encoding is a representation of its own.
 
 Answers the response cache keeps are compressed once per encoding and kept so
-(:mod:`cms.web.response_cache`), with the same :func:`encode`: an answer carrying its encoding
-decision (``Content-Encoding`` or ``Vary: Accept-Encoding``) passes through untouched. The levels
-are one fixed choice per encoding, so equal answers make equal bytes (the ``ETag`` of a variant
-is strong). Bodies up to :data:`INLINE_BYTES` are compressed on the event loop (well under a
-millisecond); larger ones in a worker thread.
+(:mod:`cms.web.graphql.response_cache`), with the same :func:`encode`: an answer carrying its
+encoding decision (``Content-Encoding`` or ``Vary: Accept-Encoding``) passes through untouched.
+The levels are one fixed choice per encoding, so equal answers make equal bytes (the ``ETag``
+of a variant is strong). Bodies up to :data:`INLINE_BYTES` are compressed on the event loop
+(well under a millisecond); larger ones in a worker thread.
 """
 
 from __future__ import annotations

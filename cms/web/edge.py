@@ -8,8 +8,8 @@ headers, body limits, then the response cache reading the body a second time). N
    :mod:`cms.web.body`), and handed on in the scope and to ``receive``; an upload streams
    through under its own limits instead;
 3. a query the response cache can answer from memory is answered here, before routing, by the
-   cache itself (:meth:`~cms.web.response_cache.CachedGraphQL.answer_from_memory`): nothing else
-   runs for it;
+   cache itself (:meth:`~cms.web.graphql.response_cache.CachedGraphQL.answer_from_memory`):
+   nothing else runs for it;
 4. everything else goes on to the app, its HTML pages getting the security headers
    (:mod:`cms.web.security`).
 """
@@ -27,8 +27,8 @@ from cms.web.body import (
     replay,
 )
 from cms.web.errors import send_error
+from cms.web.graphql.response_cache import CachedGraphQL
 from cms.web.head import BODY, Head, head_of
-from cms.web.response_cache import CachedGraphQL
 from cms.web.security import secured
 
 __all__ = ["Edge"]

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from starlette.requests import HTTPConnection
 
-from cms.services import clock, tokens
-from cms.services.errors import Unauthenticated
-from cms.services.visibility import ANONYMOUS, Viewer
+from cms.accounts import tokens
+from cms.core import clock
+from cms.core.errors import Unauthenticated
+from cms.core.viewer import ANONYMOUS, Viewer
 
 _SCOPE_KEY = "cms.viewer"
 """Where the answer is kept in the request's scope: asked twice, it is worked out once."""

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from cms.services import api_tokens, permissions, signin
+from cms.accounts import api_tokens, permissions, signin
 from schema.context import Info
 from schema.mutations.errors import UserError, attempt, result
 from schema.types.node import pk_of

@@ -1,7 +1,7 @@
 """The inputs of the article mutations, and their translation into what the services take.
 
 Only shapes and IDs are handled here (a global ID becomes a primary key, an omitted field
-``KEEP``); every rule about the values lives in :mod:`cms.services.article_input`.
+``KEEP``); every rule about the values lives in :mod:`cms.articles.input`.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from typing import Any
 
 import strawberry
 
-from cms.services import body
-from cms.services.article_input import ArticleChanges, ArticleInput
+from cms.articles import body
+from cms.articles.input import ArticleChanges, ArticleInput
 from schema.mutations.content_inputs import given, given_pk
 from schema.types.node import pk_of
 

@@ -1,7 +1,7 @@
 """Articles: ``articleCreate``, ``articleUpdate``, ``articlePublish``, ``articleUnpublish``,
 ``articleArchive``, ``articleDelete``, ``articleRestoreRevision`` and ``articlePreviewLink``.
 
-The rules (roles, limits, the workflow, versions) live in :mod:`cms.services.editing`; each
+The rules (roles, limits, the workflow, versions) live in :mod:`cms.articles.editing`; each
 mutation turns its input into a service call and a refusal into a ``UserError``.
 """
 
@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from cms.services import editing, preview
-from cms.services.article_input import BodyLimits
+from cms.articles import editing, preview
+from cms.articles.input import BodyLimits
 from schema.context import Context, Info
 from schema.mutations.article_inputs import (
     ArticleArchiveInput,

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from cms.services import authors, events, images
+from cms.articles import authors, events
+from cms.media import images
 from schema.context import Info
 from schema.mutations.content_inputs import (
     AuthorCreateInput,

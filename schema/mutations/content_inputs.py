@@ -11,7 +11,7 @@ from typing import TypeVar
 
 import strawberry
 
-from cms.services.fields import KEEP, Keep
+from cms.core.fields import KEEP, Keep
 from schema.types.node import pk_of
 
 T = TypeVar("T")

@@ -13,7 +13,7 @@ from typing import Annotated, Any, TypeVar, Union
 
 import strawberry
 
-from cms.services import errors
+from cms.core import errors
 
 S = TypeVar("S")
 

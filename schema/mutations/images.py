@@ -1,7 +1,7 @@
 """``imageDelete``: removing a picture nothing uses, with its file and every rendition of it.
 
 The rule (editors and admins; ``IN_USE`` while an article or author uses it) lives in
-:mod:`cms.services.image_files`.
+:mod:`cms.media.files`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from cms.services import image_files
+from cms.media import files as image_files
 from schema.context import Info
 from schema.mutations.errors import UserError, attempt, result
 from schema.types.node import pk_of

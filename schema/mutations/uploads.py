@@ -1,8 +1,8 @@
 """Photo uploads: ``imageUpload`` and ``imagesUpload``, over the GraphQL multipart request spec.
 
-The files arrive as parts of a multipart request (see :mod:`cms.web.multipart`: CSRF header,
+The files arrive as parts of a multipart request (see :mod:`cms.web.graphql.multipart`: CSRF header,
 limits, temporary files); the rules (roles, formats, privacy, deduplication, all or nothing)
-live in :mod:`cms.services.uploads`.
+live in :mod:`cms.media.uploads`.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry.file_uploads import Upload
 
+from cms.core.errors import InvalidInput
+from cms.media import uploads
+from cms.media.uploads import UploadedFile
 from cms.models import Image as ImageModel
-from cms.services import uploads
-from cms.services.errors import InvalidInput
-from cms.web.multipart import UploadedFile
 from schema.context import Info
 from schema.mutations.errors import UserError, attempt, result
 from schema.types.image import Image

@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from cms.services import accounts, permissions
+from cms.accounts import permissions
+from cms.accounts import users as accounts
 from schema.context import Info
 from schema.mutations.errors import UserError, attempt, result
 from schema.types.node import pk_of

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from cms.services import delivery, webhooks
+from cms.notify import delivery, webhooks
 from schema.context import Info
 from schema.mutations.errors import UserError, attempt, result
 from schema.types.node import pk_of

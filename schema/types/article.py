@@ -10,11 +10,11 @@ from typing import Annotated, Any, TypeAlias, TypeVar
 import strawberry
 
 from cms import models
-from cms.services import body as body_
-from cms.services import preview
-from cms.services.errors import Forbidden, InvalidInput
-from cms.services.reads import ArticleRow, ImageRow
-from cms.services.visibility import effective_status
+from cms.articles import body as body_
+from cms.articles import preview
+from cms.articles.reads import ArticleRow, ImageRow
+from cms.articles.visibility import effective_status
+from cms.core.errors import Forbidden, InvalidInput
 from schema.context import Info
 from schema.types.author import Author
 from schema.types.event import Event

@@ -7,9 +7,9 @@ from datetime import datetime
 import strawberry
 
 from cms import models
-from cms.services import audit
-from cms.services.errors import InvalidInput
-from cms.services.visibility import Viewer
+from cms.accounts import audit
+from cms.core.errors import InvalidInput
+from cms.core.viewer import Viewer
 from schema.inputs import aware
 from schema.types.node import from_global_id, pk_of, to_global_id
 from schema.types.user import User

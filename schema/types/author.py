@@ -7,8 +7,8 @@ from typing import Any
 import strawberry
 
 from cms import models
-from cms.services import authors
-from cms.services.reads import AuthorRow
+from cms.articles import authors
+from cms.articles.reads import AuthorRow
 from schema.context import Info
 from schema.types.image import Image
 from schema.types.nested import ArticleRef, parent_articles

@@ -7,7 +7,7 @@ from datetime import datetime
 import strawberry
 
 from cms import models
-from cms.services.reads import EventRow
+from cms.articles.reads import EventRow
 from schema.context import Info
 from schema.types.nested import ArticleRef, parent_articles
 from schema.types.node import Node, to_global_id

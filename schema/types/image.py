@@ -7,8 +7,8 @@ from typing import Annotated
 import strawberry
 
 from cms import models
-from cms.services import renditions
-from cms.services.reads import ImageRow
+from cms.articles.reads import ImageRow
+from cms.media import renditions
 from schema.context import Info
 from schema.types.node import Node, to_global_id
 from schema.types.rendition import Fit, FocalPoint, ImageFormat, Rendition, rendition_of, srcset_of

@@ -9,8 +9,8 @@ import strawberry
 from strawberry.dataloader import DataLoader
 
 from cms import models
-from cms.services.articles import FEED_ORDER
-from cms.services.pagination import Page
+from cms.articles.store import FEED_ORDER
+from cms.core.pagination import Page
 from schema.context import Info, Loaders, ParentPageKey
 from schema.types.pagination import Connection, page_window
 

@@ -7,7 +7,7 @@ import binascii
 
 import strawberry
 
-from cms.services.errors import InvalidId
+from cms.core.errors import InvalidId
 
 MAX_PK = 2**31 - 1
 """The largest primary key the ``id`` columns hold (``INT``: signed 32-bit on PostgreSQL)."""

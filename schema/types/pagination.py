@@ -7,7 +7,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 import strawberry
 
-from cms.services.pagination import Ordering, Page, Window, window
+from cms.core.pagination import Ordering, Page, Window, window
 from schema.context import Info
 
 T = TypeVar("T")

@@ -10,8 +10,8 @@ from enum import Enum
 
 import strawberry
 
-from cms.services import renditions
-from cms.services.errors import InvalidInput
+from cms.core.errors import InvalidInput
+from cms.media import renditions
 from schema.context import Context
 
 MAX_SRCSET_WIDTHS = 20
@@ -75,7 +75,7 @@ def rendition_of(
     fit: Fit,
     format: ImageFormat,
 ) -> Rendition:
-    """The rendition a request gets (see :func:`cms.services.renditions.plan`), with its URL."""
+    """The rendition a request gets (see :func:`cms.media.renditions.plan`), with its URL."""
     urls = context.renditions
     planned = renditions.plan(
         urls.policy,

@@ -8,9 +8,9 @@ from typing import Annotated
 import strawberry
 
 from cms import models
-from cms.services import body as body_
-from cms.services import revisions
-from cms.services.reads import ArticleRow
+from cms.articles import body as body_
+from cms.articles import revisions
+from cms.articles.reads import ArticleRow
 from schema.context import Info
 from schema.types.pagination import Connection, page_window
 from schema.types.status import ArticleStatus

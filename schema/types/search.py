@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import strawberry
 
+from cms.articles.reads import ArticleRow
 from cms.search.documents import searchable_text
 from cms.search.engine import SearchPage
 from cms.search.highlight import highlight
 from cms.search.query import Query
-from cms.services.reads import ArticleRow
 from schema.types.article import Article
 from schema.types.pagination import PageInfo
 

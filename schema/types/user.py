@@ -8,8 +8,8 @@ from enum import Enum
 import strawberry
 
 from cms import models
-from cms.services import accounts
-from cms.services.visibility import Viewer
+from cms.accounts import users as accounts
+from cms.core.viewer import Viewer
 from schema.context import Info
 from schema.types.author import Author
 from schema.types.node import to_global_id

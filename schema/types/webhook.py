@@ -9,7 +9,7 @@ from typing import Annotated
 import strawberry
 
 from cms import models
-from cms.services import changes, outbox, webhooks
+from cms.notify import changes, outbox, webhooks
 from schema.context import Info
 from schema.types.article import Article
 from schema.types.node import to_global_id

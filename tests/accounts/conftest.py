@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from cms.services import clock, passwords
+from cms.accounts import passwords
+from cms.core import clock
 from tests.accounts.helpers import CountingHasher, FakeClock
 
 

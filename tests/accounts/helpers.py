@@ -12,7 +12,7 @@ import httpx
 from argon2 import PasswordHasher
 
 from cms import models
-from cms.services import accounts
+from cms.accounts import users as accounts
 
 PASSWORD = "đúng mật khẩu 2024"
 """A password of the right length, with Vietnamese letters (NFC)."""
@@ -33,7 +33,7 @@ VIEWER = "{ viewer { id email name role active author { name } } }"
 
 @dataclass
 class FakeClock:
-    """``cms.services.clock.now``, standing still until moved."""
+    """``cms.core.clock.now``, standing still until moved."""
 
     at: datetime
 

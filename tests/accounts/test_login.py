@@ -8,7 +8,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from cms import models
-from cms.services import passwords
+from cms.accounts import passwords
 from tests.accounts.helpers import (
     LOGIN,
     PASSWORD,

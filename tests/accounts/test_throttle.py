@@ -10,9 +10,9 @@ from argon2 import PasswordHasher
 from asgi_lifespan import LifespanManager
 
 from cms import models
+from cms.accounts import passwords
+from cms.accounts.throttle import Policy
 from cms.app import create_app
-from cms.services import passwords
-from cms.services.throttle import Policy
 from tests.accounts.helpers import PASSWORD, client_from, login, make_user
 
 EMAIL = "lan@example.org"

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from cms import models
-from cms.services import tokens
+from cms.accounts import tokens
 from schema.types.node import to_global_id
 from tests.accounts.helpers import (
     VIEWER,

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from cms import models
-from cms.services import accounts
-from cms.services.visibility import Viewer
+from cms.accounts import users as accounts
+from cms.core.viewer import Viewer
 from schema.types.node import to_global_id
 from tests.accounts.helpers import (
     VIEWER,

@@ -22,8 +22,8 @@ import PIL.Image
 import pytest
 
 from cms import models
-from cms.services import images
-from cms.storage import MediaStore, store_from_settings
+from cms.media import images
+from cms.media.storage import MediaStore, store_from_settings
 from settings import Settings
 from tests.conftest import gql
 from tests.factories import LIMITS, Factory, jpeg

@@ -13,10 +13,10 @@ from asgi_lifespan import LifespanManager
 from tortoise import Tortoise
 
 from cms.app import create_app
+from cms.core import clock
 from cms.models import Article, ArticleStatus, Role
-from cms.services import clock
-from cms.services.content import Stamp
-from cms.web.response_cache import Entry, ResponseCache
+from cms.notify.content import Stamp
+from cms.web.graphql.response_cache import Entry, ResponseCache
 from tests.api.test_protection import nested
 from tests.factories import Factory
 

@@ -26,7 +26,7 @@ import PIL.Image
 
 import cms.demo
 from cms.importer.parser import parse
-from cms.web.graphiql import SOURCES
+from cms.web.workbench.page import SOURCES
 from tests.browser.conftest import EDITOR_EMAIL, EDITOR_NAME, EDITOR_PASSWORD, Server
 
 SAMPLE_TITLE = parse((Path(cms.demo.__file__).parent / "article.txt").read_text()).title

@@ -16,10 +16,10 @@ from asgi_lifespan import LifespanManager
 from starlette.types import Receive, Scope, Send
 
 from cms.app import create_app
+from cms.core import clock
 from cms.models import ArticleStatus, Role
-from cms.services import clock
 from cms.web.body import read_body
-from cms.web.response_cache import CachedGraphQL, ResponseCache, report_cacheable
+from cms.web.graphql.response_cache import CachedGraphQL, ResponseCache, report_cacheable
 from tests.cache.conftest import FEED, app_client, ask, warm
 from tests.editing.helpers import created, mutate
 from tests.factories import Factory

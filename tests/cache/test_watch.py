@@ -13,10 +13,10 @@ import httpx
 import pytest
 from tortoise.transactions import in_transaction
 
-from cms import db, local_writes
+from cms.core import clock, db
 from cms.models import Article, ArticleStatus, Role
-from cms.services import clock, content
-from cms.services.content_watch import APPLICATION_NAME
+from cms.notify import content, local_writes
+from cms.notify.content_watch import APPLICATION_NAME
 from settings import Settings
 from tests.cache.conftest import (
     DEMO_ARTICLE,

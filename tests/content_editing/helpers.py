@@ -6,8 +6,10 @@ from typing import Any
 
 import httpx
 
+from cms.accounts import tokens
+from cms.core import clock
 from cms.models import AuditEntry, Author, Event, Image, Token
-from cms.services import clock, content, tokens
+from cms.notify import content
 from schema.types.node import to_global_id
 
 ERROR_FIELDS = "... on UserError { __typename code message field }"

@@ -240,7 +240,7 @@ async def test_the_unique_index_refuses_a_slug_taken_after_the_check(client, set
     async def passes(model: object, value: str, field: str, **_: object) -> str:
         return value
 
-    monkeypatch.setattr("cms.services.events.free_slug", passes)
+    monkeypatch.setattr("cms.articles.events.free_slug", passes)
     before = await snapshot()
     refusal(await create(client, editor, slug="hoi-nghi"), "SLUG_TAKEN", "slug")
     assert await snapshot() == before

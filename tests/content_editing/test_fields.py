@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from cms.services import fields
-from cms.services.errors import InvalidInput
+from cms.core import fields
+from cms.core.errors import InvalidInput
 
 
 @pytest.mark.parametrize("slug", ["a", "hoi-nghi", "hoi-nghi-2023", "2023", "a" * 120, "x-1-y-2"])

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from cms.core import clock
 from cms.models import Role
-from cms.services import clock
 from tests.editing.helpers import FakeClock
 from tests.factories import Factory
 

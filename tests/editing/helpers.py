@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from cms import db
+from cms.core import db
 
 ARTICLE_FIELDS = """
 id slug title summary byline version status publishedAt bodyText bodyHtml
@@ -79,7 +79,7 @@ def figure(*image_ids: str, caption: str = "") -> dict[str, Any]:
 
 @dataclass
 class FakeClock:
-    """``cms.services.clock.now``, standing still until moved."""
+    """``cms.core.clock.now``, standing still until moved."""
 
     at: datetime
 

@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
+from cms.accounts import audit
 from cms.models import Role
-from cms.services import audit
 from schema.types.node import to_global_id
 from tests.editing.helpers import (
     content_version,

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from cms.accounts import tokens
 from cms.models import Article, ArticleStatus, Role, TokenKind, User
-from cms.services import tokens
 from schema.types.node import to_global_id
 from tests.editing.helpers import (
     created,

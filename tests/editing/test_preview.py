@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
+from cms.accounts import tokens
 from cms.models import AuditEntry, Token, TokenKind
-from cms.services import tokens
 from schema.types.node import to_global_id
 from tests.editing.helpers import created, mutate, paragraph, published, refused
 

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from cms import demo
+from cms.accounts import users as accounts
+from cms.media.storage import LocalMediaStore
 from cms.models import Role
-from cms.services import accounts
-from cms.storage import LocalMediaStore
 from tests.editing.helpers import post
 from tests.factories import LIMITS
 

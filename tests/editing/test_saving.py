@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from tortoise.transactions import in_transaction
 
+from cms.articles import body
+from cms.articles import store as articles
+from cms.core.errors import Conflict, NotFound
 from cms.models import Article, ArticleRevision, ArticleStatus
-from cms.services import articles, body
-from cms.services.errors import Conflict, NotFound
 from tests.editing.helpers import dump
 from tests.factories import T0, Factory
 

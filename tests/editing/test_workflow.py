@@ -6,9 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from cms import db
+from cms.core import clock, db
 from cms.models import ArticleRevision, Role, Token
-from cms.services import clock
 from schema.types.node import to_global_id
 from tests.editing.helpers import created, mutate, post, published, refused
 from tests.factories import T0

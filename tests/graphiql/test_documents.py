@@ -12,8 +12,8 @@ import orjson
 import pytest
 
 from cms.models import Role
-from cms.web import graphiql_documents as documents
-from cms.web.graphiql_documents import DOCUMENTS, Document
+from cms.web.workbench import documents
+from cms.web.workbench.documents import DOCUMENTS, Document
 from tests.factories import Factory, jpeg
 
 pytestmark = pytest.mark.database("sqlite", "postgres")

@@ -17,10 +17,10 @@ import pytest
 from asgi_lifespan import LifespanManager
 
 import schema as schema_package
+from cms.accounts import tokens
 from cms.app import create_app
 from cms.models import Role, TokenKind
-from cms.services import tokens
-from cms.web.graphiql import SOURCES, STATIC
+from cms.web.workbench.page import SOURCES, STATIC
 from settings import Settings
 from tests.factories import Factory
 

@@ -16,10 +16,11 @@ import PIL.Image
 import pytest
 from tortoise.models import Model
 
+from cms.articles import authors, body
+from cms.articles import store as articles
 from cms.importer.load import Imported, ImportFailed, Options, Outcome, import_file
+from cms.media.storage import LocalMediaStore
 from cms.models import Article, ArticleAuthor, ArticleImage, ArticleStatus, Author, Image
-from cms.services import articles, authors, body
-from cms.storage import LocalMediaStore
 from settings import Settings
 from tests.factories import LIMITS, Factory
 

@@ -13,8 +13,10 @@ from typing import Any
 
 import pytest
 
+from cms.accounts import tokens
+from cms.core import clock
 from cms.models import Role, TokenKind, User
-from cms.services import clock, delivery, tokens
+from cms.notify import delivery
 from settings import Settings
 from tests.editing.helpers import FakeClock
 from tests.factories import Factory

@@ -23,8 +23,8 @@ from starlette.routing import Route
 from tortoise.expressions import Q
 
 from cms.app import create_app
+from cms.core import clock
 from cms.models import DeliveryStatus, OutboxEvent, WebhookDelivery
-from cms.services import clock
 from settings import Settings
 from tests.editing.helpers import post
 

@@ -23,11 +23,11 @@ from pathlib import Path
 import uvicorn
 
 import settings as settings_module
-from cms import db
 from cms.app import create_app
+from cms.articles import editing
+from cms.core import clock, db
+from cms.core.viewer import Viewer
 from cms.models import Role
-from cms.services import clock, editing
-from cms.services.visibility import Viewer
 
 
 def serve(port: int, clock_file: Path) -> None:

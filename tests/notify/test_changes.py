@@ -10,8 +10,9 @@ from typing import Any
 import httpx
 import pytest
 
+from cms.core import cursors
 from cms.models import Article
-from cms.services import changes, cursors
+from cms.notify import changes
 from schema.types.node import to_global_id
 from tests.content_editing.helpers import call, mutation
 from tests.editing.helpers import FakeClock, created, mutate, post, published

@@ -10,10 +10,11 @@ import orjson
 import pytest
 from tortoise.transactions import in_transaction
 
+from cms.articles import editing
+from cms.core import clock
+from cms.core.viewer import Viewer
 from cms.models import Article, ArticleStatus, OutboxEvent, Role, WebhookDelivery
-from cms.services import clock, editing
-from cms.services import outbox as events
-from cms.services.visibility import Viewer
+from cms.notify import outbox as events
 from schema.types.node import pk_of, to_global_id
 from tests.content_editing.helpers import call, mutation
 from tests.editing.helpers import FakeClock, created, figure, mutate, paragraph, published

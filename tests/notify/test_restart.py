@@ -13,11 +13,11 @@ import httpx
 import pytest
 from standardwebhooks.webhooks import Webhook as Verifier
 
-from cms import db
+from cms.core import db
+from cms.core.viewer import Viewer
 from cms.models import ArticleStatus, DeliveryStatus, Role, WebhookDelivery
-from cms.services import delivery, webhooks
-from cms.services.outbox import EventType
-from cms.services.visibility import Viewer
+from cms.notify import delivery, webhooks
+from cms.notify.outbox import EventType
 from schema.types.node import pk_of
 from settings import Settings
 from tests.editing.helpers import FakeClock, created, published

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from cms.models import OutboxEvent, Webhook
-from cms.services import delivery
+from cms.notify import delivery
 from settings import Settings
 from tests.editing.helpers import post, published
 from tests.notify.conftest import Deliver

@@ -12,8 +12,9 @@ import httpx
 import pytest
 from standardwebhooks.webhooks import Webhook as Verifier
 
+from cms.articles import publishing
+from cms.core import clock
 from cms.models import Article, ArticleStatus, Lease, Role
-from cms.services import clock, publishing
 from schema.types.node import pk_of
 from settings import Settings
 from tests.editing.helpers import FakeClock, created, mutate, post

@@ -11,8 +11,8 @@ import pytest
 
 from cms.app import create_app
 from cms.models import Author, Role
-from cms.services import persisted_queries as registry
-from cms.web.persisted_queries import PersistedQueries
+from cms.web.graphql import trusted as registry
+from cms.web.graphql.persisted import PersistedQueries
 from tests.factories import Factory
 from tests.protocol.conftest import GRAPHQL_RESPONSE, JSON, bearer
 

@@ -8,9 +8,9 @@ import asyncio
 import httpx
 import pytest
 
-from cms import db
+from cms.core import db
 from cms.models import Role
-from cms.services import persisted_queries as registry
+from cms.web.graphql import trusted as registry
 from tests.factories import Factory
 from tests.protocol.conftest import GRAPHQL_RESPONSE, JSON, bearer, client_with
 from tests.protocol.test_persisted import FEED, by_hash, not_found, with_document

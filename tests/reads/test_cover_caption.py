@@ -9,9 +9,11 @@ from datetime import timedelta
 import pytest
 from tortoise.transactions import in_transaction
 
-from cms import db, models
+from cms import models
+from cms.articles import body
+from cms.articles import store as articles
+from cms.core import db
 from cms.models import ArticleStatus
-from cms.services import articles, body
 from tests.conftest import gql
 from tests.factories import T0, Factory
 

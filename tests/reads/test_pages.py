@@ -12,11 +12,12 @@ from datetime import timedelta
 import pytest
 
 from cms import models
+from cms.articles import store as articles
+from cms.articles.store import ORDERINGS, ArticleFilter
+from cms.core import clock
+from cms.core.pagination import Page, Window, fetch, window
+from cms.core.viewer import ANONYMOUS, Viewer
 from cms.models import ArticleStatus, Role
-from cms.services import articles, clock
-from cms.services.articles import ORDERINGS, ArticleFilter
-from cms.services.pagination import Page, Window, fetch, window
-from cms.services.visibility import ANONYMOUS, Viewer
 from tests.factories import T0, Factory
 
 pytestmark = pytest.mark.database("sqlite", "postgres")

@@ -16,8 +16,10 @@ import pytest
 from tortoise.transactions import in_transaction
 
 from cms import models
+from cms.articles import body
+from cms.articles import store as articles
+from cms.media import images
 from cms.models import ArticleStatus, Role
-from cms.services import articles, body, images
 from tests.conftest import gql
 from tests.factories import T0, Factory
 

@@ -10,8 +10,10 @@ import PIL.Image
 from tortoise.transactions import in_transaction
 
 from cms import models
-from cms.services import articles, body, images
-from cms.storage import LocalMediaStore
+from cms.articles import body
+from cms.articles import store as articles
+from cms.media import images
+from cms.media.storage import LocalMediaStore
 from settings import Settings
 from tests.conftest import gql
 from tests.factories import LIMITS, T0

@@ -11,7 +11,8 @@ import pytest
 from tortoise.transactions import in_transaction
 
 from cms import models
-from cms.services import articles, body
+from cms.articles import body
+from cms.articles import store as articles
 from settings import Settings
 from tests.factories import Factory
 from tests.renditions.helpers import cover, halves, ingest, path_of, publish

@@ -11,8 +11,8 @@ from asgi_lifespan import LifespanManager
 
 from cms import models
 from cms.app import create_app
-from cms.storage import MediaStat
-from cms.web.file_cache import MAX_ENTRY_BYTES, FileCache
+from cms.media.storage import MediaStat
+from cms.web.media.file_cache import MAX_ENTRY_BYTES, FileCache
 from settings import Settings
 from tests.renditions.helpers import cover, halves, ingest, path_of, publish
 

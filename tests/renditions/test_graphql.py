@@ -11,7 +11,7 @@ from asgi_lifespan import LifespanManager
 
 from cms import models
 from cms.app import create_app
-from cms.storage.renditions import RENDERS
+from cms.media.storage.renditions import RENDERS
 from settings import Settings
 from tests.conftest import QueryLog, gql
 from tests.factories import Factory

@@ -6,8 +6,8 @@ from fractions import Fraction
 
 import pytest
 
-from cms.services.errors import InvalidInput
-from cms.services.renditions import (
+from cms.core.errors import InvalidInput
+from cms.media.renditions import (
     Fit,
     Format,
     Policy,

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from cms import models
-from cms.storage.renditions import RENDERS
+from cms.media.storage.renditions import RENDERS
 from settings import Settings
 from tests.renditions.helpers import BLUE, RED, cover, halves, ingest, opened, path_of, publish
 

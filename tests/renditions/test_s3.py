@@ -10,9 +10,9 @@ import httpx
 import pytest
 
 from cms import models
-from cms.services import images
-from cms.storage import MediaStore, store_from_settings
-from cms.storage.renditions import RENDERS
+from cms.media import images
+from cms.media.storage import MediaStore, store_from_settings
+from cms.media.storage.renditions import RENDERS
 from settings import Settings
 from tests.conftest import gql
 from tests.factories import LIMITS, Factory

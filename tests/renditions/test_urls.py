@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cms.services.rendition_urls import NotStarted, RenditionUrls
-from cms.services.renditions import Format, Policy, Rendition
+from cms.media.rendition_urls import NotStarted, RenditionUrls
+from cms.media.renditions import Format, Policy, Rendition
 
 POLICY = Policy.of((160, 320, 640), ("1:1", "16:9"), frozenset({Format.WEBP, Format.JPEG}))
 HASH = "0f" * 32

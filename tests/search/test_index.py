@@ -13,10 +13,11 @@ from tortoise import Tortoise
 from tortoise.migrations.api import migrate as run_migrations
 from tortoise.transactions import in_transaction
 
-from cms import db
 from cms.app import create_app
+from cms.articles import body, events
+from cms.articles import store as articles
+from cms.core import db
 from cms.models import Article
-from cms.services import articles, body, events
 from settings import Settings
 from tests.cli.test_cli import DEMO_SLUG, cms_env, output, run_cms
 from tests.conftest import gql

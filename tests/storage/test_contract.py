@@ -20,9 +20,9 @@ from typing import Any, cast
 import anyio
 import pytest
 
-from cms.storage import InvalidKey, LocalMediaStore, MediaNotFound, MediaStore
-from cms.storage.base import MAX_KEY_LENGTH, READ_CHUNK_BYTES
-from cms.storage.s3 import MIN_PART_BYTES, S3MediaStore
+from cms.media.storage import InvalidKey, LocalMediaStore, MediaNotFound, MediaStore
+from cms.media.storage.base import MAX_KEY_LENGTH, READ_CHUNK_BYTES
+from cms.media.storage.s3 import MIN_PART_BYTES, S3MediaStore
 from tests.s3 import KEY_ID, REGION, SECRET, S3Server, s3_server_fixture  # noqa: F401 (a fixture)
 
 KEY = "images/ab/cd/abcdef.jpg"

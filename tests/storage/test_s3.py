@@ -14,8 +14,8 @@ from asgi_lifespan import LifespanManager
 from pydantic import ValidationError
 
 from cms.app import create_app
-from cms.storage import InvalidKey, LocalMediaStore, StorageError, store_from_settings
-from cms.storage.s3 import MIN_PART_BYTES, S3MediaStore
+from cms.media.storage import InvalidKey, LocalMediaStore, StorageError, store_from_settings
+from cms.media.storage.s3 import MIN_PART_BYTES, S3MediaStore
 from settings import Settings
 from tests.s3 import S3Server, s3_server_fixture  # noqa: F401 (a fixture)
 

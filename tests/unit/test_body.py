@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
+from cms.articles import body
+from cms.core.errors import InvalidInput
 from cms.models import Image
-from cms.services import body
-from cms.services.errors import InvalidInput
 
 
 def image(pk: int, caption: str = "", alt: str = "") -> Image:

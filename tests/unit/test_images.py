@@ -14,10 +14,12 @@ import pytest
 from tortoise.transactions import in_transaction
 
 from cms import models
+from cms.articles import body
+from cms.articles import store as articles
+from cms.core.errors import ImageTooLarge, InvalidImage
+from cms.media import images
+from cms.media.storage import LocalMediaStore
 from cms.models import ArticleStatus
-from cms.services import articles, body, images
-from cms.services.errors import ImageTooLarge, InvalidImage
-from cms.storage import LocalMediaStore
 from settings import Settings
 from tests.factories import LIMITS, T0, Factory, jpeg
 

@@ -12,11 +12,12 @@ import pytest
 from PIL import ExifTags, PngImagePlugin, features
 
 from cms import models
+from cms.articles import body
+from cms.core.errors import InvalidImage
 from cms.importer.load import Options, import_file
-from cms.services import body, uploads
-from cms.services.backfill import backfill
-from cms.services.errors import InvalidImage
-from cms.storage import LocalMediaStore
+from cms.media import uploads
+from cms.media.backfill import backfill
+from cms.media.storage import LocalMediaStore
 from settings import Settings
 from tests.uploads.helpers import SERIAL, camera_exif, files_in, picture
 

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from starlette.types import Receive, Scope, Send
 
-from cms.web.response_cache import CachedGraphQL, ResponseCache, report_cacheable
+from cms.web.graphql.response_cache import CachedGraphQL, ResponseCache, report_cacheable
 from tests.factories import Factory
 
 pytestmark = pytest.mark.database("sqlite", "postgres")

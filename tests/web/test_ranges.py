@@ -1,10 +1,10 @@
-"""The Range parser (cms/web/ranges.py), from a table of headers and a 1000-byte file."""
+"""The Range parser (cms/web/media/ranges.py), from a table of headers and a 1000-byte file."""
 
 from __future__ import annotations
 
 import pytest
 
-from cms.web.ranges import RangeNotSatisfiable, byte_range
+from cms.web.media.ranges import RangeNotSatisfiable, byte_range
 
 SIZE = 1000
 

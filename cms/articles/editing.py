@@ -1,0 +1,287 @@
+"""Writing articles: create, update, publish (now or scheduled), unpublish, archive, delete and
+restore a revision, each one transaction that checks everything before its first write.
+
+Who may do what: editors and admins everything; an ``AUTHOR`` creates articles and edits their
+own (those listing their author profile) while they are drafts, and nothing else. An author's
+article always lists them: their profile is filled in when ``authorIds`` is left out, and a list
+without it is refused (``FORBIDDEN``), as is every field or action their role may not use.
+
+Every change but a creation names the ``version`` the writer last saw: if the article has
+changed since, the answer is :class:`Conflict` and nothing is written (see
+:func:`cms.articles.store.write_if_unchanged`). Every save stores a revision and an audit
+entry in the same transaction, and the content event it means to the public, if any
+(:mod:`cms.notify.outbox`): ``article.published`` when it comes into view, ``updated`` when it
+changes in view, ``unpublished``, ``archived`` or ``deleted`` when it leaves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from tortoise.transactions import in_transaction
+
+from cms.accounts import audit
+from cms.accounts.permissions import EDITORS, WRITERS, require
+from cms.articles import body, publishing, revisions
+from cms.articles import store as articles
+from cms.articles.input import ArticleChanges, ArticleInput, BodyLimits, check
+from cms.articles.visibility import effective_status, visible_articles
+from cms.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from cms.core.fields import instant, slug_race
+from cms.core.viewer import Viewer
+from cms.models import Article, ArticleStatus, Role
+from cms.notify import outbox
+
+Status = ArticleStatus
+
+
+async def create(viewer: Viewer, now: datetime, given: ArticleInput, limits: BodyLimits) -> Article:
+    """A new draft (``articleCreate``)."""
+    require(viewer, WRITERS, "write articles")
+    given = replace(given, author_ids=_with_own_profile(viewer, given.author_ids))
+    async with slug_race("slug"), in_transaction():
+        data = await check(given, viewer, now, limits)
+        article = await articles.save(data, user_id=viewer.user_id)
+        await audit.record(viewer, audit.Action.CREATE, "Article", article.id, article.title)
+    return article
+
+
+async def update(
+    viewer: Viewer,
+    now: datetime,
+    article_id: int,
+    version: int,
+    changes: ArticleChanges,
+    limits: BodyLimits,
+) -> Article:
+    """Change an article's content (``articleUpdate``); its status stays as it is."""
+    require(viewer, WRITERS, "edit articles")
+    async with slug_race("slug"), in_transaction():
+        article = await _found(viewer, now, article_id)
+        current = await _as_input(article)
+        if viewer.role is Role.AUTHOR:
+            _check_own_draft(viewer, article, current, now)
+            _with_own_profile(viewer, changes.given().get("author_ids", current.author_ids) or ())
+        _same_version(article, version)
+        data = await check(changes.applied_to(current), viewer, now, limits, article_id=article.id)
+        was_public = outbox.is_public(article, now)
+        await _save(viewer, article, data, version)
+        await audit.record(viewer, audit.Action.UPDATE, "Article", article.id, article.title)
+        await outbox.article_moved(article, was_public, now)
+    return article
+
+
+async def publish(
+    viewer: Viewer, now: datetime, article_id: int, version: int, at: datetime | None
+) -> Article:
+    """Publish now, or at ``at``: a future ``at`` schedules the article, which then comes into
+    view by itself at that time (``articlePublish``). A past ``at`` back-dates it."""
+    require(viewer, EDITORS, "publish articles")
+    when = instant(at, "at") if at is not None else now
+    later = when > now
+    step = _Move(
+        sources=(Status.DRAFT, Status.SCHEDULED),
+        status=Status.SCHEDULED if later else Status.PUBLISHED,
+        when=lambda _: when,
+        action=audit.Action.PUBLISH,
+        summary=f"Scheduled for {when.isoformat()}" if later else "Published",
+    )
+    return await _move(viewer, now, article_id, version, step)
+
+
+async def unpublish(viewer: Viewer, now: datetime, article_id: int, version: int) -> Article:
+    """Back to draft, out of public view, without a publication time (``articleUnpublish``)."""
+    require(viewer, EDITORS, "unpublish articles")
+    return await _move(viewer, now, article_id, version, _UNPUBLISH)
+
+
+async def archive(viewer: Viewer, now: datetime, article_id: int, version: int) -> Article:
+    """Withdraw a published or scheduled article from public view (``articleArchive``)."""
+    require(viewer, EDITORS, "archive articles")
+    return await _move(viewer, now, article_id, version, _ARCHIVE)
+
+
+async def delete(viewer: Viewer, now: datetime, article_id: int, version: int) -> int:
+    """Delete an article with its revisions, links, preview tokens and search entry
+    (``articleDelete``); its id."""
+    require(viewer, EDITORS, "delete articles")
+    async with in_transaction():
+        article = await _found(viewer, now, article_id)
+        _same_version(article, version)
+        await articles.delete_if_unchanged(article.id, version)
+        await audit.record(viewer, audit.Action.DELETE, "Article", article.id, article.title)
+        if outbox.is_public(article, now):
+            await outbox.article_event(outbox.EventType.ARTICLE_DELETED, article, now)
+    return article_id
+
+
+async def restore_revision(
+    viewer: Viewer, now: datetime, article_id: int, number: int, version: int, limits: BodyLimits
+) -> Article:
+    """Make revision ``number``'s title, summary and body the article's again, as a new revision
+    (``articleRestoreRevision``). Status, authors, event and cover stay as they are."""
+    require(viewer, EDITORS, "restore revisions")
+    async with in_transaction():
+        article = await _found(viewer, now, article_id)
+        _same_version(article, version)
+        old = await revisions.get(article.id, number)
+        blocks = tuple(body.from_json(old.body))
+        given = replace(
+            await _as_input(article), title=old.title, summary=old.summary, blocks=blocks
+        )
+        try:
+            data = await check(given, viewer, now, limits, article_id=article.id)
+        except InvalidInput as error:
+            message = f"Revision {number} cannot be restored: {error.message}"
+            raise InvalidInput(message, field="revision") from None
+        was_public = outbox.is_public(article, now)
+        await _save(viewer, article, data, version)
+        summary = f"Restored revision {number}: {article.title}"
+        await audit.record(viewer, audit.Action.RESTORE, "Article", article.id, summary)
+        await outbox.article_moved(article, was_public, now)
+    return article
+
+
+# --- the steps every mutation shares ----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Move:
+    """A status change: from which statuses (as readers see them), to which, and when."""
+
+    sources: tuple[Status, ...]
+    status: Status
+    when: Callable[[Article], datetime | None]
+    """The publication time after the move, from the article before it."""
+    action: audit.Action
+    summary: str
+
+
+_UNPUBLISH = _Move(
+    sources=(Status.SCHEDULED, Status.PUBLISHED, Status.ARCHIVED),
+    status=Status.DRAFT,
+    when=lambda _: None,
+    action=audit.Action.UNPUBLISH,
+    summary="Unpublished",
+)
+_ARCHIVE = _Move(
+    sources=(Status.SCHEDULED, Status.PUBLISHED),
+    status=Status.ARCHIVED,
+    when=lambda article: article.published_at,
+    action=audit.Action.ARCHIVE,
+    summary="Archived",
+)
+
+
+async def _found(viewer: Viewer, now: datetime, article_id: int) -> Article:
+    """The article if ``viewer`` may see it; :class:`NotFound` otherwise (whether it exists or
+    not: an author learns nothing of other people's drafts).
+
+    Scheduled articles whose time has come are marked published first (with their event), so
+    that the event this write emits comes after theirs."""
+    await publishing.publish_due_here(now)
+    found = await Article.filter(visible_articles(viewer, now), id=article_id).first()
+    if found is None:
+        raise NotFound("There is no article with this ID, or you may not see it.", field="id")
+    return found
+
+
+def _same_version(article: Article, version: int) -> None:
+    """:class:`Conflict` early, before any check, when the writer's copy is already stale."""
+    if article.version != version:
+        raise Conflict(
+            f"The article was changed meanwhile: it is at version {article.version} now. "
+            "Reload it and apply your change again.",
+            current_version=article.version,
+            field="version",
+        )
+
+
+def _with_own_profile(viewer: Viewer, author_ids: tuple[int, ...] | None) -> tuple[int, ...] | None:
+    """The authors of an article written by ``viewer``: an author's own profile when none are
+    given; :class:`Forbidden` for an author's list without it (they would lose the article)."""
+    if viewer.role is not Role.AUTHOR:
+        return author_ids
+    own = viewer.author_id
+    if own is None:
+        raise Forbidden(
+            "Your account is not linked to an author profile, so no article could be yours: "
+            "ask an admin to link it."
+        )
+    if author_ids is None:
+        return (own,)
+    if own not in author_ids:
+        raise Forbidden("Your own author profile must stay among `authorIds`.", field="authorIds")
+    return author_ids
+
+
+def _check_own_draft(
+    viewer: Viewer, article: Article, current: ArticleInput, now: datetime
+) -> None:
+    """Authors edit only their own articles, and only while they are drafts."""
+    if viewer.author_id not in (current.author_ids or ()):
+        raise Forbidden("Authors may edit only their own articles.", field="id")
+    if effective_status(article, now) is not Status.DRAFT:
+        raise Forbidden(
+            "Authors may edit their articles only while they are drafts: ask an editor.",
+            field="id",
+        )
+
+
+async def _as_input(article: Article) -> ArticleInput:
+    """What the article holds now, as input (what an update starts from)."""
+    return ArticleInput(
+        title=article.title,
+        summary=article.summary,
+        byline=article.byline,
+        blocks=tuple(body.from_json(article.body)),
+        author_ids=tuple(await articles.author_ids(article.id)),
+        event_id=article.event_id,
+        cover_id=article.cover_id,
+    )
+
+
+async def _save(viewer: Viewer, article: Article, data: articles.ArticleData, version: int) -> None:
+    """Save checked content over ``article``, keeping its status and import identity."""
+    kept = replace(
+        data,
+        status=article.status,
+        published_at=article.published_at,
+        source_key=article.source_key,
+        source_hash=article.source_hash,
+    )
+    await articles.save(kept, article, expected_version=version, user_id=viewer.user_id)
+
+
+async def _move(
+    viewer: Viewer, now: datetime, article_id: int, version: int, step: _Move
+) -> Article:
+    """Make ``step`` on an article, if its status is one the step starts from."""
+    async with in_transaction():
+        article = await _found(viewer, now, article_id)
+        _same_version(article, version)
+        current = effective_status(article, now)
+        if current not in step.sources:
+            raise InvalidInput(_refusal(current, step.status), field="id")
+        when = step.when(article)
+        was_public = current is Status.PUBLISHED
+        await articles.set_status(article, step.status, when, version, user_id=viewer.user_id)
+        summary = f"{step.summary}: {article.title}"
+        await audit.record(viewer, step.action, "Article", article.id, summary)
+        await outbox.article_moved(article, was_public, now)
+    return article
+
+
+def _refusal(current: Status, wanted: Status) -> str:
+    """Why an article in ``current`` cannot move to ``wanted``."""
+    if wanted is Status.DRAFT:
+        return "The article is a draft already: there is nothing to unpublish."
+    if wanted is Status.ARCHIVED:
+        if current is Status.ARCHIVED:
+            return "The article is archived already."
+        return "Only published or scheduled articles can be archived; delete a draft instead."
+    if current is Status.PUBLISHED:
+        return "The article is published already; unpublish it first to publish it again."
+    return "The article is archived: unpublish it (back to draft) before publishing it again."

@@ -1,0 +1,208 @@
+"""What a writer sends for an article, checked and normalised before anything is written.
+
+Every rule of an article's content lives here: text is NFC and trimmed, within length limits; an
+explicit slug is ASCII kebab-case and free; the body has at most ``max_blocks`` blocks of at most
+``max_block_chars`` characters, headings of level 2 to 6, and figures of pictures the writer may
+see; authors, event and cover exist. A refusal is an :class:`InvalidInput` (or
+:class:`SlugTaken`) whose ``field`` is the path of the value in the API's input, such as
+``title``, ``authorIds.2`` or ``body.3.figure.imageIds.1``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, fields, replace
+from datetime import datetime
+from typing import Any
+
+from cms.articles import body
+from cms.articles.store import ArticleData
+from cms.core.errors import InvalidInput
+from cms.core.fields import KEEP, Keep, free_slug, line, slug_format, text
+from cms.core.viewer import Viewer
+from cms.media import images
+from cms.models import Article, Author, Event
+
+TITLE_MAX = 500
+SUMMARY_MAX = 2000
+BYLINE_MAX = 300
+ATTRIBUTION_MAX = 300
+CREDIT_MAX = 300
+MAX_AUTHORS = 20
+MAX_FIGURE_IMAGES = 20
+
+
+@dataclass(frozen=True, slots=True)
+class BodyLimits:
+    """How large a body may be (from the settings ``max_blocks`` and ``max_block_chars``)."""
+
+    max_blocks: int
+    max_block_chars: int
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleInput:
+    """An article's content as a writer gives it, not yet checked.
+
+    ``author_ids`` None means "not given" (an author's own profile is then filled in).
+    """
+
+    title: str
+    summary: str = ""
+    byline: str = ""
+    blocks: tuple[body.Block, ...] = ()
+    author_ids: tuple[int, ...] | None = None
+    event_id: int | None = None
+    cover_id: int | None = None
+    slug: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleChanges:
+    """An update: the fields given replace the article's; ``KEEP`` leaves one as it is.
+
+    ``None`` clears the event or the cover and empties summary, byline, body and authors; a
+    title or slug cannot be cleared.
+    """
+
+    title: str | Keep | None = KEEP
+    summary: str | Keep | None = KEEP
+    byline: str | Keep | None = KEEP
+    blocks: tuple[body.Block, ...] | Keep | None = KEEP
+    author_ids: tuple[int, ...] | Keep | None = KEEP
+    event_id: int | Keep | None = KEEP
+    cover_id: int | Keep | None = KEEP
+    slug: str | Keep | None = KEEP
+
+    def given(self) -> dict[str, Any]:
+        """The fields given, by name."""
+        found = {f.name: getattr(self, f.name) for f in fields(self)}
+        return {name: value for name, value in found.items() if not isinstance(value, Keep)}
+
+    def applied_to(self, current: ArticleInput) -> ArticleInput:
+        """``current`` with these changes made."""
+        given = self.given()
+        for name in ("title", "slug"):
+            if name in given and given[name] is None:
+                raise InvalidInput(f"`{name}` cannot be null: leave it out to keep it.", field=name)
+        empty: dict[str, Any] = {"summary": "", "byline": "", "blocks": (), "author_ids": ()}
+        return replace(
+            current, **{k: empty[k] if v is None and k in empty else v for k, v in given.items()}
+        )
+
+
+async def check(
+    given: ArticleInput,
+    viewer: Viewer,
+    now: datetime,
+    limits: BodyLimits,
+    *,
+    article_id: int | None = None,
+) -> ArticleData:
+    """The checked, normalised content of an article (a draft; the caller sets the status).
+
+    Text first, then what needs the database: the authors, event and pictures exist (and the
+    pictures are ones ``viewer`` may see), and an explicit slug is free (``article_id``'s own
+    slug counts as free). Reads only: call it before the first write.
+    """
+    title = line(given.title, "title", TITLE_MAX, required=True)
+    summary = text(given.summary, "summary", SUMMARY_MAX)
+    byline = line(given.byline, "byline", BYLINE_MAX)
+    slug = slug_format(given.slug.strip(), "slug") if given.slug is not None else None
+    blocks = checked_blocks(given.blocks, limits)
+    author_ids = list(dict.fromkeys(given.author_ids or ()))
+    if len(author_ids) > MAX_AUTHORS:
+        raise InvalidInput(f"At most {MAX_AUTHORS} authors.", field="authorIds")
+    await _check_authors(author_ids, list(given.author_ids or ()))
+    await _check_event(given.event_id)
+    await _check_pictures(blocks, given.cover_id, viewer, now)
+    if slug is not None:
+        await free_slug(Article, slug, "slug", own_id=article_id)
+    return ArticleData(
+        title=title,
+        blocks=blocks,
+        summary=summary,
+        byline=byline,
+        author_ids=author_ids,
+        event_id=given.event_id,
+        cover_id=given.cover_id,
+        slug=slug,
+    )
+
+
+def checked_blocks(blocks: Sequence[body.Block], limits: BodyLimits) -> list[body.Block]:
+    """The body's blocks, normalised; :class:`InvalidInput` on the first one that breaks a rule."""
+    if len(blocks) > limits.max_blocks:
+        raise InvalidInput(
+            f"The body has {len(blocks)} blocks: at most {limits.max_blocks} are allowed.",
+            field="body",
+        )
+    return [_block(block, f"body.{n}", limits.max_block_chars) for n, block in enumerate(blocks)]
+
+
+def _block(block: body.Block, path: str, most: int) -> body.Block:
+    if isinstance(block, body.Paragraph):
+        return body.Paragraph(text(block.text, f"{path}.paragraph.text", most, required=True))
+    if isinstance(block, body.Heading):
+        if block.level not in body.HEADING_LEVELS:
+            raise InvalidInput(
+                f"Heading levels go from 2 to 6 (h1 is the title), not {block.level}.",
+                field=f"{path}.heading.level",
+            )
+        return body.Heading(
+            line(block.text, f"{path}.heading.text", most, required=True), block.level
+        )
+    if isinstance(block, body.Quote):
+        quoted = text(block.text, f"{path}.quote.text", most, required=True)
+        who = line(block.attribution, f"{path}.quote.attribution", ATTRIBUTION_MAX)
+        return _within(body.Quote(quoted, who), len(quoted) + len(who), path, most)
+    if not 1 <= len(block.image_ids) <= MAX_FIGURE_IMAGES:
+        raise InvalidInput(
+            f"A figure shows 1 to {MAX_FIGURE_IMAGES} pictures.", field=f"{path}.figure.imageIds"
+        )
+    caption = text(block.caption, f"{path}.figure.caption", most)
+    credit = line(block.credit, f"{path}.figure.credit", CREDIT_MAX)
+    figure = body.Figure(tuple(block.image_ids), caption, credit)
+    return _within(figure, len(caption) + len(credit), path, most)
+
+
+def _within(block: body.Block, size: int, path: str, most: int) -> body.Block:
+    if size > most:
+        raise InvalidInput(f"The block has {size} characters: at most {most}.", field=path)
+    return block
+
+
+async def _check_authors(unique: list[int], given: list[int]) -> None:
+    if not unique:
+        return
+    found = {int(str(i)) for i in await Author.filter(id__in=unique).values_list("id", flat=True)}
+    for n, author_id in enumerate(given):
+        if author_id not in found:
+            raise InvalidInput("There is no author with this ID.", field=f"authorIds.{n}")
+
+
+async def _check_event(event_id: int | None) -> None:
+    if event_id is not None and not await Event.filter(id=event_id).exists():
+        raise InvalidInput("There is no event with this ID.", field="eventId")
+
+
+async def _check_pictures(
+    blocks: Sequence[body.Block], cover_id: int | None, viewer: Viewer, now: datetime
+) -> None:
+    """Every picture exists and ``viewer`` may see it: all of them for editors; for others the
+    public ones and those of their own articles (another article's draft-only photos are not)."""
+    cover = [cover_id] if cover_id is not None else []
+    wanted = [*cover, *body.image_ids(blocks)]
+    if not wanted:
+        return
+    seen = await images.visible_to(viewer, wanted, now)
+    if cover_id is not None and cover_id not in seen:
+        raise InvalidInput(_NO_PICTURE, field="coverId")
+    for n, block in enumerate(blocks):
+        if isinstance(block, body.Figure):
+            for m, image_id in enumerate(block.image_ids):
+                if image_id not in seen:
+                    raise InvalidInput(_NO_PICTURE, field=f"body.{n}.figure.imageIds.{m}")
+
+
+_NO_PICTURE = "There is no picture with this ID, or you may not use it."

@@ -1,0 +1,113 @@
+"""Revisions: every save of an article keeps a copy of what was saved, numbered from 1.
+
+A revision holds the title, summary and body as saved, the status, who saved it (null for the
+importer and API tokens) and when. They are written in the saving transaction (see
+:func:`cms.articles.store.save`), listed newest first, and deleted with their article.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+
+from tortoise.functions import Count, Max
+
+from cms.core import db
+from cms.core.db import marks
+from cms.core.errors import InvalidCursor, NotFound
+from cms.core.pagination import Cursor, Ordering, Page, Window, constant
+from cms.models import Article, ArticleRevision
+
+
+async def record(article: Article, user_id: int | None, *, first: bool = False) -> ArticleRevision:
+    """Store the article as it now stands as its next revision (call in the saving transaction,
+    after the article's row is written: on PostgreSQL its row lock then orders the numbers)."""
+    number = 1 if first else await _last_number(article.id) + 1
+    return await ArticleRevision.create(
+        article_id=article.id,
+        number=number,
+        user_id=user_id,
+        title=article.title,
+        summary=article.summary,
+        body=article.body,
+        status=article.status,
+    )
+
+
+async def _last_number(article_id: int) -> int:
+    found = await (
+        ArticleRevision.filter(article_id=article_id)
+        .annotate(last=Max("number"))
+        .values_list("last", flat=True)
+    )
+    return int(str(found[0])) if found and found[0] is not None else 0
+
+
+async def get(article_id: int, number: int) -> ArticleRevision:
+    """Revision ``number`` of an article; :class:`NotFound` if it has none of that number."""
+    found = await ArticleRevision.get_or_none(article_id=article_id, number=number)
+    if found is None:
+        raise NotFound(f"The article has no revision {number}.", field="revision")
+    return found
+
+
+NEWEST_FIRST = Ordering("revision:number:desc", "number", descending=True)
+"""The one order of an article's revisions: the latest first."""
+
+
+async def pages(
+    article_ids: Sequence[int], win: Window, total: Callable[[int], Callable[[], Awaitable[int]]]
+) -> list[Page[ArticleRevision]]:
+    """Batch reader: one newest-first page of revisions per article, in two statements for all
+    the articles (``total(article_id)`` supplies each page's lazy ``totalCount``)."""
+    older = _number(win.after) if win.after is not None else None
+    ranked = await _ranked_ids(article_ids, win.size + 1, older) if win.size else []
+    grouped: dict[int, list[ArticleRevision]] = {i: [] for i in article_ids}
+    found = await ArticleRevision.filter(id__in=ranked).order_by("-number") if ranked else []
+    for revision in found:
+        grouped[revision.article_id].append(revision)
+    return [
+        Page(
+            items=grouped[i][: win.size],
+            ordering=NEWEST_FIRST,
+            has_next=constant(len(grouped[i]) > win.size),
+            has_previous=constant(older is not None),
+            total=total(i),
+        )
+        for i in article_ids
+    ]
+
+
+def _number(cursor: Cursor) -> int:
+    try:
+        return int(str(cursor.value))
+    except ValueError:
+        raise InvalidCursor("`after` is not a cursor of revisions.", field="after") from None
+
+
+async def _ranked_ids(article_ids: Sequence[int], most: int, older: int | None) -> list[int]:
+    """The ids of up to ``most`` revisions per article numbered below ``older``, newest first."""
+    below = " AND number < ?" if older is not None else ""
+    sql = (
+        "SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY article_id ORDER BY number "
+        f"DESC) AS rn FROM article_revision WHERE article_id IN ({marks(len(article_ids))})"
+        f"{below}) ranked WHERE rn <= ?"
+    )
+    params = [*article_ids, *([older] if older is not None else []), most]
+    return [int(row["id"]) for row in await db.fetch(sql, params)]
+
+
+def empty_page() -> Page[ArticleRevision]:
+    """No revisions (what readers who may not see them get)."""
+    return Page([], NEWEST_FIRST, constant(False), constant(False), constant(0))
+
+
+async def counts(article_ids: Sequence[int]) -> list[int]:
+    """Batch reader: how many revisions each article has."""
+    rows = await (
+        ArticleRevision.filter(article_id__in=article_ids)
+        .annotate(n=Count("id"))
+        .group_by("article_id")
+        .values_list("article_id", "n")
+    )
+    found = {int(k): int(n) for k, n in rows}
+    return [found.get(i, 0) for i in article_ids]

@@ -1,0 +1,62 @@
+"""The content's version: one number that every write to the content tables raises.
+
+Database triggers raise ``content_state.version`` in the writing transaction itself, whatever
+writes (a service, the importer, a migration, an operator's SQL), so a reader that sees the new
+content also sees the new number, on every app instance that shares the database. With the next
+instant at which a scheduled article comes into view, it says whether an answer computed earlier
+is still the answer now: see :mod:`cms.web.graphql.response_cache`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from cms.articles.visibility import upcoming_sql
+from cms.core import db
+from cms.core.clock import utc
+from cms.core.db import Fragment
+
+TABLES = ("article", "article_author", "article_image", "author", "event", "image")
+"""What the public API reads. A write to any of them is a new version of the content.
+
+The triggers that watch them are made by migration ``0003_content_version`` (from its own copy of
+this list): a new content table needs a migration of its own.
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Stamp:
+    """What the public content looks like at one instant: equal stamps, equal answers."""
+
+    version: int
+    next_change: datetime | None
+    """When the next scheduled article comes into view (answers change then without a write)."""
+
+
+async def stamp(now: datetime) -> Stamp | None:
+    """The content's stamp at ``now``; ``None`` if the database keeps no version (not migrated)."""
+    sql, params = stamp_sql(now)
+    row = (await db.fetch(sql, params))[0]
+    return stamp_of(row["version"], row["next_change"])
+
+
+def stamp_sql(now: datetime) -> Fragment:
+    """The one statement that reads the stamp at ``now`` (columns ``version``, ``next_change``),
+    for a connection of one's own (:mod:`cms.notify.content_watch`)."""
+    upcoming, params = upcoming_sql(now, "a")
+    return (
+        "SELECT (SELECT version FROM content_state WHERE id = 1) AS version, "
+        f"(SELECT MIN(a.published_at) FROM article a WHERE {upcoming}) AS next_change",
+        params,
+    )
+
+
+def stamp_of(version: Any, next_change: Any) -> Stamp | None:
+    """The stamp in a row of :func:`stamp_sql` (SQLite gives the time as text)."""
+    if version is None:
+        return None
+    if next_change is not None and not isinstance(next_change, datetime):
+        next_change = datetime.fromisoformat(str(next_change))
+    return Stamp(int(version), utc(next_change) if next_change is not None else None)

@@ -1,0 +1,116 @@
+"""Content events, written to the outbox in the transaction of the change they tell of.
+
+A rolled-back change emits nothing; a committed one is never lost, even if the process dies
+right after the commit: the event and one delivery per interested webhook endpoint are rows,
+which the delivery worker (:mod:`cms.notify.delivery`) sends afterwards, and which live
+subscribers (:mod:`cms.notify.live`) read. What counts as an event is what the public can
+see: an article is *published* when it comes into public view (also when its scheduled time
+arrives: :mod:`cms.articles.publishing`), *updated* when it changes while in view, and
+*unpublished*, *archived* or *deleted* when it leaves public view that way.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from datetime import datetime
+from enum import StrEnum
+
+import orjson
+
+from cms.articles.visibility import effective_status
+from cms.core.clock import utc
+from cms.models import Article, ArticleStatus, OutboxEvent, Webhook, WebhookDelivery
+
+
+class EventType(StrEnum):
+    """Every kind of content event."""
+
+    ARTICLE_PUBLISHED = "article.published"
+    ARTICLE_UPDATED = "article.updated"
+    ARTICLE_UNPUBLISHED = "article.unpublished"
+    ARTICLE_ARCHIVED = "article.archived"
+    ARTICLE_DELETED = "article.deleted"
+    IMAGE_UPDATED = "image.updated"
+    AUTHOR_UPDATED = "author.updated"
+    EVENT_UPDATED = "event.updated"
+
+
+def global_id(type_name: str, pk: int) -> str:
+    """The API's opaque global ID of an object (base64 of ``Type:pk``, as ``node(id:)`` takes)."""
+    return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
+
+
+def new_uid() -> str:
+    """A fresh event id, unique across instances (Standard Webhooks' ``webhook-id``)."""
+    return "msg_" + secrets.token_urlsafe(18)
+
+
+async def emit(
+    type_: EventType,
+    object_type: str,
+    object_id: int,
+    now: datetime,
+    *,
+    slug: str | None = None,
+    version: int | None = None,
+) -> OutboxEvent:
+    """Write one event and its deliveries (call inside the change's transaction)."""
+    uid = new_uid()
+    when = utc(now)
+    data = {
+        "id": global_id(object_type, object_id),
+        "type": object_type,
+        "slug": slug,
+        "version": version,
+    }
+    body = orjson.dumps(
+        {"id": uid, "type": type_.value, "timestamp": when.isoformat(), "data": data}
+    ).decode()
+    event = await OutboxEvent.create(
+        uid=uid,
+        type=type_.value,
+        occurred_at=when,
+        object_type=object_type,
+        object_id=object_id,
+        body=body,
+    )
+    hooks = await Webhook.filter(active=True).values_list("id", "events")
+    wanted = [int(str(hook_id)) for hook_id, events in hooks if type_.value in (events or [])]
+    if wanted:
+        await WebhookDelivery.bulk_create(
+            [
+                WebhookDelivery(
+                    webhook_id=hook_id, event_id=event.id, created_at=when, next_attempt_at=when
+                )
+                for hook_id in wanted
+            ]
+        )
+    return event
+
+
+def is_public(article: Article, now: datetime) -> bool:
+    """Whether readers see ``article`` at ``now``."""
+    return effective_status(article, now) is ArticleStatus.PUBLISHED
+
+
+async def article_event(type_: EventType, article: Article, now: datetime) -> None:
+    """Emit ``type_`` about ``article`` as it is now (its slug and version)."""
+    await emit(type_, "Article", article.id, now, slug=article.slug, version=article.version)
+
+
+async def article_moved(article: Article, was_public: bool, now: datetime) -> None:
+    """Emit what a saved change or status move means to the public, if anything.
+
+    ``was_public`` is whether readers saw the article before the change; ``article`` is as it
+    is after it.
+    """
+    public = is_public(article, now)
+    if public:
+        kind = EventType.ARTICLE_UPDATED if was_public else EventType.ARTICLE_PUBLISHED
+        await article_event(kind, article, now)
+    elif was_public:
+        gone = {
+            ArticleStatus.ARCHIVED: EventType.ARTICLE_ARCHIVED,
+        }.get(article.status, EventType.ARTICLE_UNPUBLISHED)
+        await article_event(gone, article, now)
