@@ -3,6 +3,7 @@
     .venv/bin/python bench/run.py                  # full: 2,000 articles, 10 s runs
     .venv/bin/python bench/run.py --quick          # smoke run: 2 s runs
     .venv/bin/python bench/run.py --articles 10000 --duration 20
+    .venv/bin/python bench/run.py --quick --probe-cost   # and what the loop-lag probe costs
 
 Generates the dataset and loads it into a fresh SQLite file when they are missing (both cached
 in bench/out/), counts SQL statements per request in-process (a first request, which executes the
@@ -11,10 +12,13 @@ one process each, CPU 0): as configured by default (response cache on) and with
 `CMS_RESPONSE_CACHE_BYTES=0` (every request executes its query), the ceiling (bench/ceiling.py
 returning the CMS's exact response bytes from memory) and the strawberry-only ceiling
 (bench/strawberry_ceiling.py: a copy of the queries' types answering from in-memory objects, no
-database: what strawberry itself allows). For each query, the four in turn are
+database: what strawberry itself allows). Each server runs through bench/probed.py, which
+leaves its uvicorn options as they are and measures the event loop's lag and the collector's
+pauses during each run (``--no-probe``: without it). For each query, the four in turn are
 loaded with wrk (one thread, CPU 1): check the answer, warm up, c=1 for latency, c=32 for
-throughput. Results: a Markdown table on stdout, and Markdown + JSON in bench/out/. See
-bench/README.md for how to read them.
+throughput and the tail, c=64 for the tail under twice the load. Results: Markdown tables on
+stdout (bench/report.py), and Markdown + JSON in bench/out/. ``--probe-cost`` then measures what
+the probe itself costs. See bench/README.md for how to read them.
 """
 
 from __future__ import annotations
@@ -40,10 +44,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from report import as_json, probe_cost_table, report, run_figures
+from results import LoopWindow, QueryRun, SqlCounts, SystemRun, WrkRun
+
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 OUT = BENCH / "out"
 LUA = BENCH / "wrk_post.lua"
+PROBED = BENCH / "probed.py"
+"""The launcher that runs each server with the loop-lag and GC probe (see its docstring)."""
+PROBE = "/_bench/probe"
 SERVER_CPU = "0"
 LOAD_CPU = "1"
 READY_TIMEOUT = 15.0
@@ -68,101 +78,17 @@ SEARCH_TERM_FOLDED = "hoi nghi"
 FEED_SIZE = 20
 SEARCH_SIZE = 10
 PACKAGES = {"wrk": "wrk", "taskset": "util-linux"}
-QUERY_NAMES = ("Q_FEED", "Q_ARTICLE", "Q_SEARCH")
 PUBLIC_URL = "https://cms.example.org"
 """Both CMS servers' ``CMS_PUBLIC_URL``: media URLs are absolute, and without it they would follow
 each request's origin (its port), so the two servers' answers could not be compared byte for
 byte. A deployed CMS sets it too."""
+PROBE_COST_ROUNDS = 3
 CACHE_OFF = {"CMS_RESPONSE_CACHE_BYTES": "0"}
 """The environment that turns the CMS's response cache off (settings.py, prefix CMS_)."""
 
 
 class BenchError(Exception):
     """Something that makes the figures meaningless: stop, and say what."""
-
-
-# --- results -------------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class WrkRun:
-    connections: int
-    seconds: float
-    requests: int
-    bytes: int
-    rps: float
-    latency_ms: dict[str, float]
-    errors: dict[str, int]
-    server_cpu_seconds: float
-    cpu0_busy_seconds: float
-    """Everything CPU 0 ran meanwhile (the server and any other process)."""
-    wrk_cpu_seconds: float
-    cpu1_busy_seconds: float
-    """Everything CPU 1 ran meanwhile (wrk and any other process)."""
-
-    @property
-    def non_2xx(self) -> int:
-        return self.errors["status"]
-
-    @property
-    def socket_errors(self) -> int:
-        return sum(v for k, v in self.errors.items() if k != "status")
-
-    @property
-    def cpu_ms_per_request(self) -> float:
-        return 1000 * self.server_cpu_seconds / self.requests if self.requests else float("nan")
-
-    @property
-    def server_busy(self) -> float:
-        """Share of the run the server spent on a CPU (about 1.0 when it is the bottleneck)."""
-        return self.server_cpu_seconds / self.seconds
-
-    @property
-    def others_on_server_cpu(self) -> float:
-        """Share of CPU 0 that other processes took during the run (noise from neighbours)."""
-        return max(0.0, self.cpu0_busy_seconds - self.server_cpu_seconds) / self.seconds
-
-    @property
-    def wrk_busy(self) -> float:
-        """Share of the run wrk spent on a CPU (near 1.0: the load generator is the limit)."""
-        return self.wrk_cpu_seconds / self.seconds
-
-    @property
-    def others_on_load_cpu(self) -> float:
-        """Share of CPU 1 that other processes took from wrk during the run."""
-        return max(0.0, self.cpu1_busy_seconds - self.wrk_cpu_seconds) / self.seconds
-
-
-@dataclass(slots=True)
-class QueryRun:
-    name: str
-    response_bytes: int
-    warmup: WrkRun
-    c1: WrkRun
-    c32: WrkRun
-
-
-@dataclass(slots=True)
-class SystemRun:
-    name: str
-    pid: int
-    cpus_allowed: str
-    queries: dict[str, QueryRun] = field(default_factory=dict)
-    peak_rss_mib: float = 0.0
-    rss_at_end_mib: float = 0.0
-    sql_per_request: dict[str, int] = field(default_factory=dict)
-
-
-@dataclass(slots=True)
-class SqlCounts:
-    """Statements per request, counted in-process with the response cache on (the default)."""
-
-    executed: dict[str, int] = field(default_factory=dict)
-    """The first request: the query executes (what every request costs with the cache off)."""
-    cached: dict[str, int] = field(default_factory=dict)
-    """The third request: answered from the response cache (the content-version check)."""
-    statements: dict[str, dict[str, list[str]]] = field(default_factory=dict)
-    """``{"executed": {query: [sql, ...]}, "cached": {...}}``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -625,6 +551,12 @@ class Server:
     pid: int
     port: int
     log: Path
+    uvicorn_options: dict[str, str] | None = None
+    """What bench/probed.py saw passed to ``uvicorn.run``; None: the server has no probe."""
+
+    @property
+    def probed(self) -> bool:
+        return self.uvicorn_options is not None
 
 
 def _get(port: int, path: str) -> int:
@@ -636,9 +568,36 @@ def _get(port: int, path: str) -> int:
         conn.close()
 
 
+def probe(server: Server, action: str = "") -> dict[str, Any]:
+    """Ask a server's probe (bench/probed.py): its options, ``/start`` or ``/stop``."""
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    try:
+        conn.request("GET", PROBE + action)
+        response = conn.getresponse()
+        body = response.read()
+    finally:
+        conn.close()
+    if response.status != 200:
+        raise BenchError(
+            f"{server.name}: the probe answered {PROBE}{action} with HTTP {response.status} "
+            f"({body[:200]!r}): was the server started through bench/probed.py?"
+        )
+    data: dict[str, Any] = json.loads(body)
+    return data
+
+
+def server_command(script: Path | str, *args: str, probed: bool) -> list[str]:
+    """``script args`` run by this Python; through bench/probed.py (the loop-lag and GC probe
+    around the app, every uvicorn option unchanged) when ``probed``."""
+    return [sys.executable, *([str(PROBED)] if probed else []), str(script), *args]
+
+
 @contextmanager
-def serve(name: str, command: Sequence[str], env: dict[str, str], port: int) -> Iterator[Server]:
-    """Start ``command`` pinned to the server CPU; yield once /healthz answers 200; stop it."""
+def serve(
+    name: str, command: Sequence[str], env: dict[str, str], port: int, probed: bool = False
+) -> Iterator[Server]:
+    """Start ``command`` pinned to the server CPU; yield once /healthz answers 200; stop it.
+    ``probed``: the command runs bench/probed.py, whose probe must answer."""
     log_path = OUT / f"server-{name}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
@@ -666,8 +625,10 @@ def serve(name: str, command: Sequence[str], env: dict[str, str], port: int) -> 
                     + log_path.read_text(errors="replace")[-3000:]
                 )
             time.sleep(0.1)
-        pid = listening_pid(process.pid, port)
-        yield Server(name, process, pid, port, log_path)
+        server = Server(name, process, listening_pid(process.pid, port), port, log_path)
+        if probed:
+            server.uvicorn_options = probe(server)["uvicorn"]
+        yield server
     finally:
         _stop(process)
 
@@ -682,17 +643,25 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
             process.wait()
 
 
-def wrk(server: Server, body_file: Path, connections: int, seconds: float) -> WrkRun:
+def wrk(
+    server: Server, body_file: Path, connections: int, seconds: float, watch: bool = True
+) -> WrkRun:
+    """One wrk run. If the server has a probe and ``watch``, it measures during the run (started
+    just before, stopped just after: outside the CPU accounting)."""
     url = f"http://127.0.0.1:{server.port}/graphql"
     command = [
         *("taskset", "-c", LOAD_CPU, "wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s"),
         *("--timeout", WRK_TIMEOUT, "-s", str(LUA), url, "--", str(body_file)),
     ]
+    watch = watch and server.probed
+    if watch:
+        probe(server, "/start")
     cpu_before, cpu0_before = cpu_seconds(server.pid), cpu_busy_seconds(SERVER_CPU)
     wrk_before, cpu1_before = children_cpu_seconds(), cpu_busy_seconds(LOAD_CPU)
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     cpu_after, cpu0_after = cpu_seconds(server.pid), cpu_busy_seconds(SERVER_CPU)
     wrk_after, cpu1_after = children_cpu_seconds(), cpu_busy_seconds(LOAD_CPU)
+    loop = LoopWindow.from_json(probe(server, "/stop")) if watch else None
     line = next((x for x in done.stdout.splitlines() if x.startswith("BENCH_JSON ")), None)
     if done.returncode != 0 or line is None:
         raise BenchError(
@@ -715,35 +684,83 @@ def wrk(server: Server, body_file: Path, connections: int, seconds: float) -> Wr
         cpu0_busy_seconds=cpu0_after - cpu0_before,
         wrk_cpu_seconds=wrk_after - wrk_before,
         cpu1_busy_seconds=cpu1_after - cpu1_before,
+        loop=loop,
     )
 
 
 def measure(
     server: Server, request: Request, answer: Answer, durations: tuple[float, float]
 ) -> QueryRun:
-    """Warm up, c=1, c=32; then check the server still gives the same answer."""
+    """Warm up, c=1, c=32, c=64; then check the server still gives the same answer."""
     warmup_s, run_s = durations
-    body_file = OUT / f"request-{request.name}.json"
-    body_file.write_bytes(request.body)
+    body_file = request_file(request)
     print(f"  {server.name} {request.name}: warm-up {warmup_s:g} s at c=4", flush=True)
-    warm = wrk(server, body_file, 4, warmup_s)
-    print(f"  {server.name} {request.name}: {run_s:g} s at c=1", flush=True)
-    c1 = wrk(server, body_file, 1, run_s)
-    print(f"  {server.name} {request.name}: {run_s:g} s at c=32", flush=True)
-    c32 = wrk(server, body_file, 32, run_s)
-    for run in (warm, c1, c32):
-        # Every response has the same size; a different average means other answers (errors).
-        per_response = run.bytes / run.requests
-        if abs(per_response - answer.wire_size) > 0.01 * answer.wire_size + run.connections:
-            raise BenchError(
-                f"{server.name} {request.name} c={run.connections}: responses averaged "
-                f"{per_response:.0f} bytes, the checked answer is {answer.wire_size}: the server "
-                "answered something else under load."
-            )
+    warm = wrk(server, body_file, 4, warmup_s, watch=False)
+    runs = []
+    for connections in (1, 32, 64):
+        print(f"  {server.name} {request.name}: {run_s:g} s at c={connections}", flush=True)
+        runs.append(wrk(server, body_file, connections, run_s))
+    for run in (warm, *runs):
+        check_sizes(server, request, answer, run)
     after = post(server.port, request.body)
     if after.body != answer.body:
         raise BenchError(f"{server.name} {request.name}: the answer changed during the runs.")
-    return QueryRun(request.name, len(answer.body), warm, c1, c32)
+    return QueryRun(request.name, len(answer.body), warm, *runs)
+
+
+def probe_cost(
+    pairs: Sequence[tuple[str, Server, Server]],
+    request: Request,
+    answer: Answer,
+    durations: tuple[float, float],
+    rounds: int,
+) -> dict[str, dict[str, list[WrkRun]]]:
+    """The same c=32 run against each system three ways, in rounds: through bench/probed.py with
+    the probe measuring, the same process with it stopped, and the program started as it is
+    (``plain``). The order rotates from round to round so that no variant always runs first.
+    bench/probe_cost.py measures the same without the network's and the neighbours' noise."""
+    warmup_s, run_s = durations
+    body_file = request_file(request)
+    results: dict[str, dict[str, list[WrkRun]]] = {}
+    for name, probed, plain in pairs:
+        if not probed.probed:
+            raise BenchError("--probe-cost needs the probe: drop --no-probe.")
+        if checked_answer(plain.port, request).body != answer.body:
+            raise BenchError(f"{plain.name}'s {request.name} answer differs from {name}'s.")
+        wrk(plain, body_file, 4, warmup_s, watch=False)
+        results[name] = {"probe on": [], "launcher, probe off": [], "no launcher": []}
+    for round_ in range(rounds):
+        for name, probed, plain in pairs:
+            variants = [
+                ("probe on", probed, True),
+                ("launcher, probe off", probed, False),
+                ("no launcher", plain, False),
+            ]
+            shift = round_ % len(variants)
+            for variant, server, watch in variants[shift:] + variants[:shift]:
+                print(f"  probe cost, round {round_ + 1}: {name}, {variant}", flush=True)
+                run = wrk(server, body_file, 32, run_s, watch=watch)
+                check_sizes(server, request, answer, run)
+                results[name][variant].append(run)
+    return results
+
+
+def request_file(request: Request) -> Path:
+    """The request body in a file, for wrk_post.lua."""
+    path = OUT / f"request-{request.name}.json"
+    path.write_bytes(request.body)
+    return path
+
+
+def check_sizes(server: Server, request: Request, answer: Answer, run: WrkRun) -> None:
+    """Every response has the same size; a different average means other answers (errors)."""
+    per_response = run.bytes / run.requests
+    if abs(per_response - answer.wire_size) > 0.01 * answer.wire_size + run.connections:
+        raise BenchError(
+            f"{server.name} {request.name} c={run.connections}: responses averaged "
+            f"{per_response:.0f} bytes, the checked answer is {answer.wire_size}: the server "
+            "answered something else under load."
+        )
 
 
 def clean_env() -> dict[str, str]:
@@ -766,150 +783,6 @@ def finish_system(system: SystemRun) -> None:
     system.rss_at_end_mib = kib_to_mib(status["VmRSS"])
 
 
-# --- report -----------------------------------------------------------------------------------
-
-
-def ms(value: float) -> str:
-    if value < 10:
-        return f"{value:.2f} ms"
-    if value < 100:
-        return f"{value:.1f} ms"
-    return f"{value:,.0f} ms"
-
-
-def ratio(ours: float, ceiling: float) -> str:
-    if not ceiling:
-        return "—"
-    r = ours / ceiling
-    return f"{r:.3f}×" if r < 1 else f"{r:.1f}×" if r < 100 else f"{r:,.0f}×"
-
-
-def _summary_row(label: str, system: SystemRun, sql: str, finds: str) -> tuple[str, ...]:
-    feed, art, find = (system.queries[name] for name in QUERY_NAMES)
-    return (
-        label,
-        ms(feed.c1.latency_ms["p50"]),
-        f"{feed.c32.rps:,.0f}",
-        ms(feed.c32.latency_ms["p99"]),
-        f"{art.c32.rps:,.0f}",
-        f"{find.c32.rps:,.0f}",
-        sql,
-        f"{system.peak_rss_mib:.0f} MiB",
-        finds,
-    )
-
-
-def _ratio_row(label: str, ours: SystemRun, ceiling: SystemRun) -> tuple[str, ...]:
-    feed, art, find = (ours.queries[name] for name in QUERY_NAMES)
-    cfeed, cart, cfind = (ceiling.queries[name] for name in QUERY_NAMES)
-    return (
-        label,
-        ratio(feed.c1.latency_ms["p50"], cfeed.c1.latency_ms["p50"]),
-        ratio(feed.c32.rps, cfeed.c32.rps),
-        ratio(feed.c32.latency_ms["p99"], cfeed.c32.latency_ms["p99"]),
-        ratio(art.c32.rps, cart.c32.rps),
-        ratio(find.c32.rps, cfind.c32.rps),
-        "—",
-        ratio(ours.peak_rss_mib, ceiling.peak_rss_mib),
-        "—",
-    )
-
-
-def report(
-    cached: SystemRun,
-    uncached: SystemRun,
-    ceiling: SystemRun,
-    straw: SystemRun,
-    meta: dict[str, Any],
-) -> str:
-    head = (
-        "| system | Q_FEED c=1 p50 | Q_FEED c=32 req/s | Q_FEED c=32 p99 | Q_ARTICLE c=32 req/s "
-        "| Q_SEARCH c=32 req/s | SQL per Q_FEED | peak RSS | `hoi nghi` finds `hội nghị` |\n"
-        "|---|---:|---:|---:|---:|---:|---:|---:|---|\n"
-    )
-    rows = [
-        _summary_row(
-            "this CMS (`cms serve`, SQLite, response cache on)",
-            cached,
-            str(cached.sql_per_request["Q_FEED"]),
-            "yes" if meta["search"]["same"] else "no",
-        ),
-        _summary_row(
-            "this CMS, response cache off (every request executes)",
-            uncached,
-            str(uncached.sql_per_request["Q_FEED"]),
-            "yes" if meta["search_cache_off"]["same"] else "no",
-        ),
-        _summary_row("bare Starlette, cached bytes (ceiling)", ceiling, "0", "—"),
-        _summary_row(
-            "strawberry over in-memory objects (no database; GraphQL execution alone)",
-            straw,
-            "0",
-            "—",
-        ),
-        _ratio_row("ratio this CMS, cache on / ceiling", cached, ceiling),
-        _ratio_row("ratio this CMS, cache off / ceiling", uncached, ceiling),
-        _ratio_row("ratio strawberry in-memory / ceiling", straw, ceiling),
-        _ratio_row("ratio this CMS, cache off / strawberry in-memory", uncached, straw),
-    ]
-    table = head + "".join("| " + " | ".join(row) + " |\n" for row in rows)
-
-    detail = (
-        "| system | query | resp. bytes | SQL/req | c=1 p50 | c=1 p99 | c=32 req/s | c=32 p50 "
-        "| c=32 p99 | non-2xx | socket errors | server CPU/req | server busy | others on CPU 0 "
-        "| wrk busy | others on CPU 1 |\n"
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
-    )
-    for system in (cached, uncached, ceiling, straw):
-        for name in QUERY_NAMES:
-            q = system.queries[name]
-            errors = q.c1.non_2xx + q.c32.non_2xx
-            socket_errors = q.c1.socket_errors + q.c32.socket_errors
-            detail += (
-                f"| {system.name} | {name} | {q.response_bytes:,} "
-                f"| {system.sql_per_request.get(name, 0)} "
-                f"| {ms(q.c1.latency_ms['p50'])} | {ms(q.c1.latency_ms['p99'])} "
-                f"| {q.c32.rps:,.0f} | {ms(q.c32.latency_ms['p50'])} "
-                f"| {ms(q.c32.latency_ms['p99'])} | {errors} | {socket_errors} "
-                f"| {q.c32.cpu_ms_per_request:.2f} ms | {q.c32.server_busy:.0%} "
-                f"| {q.c32.others_on_server_cpu:.0%} | {q.c32.wrk_busy:.0%} "
-                f"| {q.c32.others_on_load_cpu:.0%} |\n"
-            )
-    load = meta["load"]
-    reused = " (cached from an earlier run)" if load.get("cached") else ""
-    search = meta["search"]
-    if search["same"]:
-        folding = f"`{search['folded_query']}` gave the same {SEARCH_SIZE} edges in the same order."
-    else:
-        folding = (
-            f"`{search['folded_query']}` did NOT give the same edges: "
-            + (search.get("folded_problem") or f"`{', '.join(search['folded_slugs'])}`")
-            + f" instead of `{', '.join(search['slugs'])}`."
-        )
-    if meta["search_cache_off"]["same"] != search["same"]:
-        folding += (
-            f" With the response cache off the answer differs: "
-            f"`{', '.join(meta['search_cache_off']['folded_slugs'])}`."
-        )
-    notes = (
-        f"{meta['articles']} articles; runs of {meta['duration']:g} s after a "
-        f"{meta['warmup']:g} s warm-up; server on CPU {SERVER_CPU}, wrk (1 thread) on CPU "
-        f"{LOAD_CPU}; Q_ARTICLE slug `{meta['slug']}`; {meta['started']}.\n"
-        f"`{cached.name}`: response cache on (wrk repeats one request: the cached path); "
-        f"`{uncached.name}`: `CMS_RESPONSE_CACHE_BYTES=0`, every request executes its query. "
-        "SQL/req counted in-process: a repeated request with the cache on (the third), and a "
-        "first request (it executes).\n"
-        f"`{straw.name}`: bench/strawberry_ceiling.py, the queries' shapes as plain strawberry "
-        "types (synchronous fields, plain values, strawberry's parser and validation caches) "
-        "built from the CMS's answers, no database: what strawberry itself allows; its answers "
-        "are the CMS's bytes. Its Q_SEARCH runs no search (the hits are in memory).\n"
-        f"Q_SEARCH `{search['query']}`: {folding}\n"
-        f"Loading: {load['articles']} articles, {load['images']} images in "
-        f"{load['seconds_total']:.1f} s{reused}.\n"
-    )
-    return f"{table}\n{detail}\n{notes}"
-
-
 # --- main -------------------------------------------------------------------------------------
 
 
@@ -920,6 +793,21 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds of warm-up (3)")
     parser.add_argument("--quick", action="store_true", help="smoke run: 2 s runs, 1 s warm-up")
     parser.add_argument("--fresh", action="store_true", help="reload the database first")
+    parser.add_argument(
+        "--no-probe",
+        action="store_true",
+        help="start the servers as they are, without bench/probed.py (no loop-lag figures)",
+    )
+    parser.add_argument(
+        "--probe-cost",
+        type=int,
+        nargs="?",
+        const=PROBE_COST_ROUNDS,
+        default=0,
+        metavar="ROUNDS",
+        help="then compare Q_FEED at c=32 with the probe on, off and without the launcher, "
+        f"on cms and the ceiling, in ROUNDS rounds ({PROBE_COST_ROUNDS})",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.duration, args.warmup = 2.0, 1.0
@@ -948,11 +836,16 @@ def run(args: argparse.Namespace) -> None:
         "CMS_MEDIA_ROOT": str(OUT / "media"),
         "CMS_PUBLIC_URL": PUBLIC_URL,
     }
-    serve_cms = [str(cms), "serve", "--no-access-log", "--host", "127.0.0.1", "--port"]
+    probed = not args.no_probe
+
+    def serve_cms(port: int, probed: bool = probed) -> list[str]:
+        args = ("serve", "--no-access-log", "--host", "127.0.0.1", "--port", str(port))
+        return server_command(cms, *args, probed=probed)
+
     with ExitStack() as stack:
         port = free_port()
         print(f"Serving the CMS on 127.0.0.1:{port} (CPU {SERVER_CPU})...", flush=True)
-        cms_server = stack.enter_context(serve("cms", [*serve_cms, str(port)], env, port))
+        cms_server = stack.enter_context(serve("cms", serve_cms(port), env, port, probed))
         requests = discover(port, expected)
         answers = {r.name: checked_answer(port, r) for r in requests}
         for request in requests:
@@ -976,7 +869,7 @@ def run(args: argparse.Namespace) -> None:
             flush=True,
         )
         off_server = stack.enter_context(
-            serve("cms-cache-off", [*serve_cms, str(port)], env | CACHE_OFF, port)
+            serve("cms-cache-off", serve_cms(port), env | CACHE_OFF, port, probed)
         )
         # Its own answers: the same bodies, byte for byte, but without the cache's headers (so
         # a few bytes less on the wire, which the response size check after each run needs).
@@ -996,20 +889,22 @@ def run(args: argparse.Namespace) -> None:
         search_cache_off = check_folding(port, off_answers["Q_SEARCH"])
 
         responses = write_ceiling_responses(requests, answers)
+
+        def serve_ceiling(port: int, probed: bool = probed) -> list[str]:
+            args = ("--responses", str(responses), "--port", str(port))
+            return server_command(BENCH / "ceiling.py", *args, probed=probed)
+
         port = free_port()
         print(
             f"Serving the strawberry-only ceiling on 127.0.0.1:{port} (CPU {SERVER_CPU})...",
             flush=True,
         )
-        command = [sys.executable, str(BENCH / "strawberry_ceiling.py"), "--responses"]
-        straw_server = stack.enter_context(
-            serve(
-                "strawberry",
-                [*command, str(responses), "--port", str(port)],
-                clean_env(),
-                port,
-            )
+        command = server_command(
+            BENCH / "strawberry_ceiling.py",
+            *("--responses", str(responses), "--port", str(port)),
+            probed=probed,
         )
+        straw_server = stack.enter_context(serve("strawberry", command, clean_env(), port, probed))
         # Its own answers (strawberry's headers, not the cache's), the same bodies byte for byte.
         straw_answers = {r.name: checked_answer(port, r) for r in requests}
         for request in requests:
@@ -1020,9 +915,8 @@ def run(args: argparse.Namespace) -> None:
                 )
         port = free_port()
         print(f"Serving the ceiling on 127.0.0.1:{port} (CPU {SERVER_CPU})...", flush=True)
-        command = [sys.executable, str(BENCH / "ceiling.py"), "--responses", str(responses)]
         ceil_server = stack.enter_context(
-            serve("ceiling", [*command, "--port", str(port)], clean_env(), port)
+            serve("ceiling", serve_ceiling(port), clean_env(), port, probed)
         )
         for request in requests:
             again = checked_answer(port, request)
@@ -1049,6 +943,22 @@ def run(args: argparse.Namespace) -> None:
                 system.queries[request.name] = measure(server, request, answer, durations)
         for system in (ours, cache_off, ceiling, straw):
             finish_system(system)
+        cost = None
+        if args.probe_cost:
+            plain = {}
+            for name, make, server_env in (
+                ("cms-plain", serve_cms, env),
+                ("ceiling-plain", serve_ceiling, clean_env()),
+            ):
+                port = free_port()
+                print(f"Serving {name} (no launcher) on 127.0.0.1:{port}...", flush=True)
+                plain[name] = stack.enter_context(serve(name, make(port, False), server_env, port))
+            pairs = [
+                ("cms", cms_server, plain["cms-plain"]),
+                ("ceiling", ceil_server, plain["ceiling-plain"]),
+            ]
+            first = requests[0]
+            cost = probe_cost(pairs, first, answers[first.name], durations, args.probe_cost)
     ours.sql_per_request = sql.cached
     cache_off.sql_per_request = sql.executed
 
@@ -1061,8 +971,22 @@ def run(args: argparse.Namespace) -> None:
         "search_cache_off": search_cache_off,
         "started": started.isoformat(timespec="seconds"),
         "load": load_stats,
+        "server_cpu": SERVER_CPU,
+        "load_cpu": LOAD_CPU,
+        "probed": probed,
+        "uvicorn_options": {
+            server.name: server.uvicorn_options
+            for server in (cms_server, off_server, ceil_server, straw_server)
+        },
     }
     text = report(ours, cache_off, ceiling, straw, meta)
+    if cost is not None:
+        text += (
+            f"\nThe probe's own cost ({requests[0].name}, c=32, {args.duration:g} s runs, "
+            "medians over rounds; *launcher, probe off*: the same server process with the "
+            "probe stopped; *no launcher*: the program started as it is):\n\n"
+            + probe_cost_table(cost)
+        )
     print("\n" + text)
     stamp = started.strftime("%Y%m%d-%H%M%S")
     raw = {
@@ -1072,7 +996,14 @@ def run(args: argparse.Namespace) -> None:
             "machine": platform.platform(),
             "cpus": os.cpu_count(),
         },
-        "systems": {s.name: _as_json(s) for s in (ours, cache_off, ceiling, straw)},
+        "systems": {s.name: as_json(s) for s in (ours, cache_off, ceiling, straw)},
+        "probe_cost": {
+            system: {
+                variant: [asdict(run) | run_figures(run) for run in runs]
+                for variant, runs in variants.items()
+            }
+            for system, variants in (cost or {}).items()
+        },
         "sql_per_request": {"executed": sql.executed, "cached": sql.cached},
         "sql_statements": sql.statements,
         "table_markdown": text,
@@ -1097,23 +1028,6 @@ def write_ceiling_responses(requests: list[Request], answers: dict[str, Answer])
     ]
     path.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
     return path
-
-
-def _as_json(system: SystemRun) -> dict[str, Any]:
-    data = asdict(system)
-    for name, query in system.queries.items():
-        for key in ("warmup", "c1", "c32"):
-            run: WrkRun = getattr(query, key)
-            data["queries"][name][key] |= {
-                "non_2xx": run.non_2xx,
-                "socket_errors": run.socket_errors,
-                "cpu_ms_per_request": run.cpu_ms_per_request,
-                "server_busy": run.server_busy,
-                "others_on_server_cpu": run.others_on_server_cpu,
-                "wrk_busy": run.wrk_busy,
-                "others_on_load_cpu": run.others_on_load_cpu,
-            }
-    return data
 
 
 if __name__ == "__main__":

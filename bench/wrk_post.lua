@@ -4,6 +4,11 @@
 --
 -- done() prints one line, `BENCH_JSON {...}`, that bench/run.py parses: latencies are in
 -- microseconds, "bytes" is everything read (headers and bodies).
+--
+-- `latency` is wrk's own histogram, the one `wrk --latency` prints: one counter per microsecond
+-- up to the timeout (exact, not bucketed), after wrk's coordinated-omission correction: every
+-- latency of at least twice the run's interval per connection (duration / (requests /
+-- connections)) also counts as one sample per interval below it, down to the interval.
 
 -- No global request(): wrk then sends the request formatted once after init() (its static
 -- path), instead of calling into Lua for every request.
