@@ -41,7 +41,7 @@ from asgi_lifespan import LifespanManager
 from run import ensure_dataset  # bench/run.py: the same dataset files
 
 from cms.app import create_app
-from cms.articles.store import ArticleFilter
+from cms.articles.queries import ArticleFilter
 from cms.core import db
 from cms.core.viewer import ANONYMOUS
 from cms.models import Article

@@ -198,7 +198,7 @@ class Change:
 
     @classmethod
     def from_service(cls, change: changes.Change) -> Change:
-        article = Article.from_model(change.article) if change.article is not None else None
+        article = Article.from_row(change.article) if change.article is not None else None
         return cls(
             kind=ChangeKind[change.kind.name],
             id=to_global_id("Article", change.article_id),
