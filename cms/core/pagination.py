@@ -28,7 +28,7 @@ M = TypeVar("M", bound=Model)
 R = TypeVar("R")
 T = TypeVar("T")
 
-SortValue = datetime | str
+SortValue = datetime | str | int
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +65,10 @@ class Ordering:
     def _read(self, name: Any, raw: Any, id_: Any) -> tuple[Any, SortValue | None, Any]:
         if raw is None and self.is_datetime:  # a row without the date (see ``nulls``)
             return name, None, id_
-        return name, utc(datetime.fromisoformat(raw)) if self.is_datetime else str(raw), id_
+        if self.is_datetime:
+            return name, utc(datetime.fromisoformat(raw)), id_
+        # A number (an id, a revision's number) stays one: SQL compares it with a number column.
+        return name, raw if isinstance(raw, int) and not isinstance(raw, bool) else str(raw), id_
 
     # --- in SQL, over a table alias (``row``), with ``?`` markers --------------------------------
 
