@@ -1,43 +1,34 @@
-"""The ``Article`` type and its body blocks."""
+"""The ``Article`` type (its body blocks, output and input, are in :mod:`schema.types.blocks`)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, TypeAlias, TypeVar
 
 import strawberry
 
 from cms import models
 from cms.articles import body as body_
 from cms.articles import preview
-from cms.articles.reads import ArticleRow, ImageRow
+from cms.articles.reads import ArticleRow
 from cms.articles.visibility import effective_status
 from cms.core.errors import Forbidden, InvalidInput
 from schema.context import Info
 from schema.types.author import Author
+from schema.types.blocks import ArticleBlock, block_type
 from schema.types.event import Event
 from schema.types.image import Image
 from schema.types.node import Node, from_global_id, to_global_id
 from schema.types.pagination import Connection
+from schema.types.relations import Picture, Resolved, used_images
 from schema.types.revision import ArticleRevision, RevisionsAfter, RevisionsFirst, revisions_of
 from schema.types.status import ArticleStatus
 
 __all__ = ["Article", "ArticleBlock", "ArticleSource", "ArticleStatus", "Prefetched"]
 
-T = TypeVar("T")
-
-Resolved: TypeAlias = T | Awaitable[T]
-"""What a relation's resolver returns: the value when it was fetched up front for the whole list
-(:mod:`schema.planner`), graphql-core then staying on its synchronous path; else an awaitable
-that asks the request's loaders."""
-
 ArticleSource = models.Article | ArticleRow
 """What an ``Article`` is made from: a model (writes, nested lists) or a row (the hot reads)."""
-
-Picture = models.Image | ImageRow
-"""What an ``Image`` is made from (see :class:`schema.types.image.Image`)."""
 
 
 @dataclass(slots=True)
@@ -55,90 +46,6 @@ class Prefetched:
     has_cover: bool = False
     used: list[Picture] | None = None
     """Every picture the article uses, cover first, then the figures', in reading order."""
-
-
-@strawberry.type(description="A paragraph of running text.")
-class ParagraphBlock:
-    text: str = strawberry.field(description="The paragraph's text, plain (no markup).")
-
-
-@strawberry.type(description="A sub-heading inside the body.")
-class HeadingBlock:
-    text: str = strawberry.field(description="The heading's text.")
-    level: int = strawberry.field(description="2 to 6, as in HTML's h2..h6 (h1 is the title).")
-
-
-@strawberry.type(description="A quotation set apart from the running text.")
-class QuoteBlock:
-    text: str = strawberry.field(description="The quoted words.")
-    attribution: str = strawberry.field(description="Who said it; may be empty.")
-
-
-@strawberry.type(
-    description="One or more pictures shown together with one caption, as placed in the article."
-)
-class FigureBlock:
-    _figure: strawberry.Private[body_.Figure]
-    _article_id: strawberry.Private[int]
-    _used: strawberry.Private[Mapping[int, Picture] | None] = None
-    """The article's pictures by id, when they were fetched with its page."""
-
-    @strawberry.field(
-        description="The pictures, in order. Each `caption` is this figure's.",
-        graphql_type=list[Image],
-    )
-    def images(self, info: Info) -> Resolved[list[Image]]:
-        if self._used is not None:
-            return self._typed(self._pictures(self._used))
-        return self._load(info, self._typed)
-
-    @strawberry.field(
-        description="Caption of this figure in this article; falls back to the pictures' own "
-        "default caption when the article gives none.",
-        graphql_type=str,
-    )
-    def caption(self, info: Info) -> Resolved[str]:
-        if self._used is not None:
-            return self._caption(self._pictures(self._used))
-        return self._load(info, self._caption)
-
-    @strawberry.field(description="Credit for the pictures; may be empty.", graphql_type=str)
-    def credit(self, info: Info) -> Resolved[str]:
-        if self._figure.credit:
-            return self._figure.credit
-        if self._used is not None:
-            return self._credit(self._pictures(self._used))
-        return self._load(info, self._credit)
-
-    def _typed(self, found: list[Picture]) -> list[Image]:
-        caption = body_.figure_caption(self._figure, found)
-        return [Image.from_model(image, caption) for image in found]
-
-    def _caption(self, found: list[Picture]) -> str:
-        return body_.figure_caption(self._figure, found)
-
-    @staticmethod
-    def _credit(found: list[Picture]) -> str:
-        return next((image.credit for image in found if image.credit), "")
-
-    def _pictures(self, used: Mapping[int, Picture]) -> list[Picture]:
-        return [used[i] for i in self._figure.image_ids if i in used]
-
-    async def _load(self, info: Info, then: Callable[[list[Picture]], T]) -> T:
-        return then(self._pictures(await _used_images(info, self._article_id)))
-
-
-ArticleBlock = Annotated[
-    ParagraphBlock | HeadingBlock | QuoteBlock | FigureBlock,
-    strawberry.union("ArticleBlock", description="One block of an article's body."),
-]
-
-
-async def _used_images(info: Info, article_id: int) -> dict[int, Picture]:
-    """The pictures an article uses, by id: one batched query for every figure of every article
-    in the request (the usage table lists exactly the cover and the figures' pictures)."""
-    found = await info.context.loaders.images_by_article_id.load(article_id)
-    return {image.id: image for image in found}
 
 
 @strawberry.type(description="A news article.")
@@ -206,7 +113,7 @@ class Article(Node):
     @strawberry.field(description="The body as typed blocks, in reading order.")
     def body(self) -> list[ArticleBlock]:
         used = self._used()
-        return [_block(block, self._model.id, used) for block in self._blocks()]
+        return [block_type(block, self._model.id, used) for block in self._blocks()]
 
     @strawberry.field(
         description="The body as safe HTML: text is escaped; <p>, <h2>-<h6>, <blockquote>, and "
@@ -244,7 +151,7 @@ class Article(Node):
         return self._images(await info.context.loaders.images_by_article_id.load(self._model.id))
 
     async def _load_html(self, info: Info) -> str:
-        return self._html(info, await _used_images(info, self._model.id))
+        return self._html(info, await used_images(info, self._model.id))
 
     def cover_of(self, found: Picture | None) -> Image | None:
         """The ``cover`` field's value once its picture is read (None: it is gone)."""
@@ -313,13 +220,3 @@ class Article(Node):
         if not (named or slug == found.slug):
             raise Forbidden("This preview link opens another article.", field="previewToken")
         return cls.from_model(found)
-
-
-def _block(block: body_.Block, article_id: int, used: Mapping[int, Picture] | None) -> Any:
-    if isinstance(block, body_.Paragraph):
-        return ParagraphBlock(text=block.text)
-    if isinstance(block, body_.Heading):
-        return HeadingBlock(text=block.text, level=block.level)
-    if isinstance(block, body_.Quote):
-        return QuoteBlock(text=block.text, attribution=block.attribution)
-    return FigureBlock(_figure=block, _article_id=article_id, _used=used)
