@@ -208,7 +208,7 @@ class Figure:
 Block = Paragraph | Heading | Quote | Figure
 KINDS: tuple[type[Block], ...] = (Paragraph, Heading, Quote, Figure)
 """Every kind of :data:`Block`, by which :func:`from_json` reads the stored form."""
-_BY_TYPE: dict[str, type[Block]] = {kind.TYPE: kind for kind in KINDS}
+_PARSERS: dict[str, Callable[[Mapping[str, Any]], Block]] = {k.TYPE: k.parse for k in KINDS}
 
 
 def checked(blocks: Iterable[Block], sizes: Sizes) -> list[Block]:
@@ -272,12 +272,13 @@ def render_html(blocks: Iterable[Block], images: Mapping[int, Picture], url: Url
 
 
 def _parsed(n: int, item: Mapping[str, Any]) -> Block:
-    tag = item.get("type")
-    kind = _BY_TYPE.get(tag) if isinstance(tag, str) else None
-    if kind is None:
-        known = ", ".join(_BY_TYPE)
-        raise UnknownBlockType(f"Block {n} of a stored body has type {tag!r}: not one of {known}.")
-    return kind.parse(item)
+    parse = _PARSERS.get(item.get("type", ""))
+    if parse is None:
+        known = ", ".join(_PARSERS)
+        raise UnknownBlockType(
+            f"Block {n} of a stored body has type {item.get('type')!r}: not one of {known}."
+        )
+    return parse(item)
 
 
 def _within(size: int, path: str, sizes: Sizes) -> None:
