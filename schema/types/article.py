@@ -1,10 +1,10 @@
-"""The ``Article`` type and its body blocks."""
+"""The ``Article`` type (its body blocks, output and input, are in :mod:`schema.types.blocks`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Annotated, Any, TypeVar
+from typing import TypeVar
 
 import strawberry
 
@@ -16,6 +16,7 @@ from cms.articles.visibility import effective_status
 from cms.core.errors import Forbidden, InvalidInput
 from schema.context import Info, Resolved, resolved
 from schema.types.author import Author
+from schema.types.blocks import ArticleBlock, block_type
 from schema.types.event import Event
 from schema.types.image import Image
 from schema.types.node import Node, from_global_id, to_global_id
@@ -26,80 +27,6 @@ from schema.types.status import ArticleStatus
 __all__ = ["Article", "ArticleBlock", "ArticleStatus"]
 
 T = TypeVar("T")
-
-
-@strawberry.type(description="A paragraph of running text.")
-class ParagraphBlock:
-    text: str = strawberry.field(description="The paragraph's text, plain (no markup).")
-
-
-@strawberry.type(description="A sub-heading inside the body.")
-class HeadingBlock:
-    text: str = strawberry.field(description="The heading's text.")
-    level: int = strawberry.field(description="2 to 6, as in HTML's h2..h6 (h1 is the title).")
-
-
-@strawberry.type(description="A quotation set apart from the running text.")
-class QuoteBlock:
-    text: str = strawberry.field(description="The quoted words.")
-    attribution: str = strawberry.field(description="Who said it; may be empty.")
-
-
-@strawberry.type(
-    description="One or more pictures shown together with one caption, as placed in the article."
-)
-class FigureBlock:
-    _figure: strawberry.Private[body_.Figure]
-    _article_id: strawberry.Private[int]
-
-    @strawberry.field(
-        description="The pictures, in order. Each `caption` is this figure's.",
-        graphql_type=list[Image],
-    )
-    def images(self, info: Info) -> Resolved[list[Image]]:
-        return self._used(info, self._typed)
-
-    @strawberry.field(
-        description="Caption of this figure in this article; falls back to the pictures' own "
-        "default caption when the article gives none.",
-        graphql_type=str,
-    )
-    def caption(self, info: Info) -> Resolved[str]:
-        return self._used(info, self._caption)
-
-    @strawberry.field(description="Credit for the pictures; may be empty.", graphql_type=str)
-    def credit(self, info: Info) -> Resolved[str]:
-        if self._figure.credit:
-            return self._figure.credit
-        return self._used(info, self._credit)
-
-    def _used(self, info: Info, then: Callable[[list[ImageRow]], T]) -> Resolved[T]:
-        """``then`` of the figure's pictures, from the article's pictures (one batched statement
-        for every figure of every article in the request, or primed by the planner)."""
-        ids = self._figure.image_ids
-
-        def pictures(used: list[ImageRow]) -> T:
-            by_id = {image.id: image for image in used}
-            return then([by_id[i] for i in ids if i in by_id])
-
-        return resolved(info.context.loaders.images_by_article_id, self._article_id, pictures)
-
-    def _typed(self, found: list[ImageRow]) -> list[Image]:
-        caption = body_.figure_caption(self._figure, found)
-        return [Image.from_row(image, caption) for image in found]
-
-    def _caption(self, found: list[ImageRow]) -> str:
-        return body_.figure_caption(self._figure, found)
-
-    @staticmethod
-    def _credit(found: list[ImageRow]) -> str:
-        return next((image.credit for image in found if image.credit), "")
-
-
-ArticleBlock = Annotated[
-    ParagraphBlock | HeadingBlock | QuoteBlock | FigureBlock,
-    strawberry.union("ArticleBlock", description="One block of an article's body."),
-]
 
 
 @strawberry.type(description="A news article.")
@@ -157,7 +84,7 @@ class Article(Node):
 
     @strawberry.field(description="The body as typed blocks, in reading order.")
     def body(self) -> list[ArticleBlock]:
-        return [_block(block, self._row.id) for block in self._blocks()]
+        return [block_type(block, self._row.id) for block in self._blocks()]
 
     @strawberry.field(
         description="The body as safe HTML: text is escaped; <p>, <h2>-<h6>, <blockquote>, and "
@@ -256,13 +183,3 @@ def _authors(found: list[AuthorRow]) -> list[Author]:
 
 def _event(found: EventRow | None) -> Event | None:
     return Event.from_row(found) if found is not None else None
-
-
-def _block(block: body_.Block, article_id: int) -> Any:
-    if isinstance(block, body_.Paragraph):
-        return ParagraphBlock(text=block.text)
-    if isinstance(block, body_.Heading):
-        return HeadingBlock(text=block.text, level=block.level)
-    if isinstance(block, body_.Quote):
-        return QuoteBlock(text=block.text, attribution=block.attribution)
-    return FigureBlock(_figure=block, _article_id=article_id)
