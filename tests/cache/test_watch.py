@@ -16,7 +16,7 @@ from tortoise.transactions import in_transaction
 from cms.core import clock, db
 from cms.models import Article, ArticleStatus, Role
 from cms.notify import local_writes
-from cms.notify.content_watch import APPLICATION_NAME
+from cms.notify.listener import APPLICATION_NAME
 from settings import Settings
 from tests.cache.conftest import (
     DEMO_ARTICLE,
