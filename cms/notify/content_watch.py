@@ -95,7 +95,8 @@ class ContentWatch:
         if known is None or self._marker() != self._known_marker:
             return None
         if self._postgres:
-            if not self._listening():
+            listener = self._listener
+            if listener is None or not listener.listening:
                 return None
         elif time.monotonic() - self._known_at >= self._period:
             return None

@@ -182,7 +182,12 @@ class Listener:
             await _all(self._follow(c, reader, closed) for c in self._consumers)
         finally:
             self._connection = None
-            connection.terminate()
+            try:
+                if self._stopping.is_set():
+                    with contextlib.suppress(Exception):
+                        await connection.close(timeout=2)  # the app stops: a clean goodbye
+            finally:
+                connection.terminate()
 
     async def _follow(
         self, consumer: Consumer, reader: Callable[..., Awaitable[Any]], closed: asyncio.Event
