@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -25,6 +25,7 @@ from cms.media.storage.renditions import Renderer, writable_formats
 from cms.notify import local_writes
 from cms.notify.content_watch import ContentWatch
 from cms.notify.jobs import Jobs
+from cms.notify.listener import Listener
 from cms.notify.live import Broker
 from cms.web.compression import Compress
 from cms.web.cors import cors_options
@@ -54,7 +55,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         store, workers=settings.rendition_workers, max_pixels=settings.max_image_pixels
     )
     cms_schema = build_schema(transport_extensions(settings), ExecutionContext)
-    live = Broker(settings)
+    live = Broker()
 
     def context_for(connection: HTTPConnection, viewer: Viewer) -> Context:
         socket = isinstance(connection, WebSocket)  # subscriptions: the live events
@@ -73,7 +74,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         max_age=settings.cache_max_age,
         compress_min_bytes=settings.compress_min_bytes,
     )
-    watching: AbstractAsyncContextManager[object] = watch or nullcontext()
+    # One ear on the database for both: the content's version and the live events.
+    listener = Listener(settings, [watch, live] if watch is not None else [live])
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -83,10 +85,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             store,
             db.connected(settings, local_writes.counting),
             Jobs(settings) as jobs,
-            watching,
         ):
             live.on_event = jobs.wake  # a committed event: deliver its webhooks now
-            async with live:
+            async with listener:
                 urls.start(await signing_key(settings.secret_key))
                 yield
 
