@@ -12,7 +12,7 @@ from tortoise.expressions import Q
 
 from cms.accounts.permissions import ADMINS, require
 from cms.core.clock import utc
-from cms.core.pagination import Ordering, Page, fetch, window
+from cms.core.pagination import Ordering, Page, Window, fetch
 from cms.core.viewer import Viewer
 from cms.models import AuditEntry
 
@@ -79,20 +79,9 @@ def require_reader(viewer: Viewer) -> None:
     require(viewer, ADMINS, "read the audit log")
 
 
-async def page(
-    viewer: Viewer,
-    where: AuditFilter,
-    *,
-    first: int | None,
-    after: str | None,
-    default_size: int,
-    max_size: int,
-) -> Page[AuditEntry]:
+async def page(viewer: Viewer, where: AuditFilter, win: Window) -> Page[AuditEntry]:
     """One page of the log, newest first, with each entry's user (admins only)."""
     require_reader(viewer)
-    win = window(
-        NEWEST_FIRST, first=first, after=after, default_size=default_size, max_size=max_size
-    )
     return await fetch(
         AuditEntry.filter(*_conditions(where)).select_related("user"), NEWEST_FIRST, win
     )
