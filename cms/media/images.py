@@ -65,12 +65,6 @@ def placeholder_png(label: str, width: int = 1200, height: int = 800) -> bytes:
     return out.getvalue()
 
 
-async def by_ids(ids: Sequence[int]) -> list[Image | None]:
-    """Batch reader: item ``i`` answers ``ids[i]``."""
-    found = {image.id: image for image in await Image.filter(id__in=ids)}
-    return [found.get(i) for i in ids]
-
-
 async def visible_ids(ids: Sequence[int], now: datetime) -> set[int]:
     """Which of ``ids`` an anonymous reader may see: used by a public article, or an avatar.
 

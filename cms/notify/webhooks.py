@@ -119,11 +119,6 @@ async def all_(viewer: Viewer) -> list[Webhook]:
     return await Webhook.all().order_by("id")
 
 
-async def get(viewer: Viewer, webhook_id: int) -> Webhook | None:
-    require_admin(viewer)
-    return await Webhook.get_or_none(id=webhook_id)
-
-
 async def deliveries(viewer: Viewer, webhook_id: int, win: Window) -> Page[WebhookDelivery]:
     """One page of an endpoint's deliveries, newest first, with their events (admins)."""
     require_admin(viewer)
