@@ -22,8 +22,8 @@ from cms.core.fields import KEEP, Keep, line, text
 from cms.core.viewer import Viewer
 from cms.media import renditions, uploads
 from cms.media.storage import MediaStore
+from cms.media.uploads import MAX_ALT, MAX_CAPTION, MAX_CREDIT, Text
 from cms.media.uploads import Limits as Limits
-from cms.media.uploads import Text
 from cms.models import Article, ArticleAuthor, ArticleImage, ArticleStatus, Author, Image, Role
 from cms.notify import outbox
 
@@ -99,10 +99,6 @@ async def set_article_images(article: Article, image_ids: Sequence[int]) -> None
 
 
 # --- editorial text: imageUpdate ---------------------------------------------------------------
-
-MAX_ALT = 1000
-MAX_CAPTION = 2000
-MAX_CREDIT = 255
 
 
 @dataclass(slots=True)

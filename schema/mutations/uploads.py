@@ -26,9 +26,11 @@ _FILE = (
     "mapped to this variable. JPEG, PNG, WebP, GIF or AVIF, as its bytes say (never its name or "
     "declared type); GPS, serial numbers and other metadata are removed before it is stored."
 )
-_ALT = "Alternative text for screen readers (one line, at most 1,000 characters)."
-_CAPTION = "Default caption, used where a figure has none (at most 2,000 characters)."
-_CREDIT = "Photographer or agency (at most 255 characters)."
+_ALT = f"Alternative text for screen readers (one line, at most {uploads.MAX_ALT:,} characters)."
+_CAPTION = (
+    f"Default caption, used where a figure has none (at most {uploads.MAX_CAPTION:,} characters)."
+)
+_CREDIT = f"Photographer or agency (at most {uploads.MAX_CREDIT:,} characters)."
 
 
 @strawberry.input(description="One photo to upload, with its default text.")
