@@ -10,7 +10,7 @@ from enum import StrEnum
 from cms.accounts.permissions import ADMINS, require
 from cms.core.clock import utc
 from cms.core.db import Fragment, all_of, marks
-from cms.core.pagination import Ordering, Page, Source, fetch, window
+from cms.core.pagination import Ordering, Page, Source, Window, fetch
 from cms.core.viewer import Viewer
 from cms.models import AuditEntry, User
 
@@ -77,20 +77,9 @@ def require_reader(viewer: Viewer) -> None:
     require(viewer, ADMINS, "read the audit log")
 
 
-async def page(
-    viewer: Viewer,
-    where: AuditFilter,
-    *,
-    first: int | None,
-    after: str | None,
-    default_size: int,
-    max_size: int,
-) -> Page[AuditEntry]:
+async def page(viewer: Viewer, where: AuditFilter, win: Window) -> Page[AuditEntry]:
     """One page of the log, newest first, with each entry's user (admins only)."""
     require_reader(viewer)
-    win = window(
-        NEWEST_FIRST, first=first, after=after, default_size=default_size, max_size=max_size
-    )
     source = Source.of_model(AuditEntry, "x", _conditions(where), {"user": (User, "u")})
     return await fetch(source, NEWEST_FIRST, win)
 

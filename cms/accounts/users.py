@@ -32,7 +32,7 @@ MAX_NAME_LENGTH = 200
 BY_EMAIL = Ordering("users", "email", descending=False)
 """The order of ``users``: alphabetical by email."""
 
-CONSOLE = Viewer(can_preview=True, personal=True, role=Role.ADMIN, label="command line")
+CONSOLE = Viewer(can_preview=True, role=Role.ADMIN, label="command line")
 """Who acts for ``cms user create``: whoever may run the CLI on the server is an admin."""
 
 # One @, something before it (at most 64 characters, RFC 5321), a domain with a dot and no

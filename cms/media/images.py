@@ -25,8 +25,8 @@ from cms.core.fields import KEEP, Keep, line, text
 from cms.core.viewer import ANONYMOUS, Viewer
 from cms.media import renditions, uploads
 from cms.media.storage import MediaStore
+from cms.media.uploads import MAX_ALT, MAX_CAPTION, MAX_CREDIT, Text
 from cms.media.uploads import Limits as Limits
-from cms.media.uploads import Text
 from cms.models import Article, ArticleAuthor, ArticleImage, ArticleStatus, Author, Image, Role
 from cms.notify import outbox
 
@@ -68,12 +68,6 @@ def placeholder_png(label: str, width: int = 1200, height: int = 800) -> bytes:
     return out.getvalue()
 
 
-async def by_ids(ids: Sequence[int]) -> list[Image | None]:
-    """Batch reader: item ``i`` answers ``ids[i]``."""
-    found = {image.id: image for image in await Image.filter(id__in=ids)}
-    return [found.get(i) for i in ids]
-
-
 async def visible_ids(ids: Sequence[int], now: datetime) -> set[int]:
     """Which of ``ids`` an anonymous reader may see: used by a public article, or an avatar.
 
@@ -101,10 +95,6 @@ async def set_article_images(article: Article, image_ids: Sequence[int]) -> None
 
 
 # --- editorial text: imageUpdate ---------------------------------------------------------------
-
-MAX_ALT = 1000
-MAX_CAPTION = 2000
-MAX_CREDIT = 255
 
 
 @dataclass(slots=True)

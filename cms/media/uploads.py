@@ -36,8 +36,11 @@ from cms.models import Image
 from cms.text import normalize
 
 MAX_ALT = 1000
+"""The longest alternative text of an image, for screen readers (one line when edited)."""
 MAX_CAPTION = 2000
+"""The longest default caption of an image (used where a figure has none)."""
 MAX_CREDIT = 255
+"""The longest credit of an image (photographer or agency): the ``image.credit`` column."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +57,9 @@ class Limits:
 
 @dataclass(frozen=True, slots=True)
 class Text:
-    """A photo's default editorial text."""
+    """A photo's default editorial text (at most :data:`MAX_ALT`, :data:`MAX_CAPTION` and
+    :data:`MAX_CREDIT` characters: the one statement of these limits, for uploads,
+    ``imageUpdate`` and the API's descriptions)."""
 
     alt: str = ""
     caption: str = ""

@@ -53,8 +53,8 @@ async def seed(settings) -> tuple[models.Author, models.Event]:
 def viewers(writer: models.Author) -> dict[str, Viewer]:
     return {
         "anonymous": ANONYMOUS,
-        "editor": Viewer(can_preview=True, personal=True, role=Role.EDITOR),
-        "author": Viewer(personal=True, role=Role.AUTHOR, author_id=writer.id),
+        "editor": Viewer(can_preview=True, role=Role.EDITOR),
+        "author": Viewer(role=Role.AUTHOR, author_id=writer.id),
     }
 
 
