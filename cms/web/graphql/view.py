@@ -23,12 +23,11 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.schema.base import BaseSchema
-from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
-from strawberry.types.execution import PreExecutionError
 from strawberry.types.unset import UnsetType
 
+from cms.core import compat
 from cms.core.errors import Unauthenticated
 from cms.core.viewer import ANONYMOUS, Viewer
 from cms.web.body import BadBody, decode_object
@@ -241,18 +240,18 @@ class GraphQLView(GraphQL[RequestContext, None]):
                 request, request_adapter, sub_response, context, root_value, request_data
             )
         except HTTPException as error:
-            cause = error.__cause__
-            if request_adapter.method == "GET" and isinstance(cause, InvalidOperationTypeError):
+            refused = compat.refused_operation(error)
+            if request_adapter.method == "GET" and refused == "type":
                 raise Refused(
                     405,
                     "METHOD_NOT_ALLOWED",
                     "GET runs queries only: send mutations by POST.",
                     headers={"Allow": "POST"},
                 ) from None
-            if isinstance(cause, CannotGetOperationTypeError):  # a request error, as any other
+            if refused == "name":  # a request error, as any other
                 raise Refused(400, "BAD_REQUEST", error.reason, json_status=200) from None
             raise
-        if isinstance(request_data, _Registering) and not isinstance(result, PreExecutionError):
+        if isinstance(request_data, _Registering) and not compat.is_pre_execution_error(result):
             assert request_data.query is not None
             self.persisted.remember(request_data.sha256, request_data.query)
         return result
