@@ -1,5 +1,7 @@
 """The HTTP edge: what sits between uvicorn and the GraphQL schema, one concern per module.
 
-``viewer`` says who is asking, ``conditional`` answers ``If-None-Match``, ``response_cache``
-keeps answers to repeated anonymous queries, and ``media`` serves stored files.
+``edge`` is the one ASGI layer every request passes; ``request`` is the state it makes for each
+request (headers, body, viewer, GraphQL parameters, what the execution reported), read by every
+layer after it; ``errors`` is every refusal; ``graphql`` the transport (the view, the response
+cache, persisted documents, uploads); ``media`` serves stored files and ``workbench`` GraphiQL.
 """
