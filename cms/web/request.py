@@ -14,7 +14,7 @@ memory asks for nothing but the parameters.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from starlette.types import Scope
@@ -60,10 +60,10 @@ class RequestState:
     """Whether the view's answer reports errors; ``None`` until strawberry has answered."""
     spools: list[Spool] | None = None
     """An upload's temporary files, removed once it is answered."""
-    _graphql: GraphQLParams | None = None
-    _viewer: Viewer | None = None
-    _answer_type: str | None = None
-    _negotiated: bool = False
+    _graphql: GraphQLParams | None = field(default=None, init=False, repr=False)
+    _viewer: Viewer | None = field(default=None, init=False)
+    _answer_type: str | None = field(default=None, init=False)
+    _negotiated: bool = field(default=False, init=False)
 
     @property
     def graphql(self) -> GraphQLParams:
