@@ -23,6 +23,7 @@ from cms.core.viewer import Viewer
 from cms.media import images
 from cms.media.rendition_urls import RenditionUrls
 from cms.media.storage import MediaStore
+from cms.media.uploads import Limits
 from cms.notify.live import Broker
 from settings import Settings
 
@@ -221,6 +222,8 @@ class Context:
     """Where image files are kept (mutations that write or delete them pass it on)."""
     renditions: RenditionUrls
     """Signs the URLs of ``Image.rendition`` and ``Image.srcset``."""
+    upload_limits: Limits
+    """How many photos an upload may bring, how large (the app's ``UploadLimits``)."""
     private: bool = False
     """Set by a resolver that showed something only this request may see (a preview): the
     answer is then never kept by the shared response cache, whoever the viewer is."""
@@ -237,13 +240,26 @@ class Context:
         viewer: Viewer,
         store: MediaStore,
         renditions: RenditionUrls,
+        upload_limits: Limits,
         live: Broker | None = None,
     ) -> Context:
-        """The context of one request by ``viewer`` (see :func:`cms.web.viewer.viewer_for`)."""
+        """The context of one request by ``viewer`` (the request state's: see
+        :meth:`cms.web.request.RequestState.viewer`)."""
         now = clock.now()
         base = settings.public_url or f"{request.url.scheme}://{request.url.netloc}"
         loaders = Loaders(viewer, now)
-        return cls(request, settings, viewer, now, loaders, base, store, renditions, live=live)
+        return cls(
+            request,
+            settings,
+            viewer,
+            now,
+            loaders,
+            base,
+            store,
+            renditions,
+            upload_limits,
+            live=live,
+        )
 
     def become(self, viewer: Viewer) -> None:
         """Answer as ``viewer`` from now on (a WebSocket that signed in after connecting)."""

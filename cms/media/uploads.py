@@ -19,7 +19,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -34,6 +34,9 @@ from cms.media.spool import Spool, file_name, remove, temporary_path
 from cms.media.storage import MediaStore
 from cms.models import Image
 from cms.text import normalize
+
+if TYPE_CHECKING:
+    from settings import Settings
 
 MAX_ALT = 1000
 """The longest alternative text of an image, for screen readers (one line when edited)."""
@@ -53,6 +56,32 @@ class Limits:
     """Folder of temporary files (None: the system's)."""
     max_files: int = 10
     """Most files in one upload."""
+
+
+@dataclass(frozen=True, slots=True)
+class UploadLimits:
+    """Every limit an upload request is held to, made once from the settings (``create_app``
+    makes it and hands it down): the whole request's bytes, counted by the HTTP edge as they
+    arrive; its ``operations`` and ``map`` fields, read by the multipart reader (as large as a
+    JSON body may be); and each photo's (:class:`Limits`: how many per request, their bytes and
+    pixels, where they wait), checked as they arrive and again by the pipeline."""
+
+    request_bytes: int
+    field_bytes: int
+    photos: Limits
+
+    @classmethod
+    def of(cls, settings: Settings) -> UploadLimits:
+        return cls(
+            request_bytes=settings.max_upload_request_bytes,
+            field_bytes=settings.max_body_bytes,
+            photos=Limits(
+                max_bytes=settings.max_upload_bytes,
+                max_pixels=settings.max_image_pixels,
+                tmp_dir=settings.upload_tmp_dir,
+                max_files=settings.max_upload_files,
+            ),
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -129,15 +129,8 @@ class UploadMutations:
 
 async def _upload(info: Info, given: Sequence[tuple[_Given, str]]) -> list[Image]:
     ctx = info.context
-    settings = ctx.settings
-    limits = uploads.Limits(
-        settings.max_upload_bytes,
-        settings.max_image_pixels,
-        settings.upload_tmp_dir,
-        settings.max_upload_files,
-    )
     files = [(_incoming(item.file, field), _text(item)) for item, field in given]
-    stored: list[ImageModel] = await uploads.upload(ctx.viewer, ctx.store, files, limits)
+    stored: list[ImageModel] = await uploads.upload(ctx.viewer, ctx.store, files, ctx.upload_limits)
     return [Image.from_model(image) for image in stored]
 
 

@@ -19,7 +19,7 @@ from cms.articles import editing
 from cms.core import clock
 from cms.core.errors import InvalidCredentials
 from cms.core.viewer import ANONYMOUS
-from cms.media.uploads import UploadedFile
+from cms.media.uploads import UploadedFile, UploadLimits
 from cms.models import Role
 from schema import schema
 from schema.context import Context, Loaders
@@ -225,6 +225,7 @@ async def test_an_anonymous_upload_past_the_transport_is_unauthenticated() -> No
         media_base="http://cms.test",
         store=cast(Any, None),
         renditions=cast(Any, None),
+        upload_limits=UploadLimits.of(settings).photos,
     )
     done = await schema.execute(
         _document("imageUpload"), variable_values={"input": {"file": photo}}, context_value=context

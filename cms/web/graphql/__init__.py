@@ -1,2 +1,6 @@
-"""GraphQL over HTTP and WebSockets: the view, its limits and executor, the response cache,
-persisted and trusted documents, and multipart uploads. It is handed the schema by the app."""
+"""The GraphQL transport: the endpoint's view, the request's parameters, the response cache,
+persisted documents, uploads and what the transport adds to the schema."""
+
+PATH = "/graphql"
+"""Where the API is served: queries and mutations over HTTP, subscriptions over a WebSocket, and
+GraphiQL for browsers."""
