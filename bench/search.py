@@ -41,8 +41,8 @@ from asgi_lifespan import LifespanManager
 from run import ensure_dataset  # bench/run.py: the same dataset files
 
 from cms.app import create_app
-from cms.articles.store import ArticleFilter
-from cms.core import db
+from cms.articles.queries import ArticleFilter
+from cms.core import compat, db
 from cms.core.viewer import ANONYMOUS
 from cms.models import Article
 from cms.search import engine
@@ -239,7 +239,7 @@ async def measure(name: str, url: str, rounds: int) -> BackendRun:
 
 
 async def _index_bytes(name: str) -> int | None:
-    conn = Article._meta.db
+    conn = compat.model_connection(Article)
     try:
         if name == "PostgreSQL":
             rows = await conn.execute_query_dict(

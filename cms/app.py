@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -22,13 +22,15 @@ from cms.media.rendition_urls import RenditionUrls
 from cms.media.renditions import Policy
 from cms.media.storage import store_from_settings
 from cms.media.storage.renditions import Renderer, writable_formats
+from cms.media.uploads import UploadLimits
 from cms.notify import local_writes
 from cms.notify.content_watch import ContentWatch
 from cms.notify.jobs import Jobs
+from cms.notify.listener import Listener
 from cms.notify.live import Broker
-from cms.web.compression import Compress
 from cms.web.cors import cors_options
 from cms.web.edge import Edge
+from cms.web.graphql import PATH
 from cms.web.graphql.execution import ExecutionContext
 from cms.web.graphql.extensions import transport_extensions
 from cms.web.graphql.response_cache import CachedGraphQL, ResponseCache
@@ -36,6 +38,7 @@ from cms.web.graphql.view import GraphQLView
 from cms.web.media.file_cache import FileCache
 from cms.web.media.files import media_endpoint
 from cms.web.media.renditions import rendition_endpoint
+from cms.web.security import Secured
 from cms.web.workbench.landing import home_endpoint, sdl_endpoint
 from schema import build_schema
 from schema.context import Context
@@ -53,27 +56,29 @@ def create_app(settings: Settings | None = None) -> Starlette:
     renderer = Renderer(
         store, workers=settings.rendition_workers, max_pixels=settings.max_image_pixels
     )
+    uploads = UploadLimits.of(settings)
     cms_schema = build_schema(transport_extensions(settings), ExecutionContext)
-    live = Broker(settings)
+    live = Broker()
 
     def context_for(connection: HTTPConnection, viewer: Viewer) -> Context:
         socket = isinstance(connection, WebSocket)  # subscriptions: the live events
         return Context.for_request(
-            connection, settings, viewer, store, urls, live if socket else None
+            connection, settings, viewer, store, urls, uploads.photos, live if socket else None
         )
 
-    view = GraphQLView(cms_schema, settings, context_for)
+    view = GraphQLView(cms_schema, settings, context_for, uploads)
     cache = ResponseCache(settings.response_cache_bytes)
     watch = ContentWatch(settings, on_lost=cache.clear) if cache.max_bytes else None
-    graphql = CachedGraphQL(
-        view,
+    graphql = CachedGraphQL(  # HTTP requests to PATH: the edge hands them over, unrouted
+        Secured(view),
         cache,
         settings.public_url,
         watch,
         max_age=settings.cache_max_age,
         compress_min_bytes=settings.compress_min_bytes,
     )
-    watching: AbstractAsyncContextManager[object] = watch or nullcontext()
+    # One ear on the database for both: the content's version and the live events.
+    listener = Listener(settings, [watch, live] if watch is not None else [live])
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -83,17 +88,18 @@ def create_app(settings: Settings | None = None) -> Starlette:
             store,
             db.connected(settings, local_writes.counting),
             Jobs(settings) as jobs,
-            watching,
         ):
             live.on_event = jobs.wake  # a committed event: deliver its webhooks now
-            async with live:
+            async with listener:
                 urls.start(await signing_key(settings.secret_key))
                 yield
 
     routes = [
         Route("/", home_endpoint(settings)),
-        Route("/graphql", Compress(graphql, settings.compress_min_bytes)),
-        WebSocketRoute("/graphql", view),  # subscriptions (graphql-transport-ws)
+        # HTTP requests for PATH are handed to `graphql` by the edge, unrouted; the route is
+        # what the router's own redirects (`/graphql/`) find.
+        Route(PATH, graphql),
+        WebSocketRoute(PATH, view),  # subscriptions (graphql-transport-ws)
         Route("/schema.graphql", sdl_endpoint(settings, lambda: f"{cms_schema}\n")),
         *(view.workbench.routes() if settings.graphiql else []),
         Route(
@@ -104,18 +110,21 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/media/{key:path}", media_endpoint(store), methods=["GET", "HEAD"]),
         Route("/healthz", _health),
     ]
-    return Starlette(routes=routes, lifespan=lifespan, middleware=_middleware(settings, graphql))
+    middleware = _middleware(settings, uploads, graphql)
+    return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
 
 
-def _middleware(settings: Settings, graphql: CachedGraphQL) -> list[Middleware]:
+def _middleware(
+    settings: Settings, uploads: UploadLimits, graphql: CachedGraphQL
+) -> list[Middleware]:
     """The HTTP edge, outermost first: CORS answers preflights before bodies are read, then one
-    layer for the rest (:mod:`cms.web.edge`), which sends answers from memory itself."""
+    layer for the rest (:mod:`cms.web.edge`), which hands GraphQL requests to ``graphql``."""
     edge = [
         Middleware(
             Edge,
             max_bytes=settings.max_body_bytes,
             timeout=settings.body_timeout,
-            max_upload_bytes=settings.max_upload_request_bytes,
+            uploads=uploads,
             graphql=graphql,
         )
     ]

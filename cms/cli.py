@@ -29,7 +29,7 @@ from cms.core import clock, db
 from cms.core.errors import CmsError
 from cms.importer.load import Imported, ImportFailed, Options, Outcome, import_file
 from cms.media.storage import store_from_settings
-from cms.media.uploads import Limits
+from cms.media.uploads import Limits, UploadLimits
 from cms.models import Event, Role
 from cms.web.server import uvicorn_options
 from settings import Settings
@@ -74,7 +74,7 @@ def _run(work: Coroutine[Any, Any, T]) -> T:
 
 
 def _limits(settings: Settings) -> Limits:
-    return Limits(settings.max_upload_bytes, settings.max_image_pixels, settings.upload_tmp_dir)
+    return UploadLimits.of(settings).photos
 
 
 @app.command()

@@ -9,7 +9,7 @@ import strawberry
 from cms.accounts import audit
 from schema.context import Info
 from schema.types.audit import AuditEntry, AuditLogFilter
-from schema.types.pagination import Connection
+from schema.types.pagination import Connection, page_window
 
 
 @strawberry.type
@@ -35,12 +35,7 @@ class AuditQueries:
     ) -> Connection[AuditEntry]:
         ctx = info.context
         audit.require_reader(ctx.viewer)  # before the filter: an anonymous caller learns nothing
-        page = await audit.page(
-            ctx.viewer,
-            (filter or AuditLogFilter()).to_service(),
-            first=first,
-            after=after,
-            default_size=ctx.settings.default_page_size,
-            max_size=ctx.settings.max_page_size,
-        )
+        where = (filter or AuditLogFilter()).to_service()
+        win = page_window(info, audit.NEWEST_FIRST, first=first, after=after)
+        page = await audit.page(ctx.viewer, where, win)
         return Connection.of(page, lambda entry: AuditEntry.from_model(entry, ctx.viewer))

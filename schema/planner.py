@@ -6,8 +6,9 @@ fields would each ask the request's loaders as graphql-core reaches them: a futu
 and relation, and graphql-core on its asynchronous path (a task per list item) for the whole
 page. Planned, each selected relation is read for every article of the list in one statement
 up front, through the very batch readers the loaders use (:mod:`cms.articles.reads`: the same
-rows, so the same answers), and handed to the articles (:class:`~schema.types.article.Prefetched`):
-their resolvers then return plain values and graphql-core stays synchronous.
+rows, so the same answers), and primed into the request's loaders: the articles' resolvers ask
+their loaders as always (:func:`schema.context.resolved`), find the values there, return them at
+once, and graphql-core stays synchronous.
 
 A relation that is not selected is not read; what a list cannot plan (an author's own articles,
 a picture's rendition) still goes through the loaders. Statements per request stay what they
@@ -17,19 +18,18 @@ were with the loaders: one per relation selected.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Iterable, Iterator, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from typing import TypeVar
 
+from strawberry.dataloader import DataLoader
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 
 from cms.articles import reads
 from schema.context import Info
-from schema.types.article import Article, Prefetched
-from schema.types.author import Author
-from schema.types.event import Event
+from schema.types.article import Article
 
-LISTS = frozenset({"authors", "used"})
-"""The relations read as a list per article (the others are one row, by the article's column)."""
+R = TypeVar("R")
+
 FIGURE_FIELDS = frozenset({"images", "caption", "credit"})
 """The fields of a body block that read the article's pictures (``FigureBlock``'s)."""
 BODILESS = frozenset(
@@ -92,51 +92,56 @@ def needs_bodies(selected: set[str]) -> bool:
     return not selected <= BODILESS
 
 
-async def prefetch(articles: Sequence[Article], selected: set[str]) -> None:
+async def prefetch(info: Info, articles: Sequence[Article], selected: set[str]) -> None:
     """Read the relations ``selected`` (names from :func:`article_fields`) of every article in
-    ``articles`` up front, one statement per relation, and hand them to the articles."""
+    ``articles`` up front, one statement per relation, and prime the request's loaders with
+    them: the articles' resolvers then find them there at once (:func:`schema.context.resolved`).
+    """
     if not articles:
         return
-    ids = list(dict.fromkeys(article._model.id for article in articles))
-    reading: dict[str, Awaitable[Sequence[Any]]] = {}
+    rows = [article._row for article in articles]
+    ids = list(dict.fromkeys(row.id for row in rows))
+    loaders = info.context.loaders
+    reading: list[Awaitable[None]] = []
     if "authors" in selected:
-        reading["authors"] = reads.authors_by_article_ids(ids)
+        reading.append(
+            _prime_lists(loaders.authors_by_article_id, ids, reads.authors_by_article_ids)
+        )
     if "event" in selected:
-        reading["event"] = reads.events_by_ids(_present(a._model.event_id for a in articles))
+        event_ids = _present(row.event_id for row in rows)
+        reading.append(_prime_rows(loaders.event_by_id, event_ids, reads.events_by_ids))
     if "cover" in selected:
-        reading["cover"] = reads.images_by_ids(_present(a._model.cover_id for a in articles))
+        cover_ids = _present(row.cover_id for row in rows)
+        reading.append(_prime_rows(loaders.image_by_id, cover_ids, reads.images_by_ids))
     if selected & {"images", "bodyHtml", "figures"}:
-        reading["used"] = reads.images_by_article_ids(ids)
-    if not reading:
-        return
-    found = dict(zip(reading, await asyncio.gather(*reading.values()), strict=True))
-    lists = {name: dict(zip(ids, found[name], strict=True)) for name in LISTS & found.keys()}
-    rows = {name: _by_id(found[name]) for name in found.keys() - LISTS}
-    for article in articles:
-        article._prefetched = _prefetched(article, lists, rows)
+        used = loaders.images_by_article_id
+        reading.append(_prime_lists(used, ids, reads.images_by_article_ids, loaders.image_by_id))
+    await asyncio.gather(*reading)
+
+
+async def _prime_lists(
+    loader: DataLoader[int, list[R]],
+    ids: list[int],
+    read: Callable[[Sequence[int]], Awaitable[list[list[R]]]],
+    each: DataLoader[int, R | None] | None = None,
+) -> None:
+    """Prime ``loader`` with the lists ``read`` gives for ``ids`` (and ``each`` with their items
+    by id, as the loader's own batch does)."""
+    found = await read(ids)
+    loader.prime_many(dict(zip(ids, found, strict=True)))
+    if each is not None:
+        each.prime_many({item.id: item for items in found for item in items})  # type: ignore[attr-defined]
+
+
+async def _prime_rows(
+    loader: DataLoader[int, R | None],
+    ids: list[int],
+    read: Callable[[Sequence[int]], Awaitable[list[R | None]]],
+) -> None:
+    """Prime ``loader`` with the rows ``read`` gives for ``ids`` (None for one that is gone)."""
+    if ids:
+        loader.prime_many(dict(zip(ids, await read(ids), strict=True)))
 
 
 def _present(ids: Iterable[int | None]) -> list[int]:
     return list(dict.fromkeys(i for i in ids if i is not None))
-
-
-def _by_id(rows: Iterable[Any]) -> dict[int, Any]:
-    return {row.id: row for row in rows if row is not None}
-
-
-def _prefetched(
-    article: Article, lists: dict[str, dict[int, Any]], rows: dict[str, dict[int, Any]]
-) -> Prefetched:
-    """What was read for ``article``: lists by article id, single rows by their own id."""
-    model, done = article._model, Prefetched()
-    if "authors" in lists:
-        done.authors = [Author.from_model(author) for author in lists["authors"][model.id]]
-    if "used" in lists:
-        done.used = lists["used"][model.id]
-    if "event" in rows:
-        event = rows["event"].get(model.event_id) if model.event_id is not None else None
-        done.event, done.has_event = (Event.from_model(event) if event else None), True
-    if "cover" in rows:
-        cover = rows["cover"].get(model.cover_id) if model.cover_id is not None else None
-        done.cover, done.has_cover = article.cover_of(cover), True
-    return done

@@ -10,7 +10,7 @@ import strawberry
 from strawberry.dataloader import DataLoader
 
 from cms.articles import authors, events
-from cms.articles import store as articles
+from cms.articles import queries as articles
 from cms.core.errors import InvalidInput
 from cms.core.pagination import page_size
 from cms.models import ArticleStatus as ModelStatus
@@ -87,7 +87,7 @@ class _BySlug(Protocol[N_co]):
     async def load(cls, info: Info, pk: int) -> N_co | None: ...
 
     @classmethod
-    def from_model(cls, model: Any) -> N_co: ...
+    def from_row(cls, row: Any) -> N_co: ...
 
 
 async def _by_id_or_slug(
@@ -103,7 +103,7 @@ async def _by_id_or_slug(
     if id_ is not None:
         return await kind.load(info, pk_of(id_, kind.__name__, "id"))
     found = await by_slug.load(checked_slug(slug, "slug") or "")
-    return kind.from_model(found) if found else None
+    return kind.from_row(found) if found else None
 
 
 @strawberry.type(description="Read access to published content. Everything here is public.")
@@ -160,8 +160,8 @@ class Query(AccountQueries, AuditQueries, NotifyQueries):
         selected = planner.article_fields(info, connection=True)
         bodies = planner.needs_bodies(selected)
         page = await articles.page(ctx.viewer, ctx.now, where, ordering, win, bodies=bodies)
-        found = Connection.of(page, Article.from_model)
-        await planner.prefetch(found.nodes, selected)
+        found = Connection.of(page, Article.from_row)
+        await planner.prefetch(info, found.nodes, selected)
         return found
 
     @strawberry.field(
@@ -178,7 +178,7 @@ class Query(AccountQueries, AuditQueries, NotifyQueries):
             loader = info.context.loaders.article_by_slug
             found = await _by_id_or_slug(info, Article, loader, id, slug)
         if found is not None:
-            await planner.prefetch([found], planner.article_fields(info, connection=False))
+            await planner.prefetch(info, [found], planner.article_fields(info, connection=False))
         return found
 
     @strawberry.field(description="One author by ID or slug; null if there is none.")
@@ -195,7 +195,7 @@ class Query(AccountQueries, AuditQueries, NotifyQueries):
         before: Before = None,
     ) -> Connection[Author]:
         win = page_window(info, authors.BY_NAME, first=first, after=after, last=last, before=before)
-        return Connection.of(await authors.page(win), Author.from_model)
+        return Connection.of(await authors.page(win), Author.from_row)
 
     @strawberry.field(description="One event by ID or slug; null if there is none.")
     async def event(self, info: Info, id: IdArg = None, slug: SlugArg = None) -> Event | None:
@@ -223,7 +223,7 @@ class Query(AccountQueries, AuditQueries, NotifyQueries):
             starts_after=aware(where.starts_after, "startsAfter"),
             starts_before=aware(where.starts_before, "startsBefore"),
         )
-        return Connection.of(await events.page(span, ordering, win), Event.from_model)
+        return Connection.of(await events.page(span, ordering, win), Event.from_row)
 
     @strawberry.field(
         description="Articles matching a search, best first. Accents, case and Unicode form do not "
@@ -270,7 +270,7 @@ class Query(AccountQueries, AuditQueries, NotifyQueries):
         for article in page.articles:
             ctx.loaders.article_by_id.prime(article.id, article)
         found = ArticleSearchConnection.of(page, parsed)
-        await planner.prefetch(found.nodes, planner.article_fields(info, connection=True))
+        await planner.prefetch(info, found.nodes, planner.article_fields(info, connection=True))
         return found
 
     @strawberry.field(description="One picture by ID; null unless a published article uses it.")

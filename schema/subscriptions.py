@@ -16,7 +16,6 @@ from graphql import ASTValidationRule, GraphQLError, OperationDefinitionNode, Op
 from starlette.websockets import WebSocket
 from strawberry.extensions import SchemaExtension
 
-from cms.articles import store as articles
 from cms.core import clock
 from cms.core.errors import CmsError
 from cms.notify.live import Event
@@ -83,8 +82,8 @@ async def _article(info: Info, article_id: int) -> Article | None:
     ctx = info.context
     ctx.now = clock.now()
     ctx.loaders = Loaders(ctx.viewer, ctx.now)
-    found = (await articles.by_ids(ctx.viewer, ctx.now, [article_id]))[0]
-    return Article.from_model(found) if found is not None else None
+    found = await ctx.loaders.article_by_id.load(article_id)
+    return Article.from_row(found) if found is not None else None
 
 
 class _NoSubscriptionOverHttp(ASTValidationRule):

@@ -204,6 +204,40 @@ async def orm(settings: Settings) -> AsyncIterator[None]:
         yield
 
 
+class _Breaches(logging.Handler):
+    """Keeps what ``cms.contracts`` reports: mutations refused with an error outside their union."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture(autouse=True)
+def contract_breaches() -> Iterator[list[logging.LogRecord]]:
+    """Fails any test in which a mutation answered an error its union does not list.
+
+    The API masks such an answer as ``INTERNAL_ERROR`` (a client could not even select it), so
+    a test would only see a puzzling ``null``: here it fails, naming the mutation and the error.
+    A test that breaks a contract on purpose takes this fixture and empties the list.
+    """
+    handler = _Breaches()
+    logger = logging.getLogger("cms.contracts")
+    level = logger.level
+    logger.setLevel(logging.ERROR)  # whatever a test does to the levels of ``cms``
+    logger.addHandler(handler)
+    try:
+        yield handler.records
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    if handler.records:
+        said = "; ".join(record.getMessage() for record in handler.records)
+        pytest.fail(f"a mutation broke its contract: {said}", pytrace=False)
+
+
 @dataclass
 class QueryLog(logging.Handler):
     """Counts SQL statements sent by tortoise (its ``tortoise.db_client`` debug log)."""

@@ -14,7 +14,7 @@ from cms import text
 from cms.accounts import audit, tokens
 from cms.accounts.permissions import ADMINS, require
 from cms.core.errors import InvalidInput, NotFound
-from cms.core.pagination import Ordering, Page, Window, fetch
+from cms.core.pagination import Ordering, Page, Source, Window, fetch
 from cms.core.viewer import Viewer
 from cms.models import Role, Token, TokenKind
 
@@ -60,7 +60,8 @@ async def revoke(viewer: Viewer, token_id: int, now: datetime) -> Token:
 async def page(viewer: Viewer, win: Window) -> Page[Token]:
     """Every API token, revoked and expired ones too, newest first (admins only)."""
     require(viewer, ADMINS, "list API tokens")
-    return await fetch(Token.filter(kind=TokenKind.API), NEWEST_FIRST, win)
+    api = ("x.kind = ?", [TokenKind.API.value])
+    return await fetch(Source.of_model(Token, "x", api), NEWEST_FIRST, win)
 
 
 def checked_name(value: str) -> str:

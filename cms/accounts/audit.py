@@ -6,15 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
-
-from tortoise.expressions import Q
 
 from cms.accounts.permissions import ADMINS, require
 from cms.core.clock import utc
-from cms.core.pagination import Ordering, Page, fetch, window
+from cms.core.db import Fragment, all_of, marks
+from cms.core.pagination import Ordering, Page, Source, Window, fetch
 from cms.core.viewer import Viewer
-from cms.models import AuditEntry
+from cms.models import AuditEntry, User
 
 NEWEST_FIRST = Ordering("audit:at:desc", "at", descending=True)
 """The log's one order: the latest entry first, ties broken by id."""
@@ -79,32 +77,25 @@ def require_reader(viewer: Viewer) -> None:
     require(viewer, ADMINS, "read the audit log")
 
 
-async def page(
-    viewer: Viewer,
-    where: AuditFilter,
-    *,
-    first: int | None,
-    after: str | None,
-    default_size: int,
-    max_size: int,
-) -> Page[AuditEntry]:
+async def page(viewer: Viewer, where: AuditFilter, win: Window) -> Page[AuditEntry]:
     """One page of the log, newest first, with each entry's user (admins only)."""
     require_reader(viewer)
-    win = window(
-        NEWEST_FIRST, first=first, after=after, default_size=default_size, max_size=max_size
-    )
-    return await fetch(
-        AuditEntry.filter(*_conditions(where)).select_related("user"), NEWEST_FIRST, win
+    source = Source.of_model(AuditEntry, "x", _conditions(where), {"user": (User, "u")})
+    return await fetch(source, NEWEST_FIRST, win)
+
+
+def _conditions(where: AuditFilter) -> Fragment:
+    actions = list(where.actions)
+    return all_of(
+        (f"x.action IN ({marks(len(actions))})", actions) if actions else None,
+        _when(where.object_type, "x.object_type = ?"),
+        _when(where.object_id, "x.object_id = ?"),
+        _when(where.user_id, "x.user_id = ?"),
+        _when(utc(where.since) if where.since is not None else None, "x.at >= ?"),
+        _when(utc(where.until) if where.until is not None else None, "x.at < ?"),
     )
 
 
-def _conditions(where: AuditFilter) -> list[Q]:
-    given: dict[str, Any] = {
-        "action__in": list(where.actions) or None,
-        "object_type": where.object_type,
-        "object_id": where.object_id,
-        "user_id": where.user_id,
-        "at__gte": utc(where.since) if where.since is not None else None,
-        "at__lt": utc(where.until) if where.until is not None else None,
-    }
-    return [Q(**{name: value}) for name, value in given.items() if value is not None]
+def _when(value: object, sql: str) -> Fragment | None:
+    """``sql`` with its one marker standing for ``value``; None when ``value`` is None."""
+    return None if value is None else (sql, [value])

@@ -76,7 +76,7 @@ async def logout(viewer: Viewer, now: datetime) -> bool:
 
 def viewer_of(user: User) -> Viewer:
     """The viewer a session of ``user`` signs in (for the audit log of the sign-in itself)."""
-    return Viewer(personal=True, user_id=user.id, role=user.role, label=user.email)
+    return Viewer(user_id=user.id, role=user.role, label=user.email)
 
 
 async def _failed(

@@ -96,7 +96,6 @@ def _viewer(
 ) -> Viewer:
     return Viewer(
         can_preview=role in {Role.ADMIN, Role.EDITOR},
-        personal=True,
         user_id=user_id,
         role=role,
         author_id=author_id,

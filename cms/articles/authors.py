@@ -8,7 +8,6 @@ for editors and admins only.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,6 +16,7 @@ from tortoise.transactions import in_transaction
 
 from cms.accounts import audit
 from cms.accounts.permissions import EDITORS, WRITERS, require
+from cms.articles.reads import AUTHOR, AuthorRow
 from cms.core.errors import Forbidden, InUse, InvalidInput, NotFound
 from cms.core.fields import (
     KEEP,
@@ -29,7 +29,7 @@ from cms.core.fields import (
     slug_race,
     text,
 )
-from cms.core.pagination import Ordering, Page, Window, fetch
+from cms.core.pagination import Ordering, Page, Source, Window, fetch
 from cms.core.slugs import unique_slug
 from cms.core.viewer import Viewer
 from cms.media import images
@@ -46,33 +46,11 @@ BY_NAME = Ordering("author:name:asc", "name_sort", descending=False)
 """Vietnamese alphabetical order of the name (``cms.text.sort_key``), ties broken by id."""
 
 
-async def page(win: Window) -> Page[Author]:
+async def page(win: Window) -> Page[AuthorRow]:
     """One page of all authors, alphabetically."""
-    return await fetch(Author.all(), BY_NAME, win)
-
-
-async def by_ids(ids: Sequence[int]) -> list[Author | None]:
-    """Batch reader: item ``i`` answers ``ids[i]``."""
-    found = {a.id: a for a in await Author.filter(id__in=ids)}
-    return [found.get(i) for i in ids]
-
-
-async def by_slugs(slugs: Sequence[str]) -> list[Author | None]:
-    """Batch reader by slug."""
-    found = {a.slug: a for a in await Author.filter(slug__in=slugs)}
-    return [found.get(s) for s in slugs]
-
-
-async def by_article_ids(article_ids: Sequence[int]) -> list[list[Author]]:
-    """Batch reader: each article's authors in byline order, in one query."""
-    links = await ArticleAuthor.filter(article_id__in=article_ids).select_related("author")
-    grouped: dict[int, list[ArticleAuthor]] = {i: [] for i in article_ids}
-    for link in links:
-        grouped[link.article_id].append(link)
-    return [
-        [link.author for link in sorted(grouped[i], key=lambda link: link.position)]
-        for i in article_ids
-    ]
+    return await fetch(
+        Source("author", "x", AUTHOR.select("x"), ("TRUE", []), AUTHOR.build), BY_NAME, win
+    )
 
 
 async def get_or_create(name: str) -> tuple[Author, bool]:

@@ -27,8 +27,8 @@ from cms.accounts.permissions import EDITORS, WRITERS, require
 from cms.articles import body, publishing, revisions
 from cms.articles import store as articles
 from cms.articles.input import ArticleChanges, ArticleInput, BodyLimits, check
-from cms.articles.visibility import effective_status, visible_articles
-from cms.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from cms.articles.visibility import effective_status
+from cms.core.errors import Forbidden, InvalidInput, NotFound
 from cms.core.fields import instant, slug_race
 from cms.core.viewer import Viewer
 from cms.models import Article, ArticleStatus, Role
@@ -59,12 +59,13 @@ async def update(
     """Change an article's content (``articleUpdate``); its status stays as it is."""
     require(viewer, WRITERS, "edit articles")
     async with slug_race("slug"), in_transaction():
+        await _catch_up(now)
         article = await _found(viewer, now, article_id)
         current = await _as_input(article)
         if viewer.role is Role.AUTHOR:
             _check_own_draft(viewer, article, current, now)
             _with_own_profile(viewer, changes.given().get("author_ids", current.author_ids) or ())
-        _same_version(article, version)
+        articles.check_version(article, version)
         data = await check(changes.applied_to(current), viewer, now, limits, article_id=article.id)
         was_public = outbox.is_public(article, now)
         await _save(viewer, article, data, version)
@@ -108,8 +109,9 @@ async def delete(viewer: Viewer, now: datetime, article_id: int, version: int) -
     (``articleDelete``); its id."""
     require(viewer, EDITORS, "delete articles")
     async with in_transaction():
+        await _catch_up(now)
         article = await _found(viewer, now, article_id)
-        _same_version(article, version)
+        articles.check_version(article, version)
         await articles.delete_if_unchanged(article.id, version)
         await audit.record(viewer, audit.Action.DELETE, "Article", article.id, article.title)
         if outbox.is_public(article, now):
@@ -124,8 +126,9 @@ async def restore_revision(
     (``articleRestoreRevision``). Status, authors, event and cover stay as they are."""
     require(viewer, EDITORS, "restore revisions")
     async with in_transaction():
+        await _catch_up(now)
         article = await _found(viewer, now, article_id)
-        _same_version(article, version)
+        articles.check_version(article, version)
         old = await revisions.get(article.id, number)
         blocks = tuple(body.from_json(old.body))
         given = replace(
@@ -177,26 +180,18 @@ _ARCHIVE = _Move(
 
 async def _found(viewer: Viewer, now: datetime, article_id: int) -> Article:
     """The article if ``viewer`` may see it; :class:`NotFound` otherwise (whether it exists or
-    not: an author learns nothing of other people's drafts).
-
-    Scheduled articles whose time has come are marked published first (with their event), so
-    that the event this write emits comes after theirs."""
-    await publishing.publish_due_here(now)
-    found = await Article.filter(visible_articles(viewer, now), id=article_id).first()
+    not: an author learns nothing of other people's drafts)."""
+    found = await articles.visible_model(viewer, now, article_id)
     if found is None:
         raise NotFound("There is no article with this ID, or you may not see it.", field="id")
     return found
 
 
-def _same_version(article: Article, version: int) -> None:
-    """:class:`Conflict` early, before any check, when the writer's copy is already stale."""
-    if article.version != version:
-        raise Conflict(
-            f"The article was changed meanwhile: it is at version {article.version} now. "
-            "Reload it and apply your change again.",
-            current_version=article.version,
-            field="version",
-        )
+async def _catch_up(now: datetime) -> None:
+    """Mark scheduled articles whose time has come published first (with their events), so
+    that the event a write emits comes after theirs: every change of an existing article does
+    this before it reads the article."""
+    await publishing.publish_due_here(now)
 
 
 def _with_own_profile(viewer: Viewer, author_ids: tuple[int, ...] | None) -> tuple[int, ...] | None:
@@ -260,8 +255,9 @@ async def _move(
 ) -> Article:
     """Make ``step`` on an article, if its status is one the step starts from."""
     async with in_transaction():
+        await _catch_up(now)
         article = await _found(viewer, now, article_id)
-        _same_version(article, version)
+        articles.check_version(article, version)
         current = effective_status(article, now)
         if current not in step.sources:
             raise InvalidInput(_refusal(current, step.status), field="id")

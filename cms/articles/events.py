@@ -7,22 +7,22 @@ but not change or delete one: an event is shared by every article about it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from cms.accounts import audit
 from cms.accounts.permissions import EDITORS, WRITERS, require
+from cms.articles.reads import EVENT, EventRow
 from cms.core import clock
 from cms.core.clock import utc
+from cms.core.db import all_of
 from cms.core.errors import InUse, InvalidInput, NotFound
 from cms.core.fields import KEEP, Keep, camel, free_slug, instant, line, slug_format, slug_race
 from cms.core.fields import text as checked_text
-from cms.core.pagination import Ordering, Page, Window, fetch
+from cms.core.pagination import Ordering, Page, Source, Window, fetch
 from cms.core.slugs import unique_slug
 from cms.core.viewer import Viewer
 from cms.models import Article, Event
@@ -51,26 +51,14 @@ class EventFilter:
     starts_before: datetime | None = None
 
 
-async def page(where: EventFilter, ordering: Ordering, win: Window) -> Page[Event]:
+async def page(where: EventFilter, ordering: Ordering, win: Window) -> Page[EventRow]:
     """One page of events, narrowed by date."""
-    conditions = []
-    if where.starts_after is not None:
-        conditions.append(Q(starts_at__gte=utc(where.starts_after)))
-    if where.starts_before is not None:
-        conditions.append(Q(starts_at__lt=utc(where.starts_before)))
-    return await fetch(Event.filter(*conditions), ordering, win)
-
-
-async def by_ids(ids: Sequence[int]) -> list[Event | None]:
-    """Batch reader: item ``i`` answers ``ids[i]``."""
-    found = {e.id: e for e in await Event.filter(id__in=ids)}
-    return [found.get(i) for i in ids]
-
-
-async def by_slugs(slugs: Sequence[str]) -> list[Event | None]:
-    """Batch reader by slug."""
-    found = {e.slug: e for e in await Event.filter(slug__in=slugs)}
-    return [found.get(s) for s in slugs]
+    after, before = where.starts_after, where.starts_before
+    conditions = all_of(
+        ("x.starts_at >= ?", [utc(after)]) if after is not None else None,
+        ("x.starts_at < ?", [utc(before)]) if before is not None else None,
+    )
+    return await fetch(Source.of_rows(EVENT, "x", conditions), ordering, win)
 
 
 @dataclass(slots=True)

@@ -26,10 +26,7 @@ from cms.models import Article, Author, Event
 TITLE_MAX = 500
 SUMMARY_MAX = 2000
 BYLINE_MAX = 300
-ATTRIBUTION_MAX = 300
-CREDIT_MAX = 300
 MAX_AUTHORS = 20
-MAX_FIGURE_IMAGES = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,45 +128,14 @@ async def check(
 
 
 def checked_blocks(blocks: Sequence[body.Block], limits: BodyLimits) -> list[body.Block]:
-    """The body's blocks, normalised; :class:`InvalidInput` on the first one that breaks a rule."""
+    """The body's blocks, normalised; :class:`InvalidInput` on the first one that breaks a rule
+    (each kind's own rules are in :mod:`cms.articles.body`)."""
     if len(blocks) > limits.max_blocks:
         raise InvalidInput(
             f"The body has {len(blocks)} blocks: at most {limits.max_blocks} are allowed.",
             field="body",
         )
-    return [_block(block, f"body.{n}", limits.max_block_chars) for n, block in enumerate(blocks)]
-
-
-def _block(block: body.Block, path: str, most: int) -> body.Block:
-    if isinstance(block, body.Paragraph):
-        return body.Paragraph(text(block.text, f"{path}.paragraph.text", most, required=True))
-    if isinstance(block, body.Heading):
-        if block.level not in body.HEADING_LEVELS:
-            raise InvalidInput(
-                f"Heading levels go from 2 to 6 (h1 is the title), not {block.level}.",
-                field=f"{path}.heading.level",
-            )
-        return body.Heading(
-            line(block.text, f"{path}.heading.text", most, required=True), block.level
-        )
-    if isinstance(block, body.Quote):
-        quoted = text(block.text, f"{path}.quote.text", most, required=True)
-        who = line(block.attribution, f"{path}.quote.attribution", ATTRIBUTION_MAX)
-        return _within(body.Quote(quoted, who), len(quoted) + len(who), path, most)
-    if not 1 <= len(block.image_ids) <= MAX_FIGURE_IMAGES:
-        raise InvalidInput(
-            f"A figure shows 1 to {MAX_FIGURE_IMAGES} pictures.", field=f"{path}.figure.imageIds"
-        )
-    caption = text(block.caption, f"{path}.figure.caption", most)
-    credit = line(block.credit, f"{path}.figure.credit", CREDIT_MAX)
-    figure = body.Figure(tuple(block.image_ids), caption, credit)
-    return _within(figure, len(caption) + len(credit), path, most)
-
-
-def _within(block: body.Block, size: int, path: str, most: int) -> body.Block:
-    if size > most:
-        raise InvalidInput(f"The block has {size} characters: at most {most}.", field=path)
-    return block
+    return body.checked(blocks, body.Sizes(limits.max_block_chars))
 
 
 async def _check_authors(unique: list[int], given: list[int]) -> None:

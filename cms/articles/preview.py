@@ -15,7 +15,7 @@ from tortoise.transactions import in_transaction
 
 from cms.accounts import audit, tokens
 from cms.accounts.permissions import WRITERS, require
-from cms.articles.visibility import visible_articles
+from cms.articles import store
 from cms.core.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
 from cms.core.viewer import Viewer
 from cms.models import Article, ArticleAuthor, Role, TokenKind
@@ -44,7 +44,7 @@ async def link(
             f"`expiresIn` is in seconds, from 1 to {max_minutes * 60}.", field="expiresIn"
         )
     async with in_transaction():
-        article = await Article.filter(visible_articles(viewer, now), id=article_id).first()
+        article = await store.visible_model(viewer, now, article_id)
         if article is None:
             raise NotFound("There is no article with this ID, or you may not see it.", field="id")
         if role is Role.AUTHOR and not await _lists(article.id, viewer.author_id):

@@ -4,58 +4,50 @@ The public reads (the feed, an article page, search results) are the CMS's hotte
 building ORM models for them costs more than the statements themselves: every query built
 anew, every column converted, every article's whole body decoded. The batch readers here send
 one hand-written statement each (through :mod:`cms.core.db`, in both dialects) and return slotted
-records with the models' attribute names, so the API's types read either.
+records with the models' attribute names (:mod:`cms.core.rows`: each declared once, its columns
+and conversions derived from the declaration). The API's types read rows only: a mutation's
+answer is the row of the model it wrote (``ArticleRow.of``), made without a statement.
 
 Which articles a viewer may see is decided by :mod:`cms.articles.visibility` (its SQL form)
-and :func:`cms.articles.store.conditions`, as everywhere else: nothing here decides it anew.
+and :func:`cms.articles.queries.conditions`, as everywhere else: nothing here decides it anew.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
-
-import orjson
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from typing import Any, TypeVar
 
 from cms.articles.visibility import visible_sql
 from cms.core import db
 from cms.core.db import all_of, marks
+from cms.core.rows import Shape, json_value, shape, stored_as
 from cms.core.viewer import Viewer
-from cms.models import ArticleStatus
+from cms.models import Article, ArticleStatus, Author, Event, Image
+
+R = TypeVar("R")
 
 __all__ = [
-    "ARTICLE_COLUMNS",
+    "ARTICLE",
+    "AUTHOR",
+    "EVENT",
+    "IMAGE",
     "ArticleRow",
     "AuthorRow",
     "EventRow",
     "ImageRow",
-    "article_row",
     "articles_by_ids",
     "articles_by_slugs",
     "authors_by_article_ids",
+    "authors_by_ids",
+    "authors_by_slugs",
     "events_by_ids",
+    "events_by_slugs",
     "images_by_article_ids",
     "images_by_ids",
     "listed",
 ]
-
-
-def _datetime(value: Any) -> datetime:
-    """A stored date-time as an aware UTC value (SQLite keeps text, PostgreSQL a timestamp);
-    one stored without an offset is UTC, as the ORM reads it."""
-    found = value if isinstance(value, datetime) else datetime.fromisoformat(value)
-    return found.replace(tzinfo=UTC) if found.utcoffset() is None else found.astimezone(UTC)
-
-
-def _maybe_datetime(value: Any) -> datetime | None:
-    return None if value is None else _datetime(value)
-
-
-def _json(value: Any) -> Any:
-    """A stored JSON column: text on SQLite (and from asyncpg without a codec), else decoded."""
-    return orjson.loads(value) if isinstance(value, str | bytes) else value
 
 
 @dataclass(slots=True)
@@ -75,10 +67,10 @@ class ArticleRow:
     byline: str
     event_id: int | None
     cover_id: int | None
-    raw_body: Any
+    raw_body: Any = field(default=None, metadata=stored_as("body"))
     """The stored body, decoded only when a field reads it (see :attr:`body`); None when the
     row was read without it (:func:`listed`)."""
-    cover_caption: str | None = None
+    cover_caption: str | None = field(default=None, metadata=stored_as(None))
     """The caption the body gives the cover (None: none), read instead of the body by
     :func:`listed` (see migration 0010)."""
 
@@ -93,53 +85,35 @@ class ArticleRow:
         first use and kept."""
         if self.raw_body is None:
             raise RuntimeError(f"article {self.id} was read without its body")
-        found: list[dict[str, Any]] = _json(self.raw_body)
+        found: list[dict[str, Any]] = json_value(self.raw_body)
         self.raw_body = found
         return found
 
-
-ARTICLE_COLUMNS = (
-    "id, slug, title, title_sort, summary, status, published_at, created_at, updated_at, "
-    "version, byline, event_id, cover_id, body"
-)
-"""The columns :func:`article_row` reads, unqualified (prefix them with an alias as needed)."""
+    @classmethod
+    def of(cls, article: Article) -> ArticleRow:
+        """The row of an article model just written (a mutation's answer): no statement."""
+        return _of(cls, article, raw_body=article.body)
 
 
-def article_row(row: dict[str, Any]) -> ArticleRow:
-    """The record of a row holding :data:`ARTICLE_COLUMNS`."""
-    return ArticleRow(
-        id=row["id"],
-        slug=row["slug"],
-        title=row["title"],
-        title_sort=row["title_sort"],
-        summary=row["summary"],
-        status=ArticleStatus(row["status"]),
-        published_at=_maybe_datetime(row["published_at"]),
-        created_at=_datetime(row["created_at"]),
-        updated_at=_datetime(row["updated_at"]),
-        version=row["version"],
-        byline=row["byline"],
-        event_id=row["event_id"],
-        cover_id=row["cover_id"],
-        raw_body=row["body"],
-        cover_caption=row.get("cover_caption"),
-    )
-
-
-def qualified(alias: str) -> str:
-    """:data:`ARTICLE_COLUMNS` prefixed with a table alias: ``a.id, a.slug, ...``."""
-    return ", ".join(f"{alias}.{column}" for column in ARTICLE_COLUMNS.split(", "))
+ARTICLE = shape(ArticleRow, "article")
+"""How article rows are read: ``ARTICLE.select("a")`` and ``ARTICLE.build(row)``."""
 
 
 def listed(alias: str) -> str:
-    """:func:`qualified` without the body, and with the caption the body gives the cover: what
+    """The article columns without the body, and with the caption the body gives the cover: what
     a list of articles that shows nothing else of their bodies reads (a feed: the body is most
     of an article's bytes)."""
-    columns = qualified(alias).replace(f"{alias}.body", "NULL AS body")
+    columns = ARTICLE.select(alias).replace(f"{alias}.body", "NULL AS body")
     return (
         f"{columns}, (SELECT c.caption FROM article_cover_caption c "
         f"WHERE c.article_id = {alias}.id) AS cover_caption"
     )
+
+
+def _of(row_type: type[R], model: Any, **given: Any) -> R:
+    """A row with the values of a model instance (same attribute names), ``given`` overriding."""
+    names = [f.name for f in fields(row_type)]  # type: ignore[arg-type]
+    return row_type(*(given[n] if n in given else getattr(model, n, None) for n in names))
 
 
 async def articles_by_ids(
@@ -161,16 +135,16 @@ async def articles_by_slugs(
 
 
 async def _articles_by(
-    column: str, keys: Sequence[Any], viewer: Viewer | None, now: datetime
+    column_name: str, keys: Sequence[Any], viewer: Viewer | None, now: datetime
 ) -> list[ArticleRow | None]:
     if not keys:
         return []
     where, params = all_of(
-        (f"a.{column} IN ({marks(len(keys))})", list(keys)),
+        (f"a.{column_name} IN ({marks(len(keys))})", list(keys)),
         visible_sql(viewer, now, "a") if viewer is not None else None,
     )
-    rows = await db.fetch(f"SELECT {qualified('a')} FROM article a WHERE {where}", params)
-    found = {row[column]: article_row(row) for row in rows}
+    rows = await db.fetch(f"SELECT {ARTICLE.select('a')} FROM article a WHERE {where}", params)
+    found = {row[column_name]: ARTICLE.build(row) for row in rows}
     return [found.get(key) for key in keys]
 
 
@@ -185,30 +159,28 @@ class AuthorRow:
     email: str | None
     avatar_id: int | None
 
+    @classmethod
+    def of(cls, author: Author) -> AuthorRow:
+        """The row of an author model just written (a mutation's answer)."""
+        return _of(cls, author)
+
+
+AUTHOR = shape(AuthorRow, "author")
+
+
+async def authors_by_ids(ids: Sequence[int]) -> list[AuthorRow | None]:
+    """Batch reader: item ``i`` answers ``ids[i]``."""
+    return await _by(AUTHOR, "id", ids)
+
+
+async def authors_by_slugs(slugs: Sequence[str]) -> list[AuthorRow | None]:
+    """Batch reader by slug."""
+    return await _by(AUTHOR, "slug", slugs)
+
 
 async def authors_by_article_ids(article_ids: Sequence[int]) -> list[list[AuthorRow]]:
     """Batch reader: each article's authors in byline order, in one statement."""
-    if not article_ids:
-        return []
-    grouped: dict[int, list[AuthorRow]] = {i: [] for i in article_ids}
-    rows = await db.fetch(
-        "SELECT l.article_id, au.id, au.slug, au.name, au.bio, au.email, au.avatar_id "
-        "FROM article_author l JOIN author au ON au.id = l.author_id "
-        f"WHERE l.article_id IN ({marks(len(article_ids))}) ORDER BY l.article_id, l.position",
-        list(article_ids),
-    )
-    for row in rows:
-        grouped[row["article_id"]].append(
-            AuthorRow(
-                id=row["id"],
-                slug=row["slug"],
-                name=row["name"],
-                bio=row["bio"],
-                email=row["email"],
-                avatar_id=row["avatar_id"],
-            )
-        )
-    return [grouped[i] for i in article_ids]
+    return await _grouped(AUTHOR, "article_author", "author_id", article_ids)
 
 
 @dataclass(slots=True)
@@ -226,32 +198,23 @@ class EventRow:
     host: str
     participants: list[str]
 
+    @classmethod
+    def of(cls, event: Event) -> EventRow:
+        """The row of an event model just written (a mutation's answer)."""
+        return _of(cls, event, participants=list(event.participants))
+
+
+EVENT = shape(EventRow, "event")
+
 
 async def events_by_ids(ids: Sequence[int]) -> list[EventRow | None]:
     """Batch reader: item ``i`` answers ``ids[i]``."""
-    if not ids:
-        return []
-    rows = await db.fetch(
-        "SELECT id, slug, name, description, starts_at, ends_at, location, organizer, host, "
-        f"participants FROM event WHERE id IN ({marks(len(ids))})",
-        list(ids),
-    )
-    found = {
-        row["id"]: EventRow(
-            id=row["id"],
-            slug=row["slug"],
-            name=row["name"],
-            description=row["description"],
-            starts_at=_datetime(row["starts_at"]),
-            ends_at=_maybe_datetime(row["ends_at"]),
-            location=row["location"],
-            organizer=row["organizer"],
-            host=row["host"],
-            participants=list(_json(row["participants"])),
-        )
-        for row in rows
-    }
-    return [found.get(i) for i in ids]
+    return await _by(EVENT, "id", ids)
+
+
+async def events_by_slugs(slugs: Sequence[str]) -> list[EventRow | None]:
+    """Batch reader by slug."""
+    return await _by(EVENT, "slug", slugs)
 
 
 @dataclass(slots=True)
@@ -274,55 +237,53 @@ class ImageRow:
     focal_x: float
     focal_y: float
 
+    @classmethod
+    def of(cls, image: Image) -> ImageRow:
+        """The row of an image model just written (a mutation's answer)."""
+        return _of(cls, image)
 
-_IMAGE_COLUMNS = (
-    "i.id, i.store_key, i.filename, i.mime_type, i.size, i.width, i.height, i.content_hash, "
-    "i.alt, i.caption, i.credit, i.placeholder, i.dominant_color, i.focal_x, i.focal_y"
-)
 
-
-def _image(row: dict[str, Any]) -> ImageRow:
-    return ImageRow(
-        id=row["id"],
-        store_key=row["store_key"],
-        filename=row["filename"],
-        mime_type=row["mime_type"],
-        size=row["size"],
-        width=row["width"],
-        height=row["height"],
-        content_hash=row["content_hash"],
-        alt=row["alt"],
-        caption=row["caption"],
-        credit=row["credit"],
-        placeholder=row["placeholder"],
-        dominant_color=row["dominant_color"],
-        focal_x=row["focal_x"],
-        focal_y=row["focal_y"],
-    )
+IMAGE = shape(ImageRow, "image")
 
 
 async def images_by_ids(ids: Sequence[int]) -> list[ImageRow | None]:
     """Batch reader: item ``i`` answers ``ids[i]``."""
-    if not ids:
-        return []
-    rows = await db.fetch(
-        f"SELECT {_IMAGE_COLUMNS} FROM image i WHERE i.id IN ({marks(len(ids))})", list(ids)
-    )
-    found = {row["id"]: _image(row) for row in rows}
-    return [found.get(i) for i in ids]
+    return await _by(IMAGE, "id", ids)
 
 
 async def images_by_article_ids(article_ids: Sequence[int]) -> list[list[ImageRow]]:
     """Batch reader: each article's pictures (cover first, then figures) in reading order."""
+    return await _grouped(IMAGE, "article_image", "image_id", article_ids)
+
+
+# --- the statements every reader shares -------------------------------------------------------
+
+
+async def _by(of: Shape[R], column_name: str, keys: Sequence[Any]) -> list[R | None]:
+    """Rows of ``of`` whose ``column_name`` is one of ``keys``: item ``i`` answers ``keys[i]``."""
+    if not keys:
+        return []
+    rows = await db.fetch(
+        f"SELECT {of.select('x')} FROM {of.table} x WHERE x.{column_name} IN ({marks(len(keys))})",
+        list(keys),
+    )
+    found = {row[column_name]: of.build(row) for row in rows}
+    return [found.get(key) for key in keys]
+
+
+async def _grouped(
+    of: Shape[R], links: str, link_column: str, article_ids: Sequence[int]
+) -> list[list[R]]:
+    """Each article's rows of ``of`` through the link table ``links`` (by its ``position``)."""
     if not article_ids:
         return []
-    grouped: dict[int, list[ImageRow]] = {i: [] for i in article_ids}
+    grouped: dict[int, list[R]] = {i: [] for i in article_ids}
     rows = await db.fetch(
-        f"SELECT l.article_id, {_IMAGE_COLUMNS} FROM article_image l "
-        f"JOIN image i ON i.id = l.image_id WHERE l.article_id IN ({marks(len(article_ids))}) "
-        "ORDER BY l.article_id, l.position",
+        f"SELECT l.article_id AS linked_article_id, {of.select('x')} FROM {links} l "
+        f"JOIN {of.table} x ON x.id = l.{link_column} "
+        f"WHERE l.article_id IN ({marks(len(article_ids))}) ORDER BY l.article_id, l.position",
         list(article_ids),
     )
     for row in rows:
-        grouped[row["article_id"]].append(_image(row))
+        grouped[row["linked_article_id"]].append(of.build(row))
     return [grouped[i] for i in article_ids]

@@ -1,31 +1,24 @@
-"""Who sees what. Anonymous readers see published articles whose time has come, nothing else;
-editors and admins see everything; an author also sees the articles that list them."""
+"""Who sees which article: the one rule, as SQL over an article row.
+
+Anonymous readers see public articles (published, or scheduled) whose time has come, nothing
+else; editors and admins see everything; an author also sees the articles that list them. Every
+list, lookup and check of the CMS takes the rule from here (:func:`visible_sql`), as SQL with
+``?`` markers over a table alias (``row``), so it is written once and runs the same on SQLite and
+PostgreSQL; code that needs models selects them with it (:func:`cms.articles.store.visible_model`).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Protocol
 
-from tortoise.expressions import Q, Subquery
-
 from cms.core.clock import utc
 from cms.core.db import Fragment, marks
 from cms.core.viewer import Viewer
-from cms.models import ArticleAuthor, ArticleStatus
+from cms.models import ArticleStatus
 
 PUBLIC_STATUSES = (ArticleStatus.PUBLISHED, ArticleStatus.SCHEDULED)
 """A scheduled article goes public by itself when its ``published_at`` passes."""
-
-
-def visible_articles(viewer: Viewer, now: datetime) -> Q:
-    """Filter for the articles ``viewer`` may see at ``now``: public ones, and an author's own."""
-    if viewer.can_preview:
-        return Q()
-    public = Q(status__in=PUBLIC_STATUSES, published_at__lte=now)
-    if viewer.author_id is None:
-        return public
-    own = ArticleAuthor.filter(author_id=viewer.author_id).values("article_id")
-    return Q(public, Q(id__in=Subquery(own)), join_type=Q.OR)
 
 
 class Dated(Protocol):
@@ -46,26 +39,17 @@ def effective_status(article: Dated, now: datetime) -> ArticleStatus:
     return ArticleStatus.PUBLISHED if due else ArticleStatus.SCHEDULED
 
 
-def with_status(statuses: tuple[ArticleStatus, ...], now: datetime) -> Q:
-    """Filter for articles whose :func:`effective_status` is one of ``statuses``."""
-    due = Q(status__in=PUBLIC_STATUSES, published_at__lte=now)
-    parts = {
-        ArticleStatus.PUBLISHED: due,
-        ArticleStatus.SCHEDULED: Q(status__in=PUBLIC_STATUSES) & ~due,
-        ArticleStatus.DRAFT: Q(status=ArticleStatus.DRAFT),
-        ArticleStatus.ARCHIVED: Q(status=ArticleStatus.ARCHIVED),
-    }
-    return Q(*(parts[s] for s in statuses), join_type=Q.OR)
-
-
-# --- the same rules as SQL over an article row (``row`` is its table alias), ``?`` markers ------
-
-
 def visible_sql(viewer: Viewer, now: datetime, row: str) -> Fragment | None:
-    """:func:`visible_articles` as SQL; None when ``viewer`` sees every article."""
+    """The articles ``viewer`` may see at ``now``; None when ``viewer`` sees every article."""
     if viewer.can_preview:
         return None
-    return _or_own(viewer, _due_sql(now, row), f"{row}.id")
+    return _or_own(viewer, public_sql(now, row), f"{row}.id")
+
+
+def public_sql(now: datetime, row: str) -> Fragment:
+    """The articles anyone may see at ``now``: public, and their time has come."""
+    public, params = _public_sql(row)
+    return f"{public} AND {row}.published_at <= ?", [*params, utc(now)]
 
 
 def upcoming_sql(now: datetime, row: str) -> Fragment:
@@ -75,8 +59,8 @@ def upcoming_sql(now: datetime, row: str) -> Fragment:
 
 
 def with_status_sql(statuses: tuple[ArticleStatus, ...], now: datetime, row: str) -> Fragment:
-    """:func:`with_status` as SQL (``statuses`` not empty)."""
-    due, due_params = _due_sql(now, row)
+    """Articles whose :func:`effective_status` is one of ``statuses`` (not empty)."""
+    due, due_params = public_sql(now, row)
     public, public_params = _public_sql(row)
     parts: dict[ArticleStatus, Fragment] = {
         ArticleStatus.PUBLISHED: (due, due_params),
@@ -116,11 +100,6 @@ def _or_own(viewer: Viewer, public: Fragment, id_column: str) -> Fragment:
     sql, params = public
     own = f"{id_column} IN (SELECT article_id FROM article_author WHERE author_id = ?)"
     return f"(({sql}) OR {own})", [*params, viewer.author_id]
-
-
-def _due_sql(now: datetime, row: str) -> Fragment:
-    public, params = _public_sql(row)
-    return f"{public} AND {row}.published_at <= ?", [*params, utc(now)]
 
 
 def _public_sql(row: str) -> Fragment:

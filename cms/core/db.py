@@ -18,6 +18,7 @@ from tortoise import Tortoise
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.migrations.api import migrate as run_migrations
 
+from cms.core import compat
 from cms.models import Article
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ async def connected(
     try:
         config = settings.tortoise_config()
         config = prepare(config) if prepare is not None else config
-        await Tortoise.init(config=config, _enable_global_fallback=True)
+        await compat.init_orm(config)
     except OSError as error:
         raise DatabaseUnavailable(f"cannot connect to the database: {error}") from error
     try:
@@ -121,7 +122,7 @@ def all_of(*fragments: Fragment | None) -> Fragment:
 
 def connection() -> BaseDBAsyncClient:
     """The articles' connection: inside ``in_transaction()``, the transaction's."""
-    return Article._meta.db
+    return compat.model_connection(Article)
 
 
 async def fetch(

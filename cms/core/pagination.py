@@ -11,27 +11,24 @@ the same on SQLite and PostgreSQL (which put NULLs at opposite ends by themselve
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from tortoise.expressions import Case, Q, When
 from tortoise.models import Model
-from tortoise.queryset import QuerySet
 
-from cms.core import cursors, db
+from cms.core import compat, cursors, db
 from cms.core.clock import utc
 from cms.core.db import Fragment, all_of
 from cms.core.errors import InvalidCursor, InvalidInput, PageSizeError
+from cms.core.rows import Shape
 
 M = TypeVar("M", bound=Model)
+R = TypeVar("R")
 T = TypeVar("T")
 
-SortValue = datetime | str
-
-_UNDATED = "sort_key_missing"
-"""The annotation that sorts rows without a sort key after the others (``nulls=True``)."""
+SortValue = datetime | str | int
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,41 +65,22 @@ class Ordering:
     def _read(self, name: Any, raw: Any, id_: Any) -> tuple[Any, SortValue | None, Any]:
         if raw is None and self.is_datetime:  # a row without the date (see ``nulls``)
             return name, None, id_
-        return name, utc(datetime.fromisoformat(raw)) if self.is_datetime else str(raw), id_
+        if self.is_datetime:
+            return name, utc(datetime.fromisoformat(raw)), id_
+        # A number (an id, a revision's number) stays one: SQL compares it with a number column.
+        return name, raw if isinstance(raw, int) and not isinstance(raw, bool) else str(raw), id_
 
-    def order_by(self, reverse: bool = False, *, nulls: bool = False) -> tuple[str, ...]:
-        sign = "-" if self.descending != reverse else ""
-        keyed = (f"{sign}{self.field}", f"{sign}id")
-        return (f"-{_UNDATED}" if reverse else _UNDATED, *keyed) if nulls else keyed
-
-    def beyond(
-        self, cursor: Cursor, *, reverse: bool = False, inclusive: bool = False, nulls: bool = False
-    ) -> Q:
-        """Rows strictly after ``cursor`` in this order (before it when ``reverse``).
-
-        With ``nulls``, rows without a sort key come after all others (see the module doc).
-        """
-        op = "lt" if self.descending != reverse else "gt"
-        id_past: dict[str, Any] = {f"id__{op}e" if inclusive else f"id__{op}": cursor.id}
-        missing = _missing(self.field)
-        if cursor.value is None:  # among the rows without a key: by id; all others lie before
-            among = missing & Q(**id_past)
-            return among | ~missing if reverse else among
-        past: dict[str, Any] = {f"{self.field}__{op}": cursor.value}
-        tied: dict[str, Any] = {self.field: cursor.value, **id_past}
-        found = Q(**past) | Q(**tied)
-        return found | missing if nulls and not reverse else found
-
-    # --- the same in SQL, over a table alias (``row``), with ``?`` markers -----------------
+    # --- in SQL, over a table alias (``row``), with ``?`` markers --------------------------------
 
     def order_sql(self, row: str, reverse: bool = False, *, nulls: bool = False) -> str:
-        """:meth:`order_by` as an ``ORDER BY`` list: rows without a key last with ``nulls``."""
+        """The ``ORDER BY`` list of this order (reversed with ``reverse``): by the field, ties by
+        ``id`` in the same direction; with ``nulls``, rows without a key after all others."""
         way = "DESC" if self.descending != reverse else "ASC"
         keyed = f"{row}.{self.field} {way}, {row}.id {way}"
         undated = f"({row}.{self.field} IS NULL) {'DESC' if reverse else 'ASC'}, "
         return undated + keyed if nulls else keyed
 
-    def beyond_sql(
+    def beyond(
         self,
         cursor: Cursor,
         row: str,
@@ -111,7 +89,9 @@ class Ordering:
         inclusive: bool = False,
         nulls: bool = False,
     ) -> Fragment:
-        """:meth:`beyond` as SQL: the same rows, on both databases."""
+        """Rows strictly after ``cursor`` in this order (before it when ``reverse``; at it too
+        when ``inclusive``), the same on both databases. With ``nulls``, rows without a sort key
+        come after all others (see the module doc)."""
         op = "<" if self.descending != reverse else ">"
         id_past = f"{row}.id {op}{'=' if inclusive else ''} ?"
         field = f"{row}.{self.field}"
@@ -123,12 +103,6 @@ class Ordering:
         found = f"{field} {op} ? OR ({field} = ? AND {id_past})"
         missing = f" OR {field} IS NULL" if nulls and not reverse else ""
         return f"({found}{missing})", [value, value, cursor.id]
-
-
-def _missing(field: str) -> Q:
-    """Rows whose ``field`` is NULL."""
-    condition: dict[str, Any] = {f"{field}__isnull": True}
-    return Q(**condition)
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,80 +186,78 @@ def constant(value: T) -> Callable[[], Awaitable[T]]:
     return get
 
 
-async def _exists(queryset: QuerySet[M]) -> bool:
-    return await queryset.exists()
-
-
-async def fetch(
-    queryset: QuerySet[M], ordering: Ordering, win: Window, *, nulls: bool = False
-) -> Page[M]:
-    """Fetch one page of ``queryset`` (already filtered for the viewer) in ``ordering``;
-    ``nulls`` when rows without a sort key may be among them (see the module doc)."""
-    bounded = queryset
-    if win.after is not None:
-        bounded = bounded.filter(ordering.beyond(win.after, nulls=nulls))
-    if win.before is not None:
-        bounded = bounded.filter(ordering.beyond(win.before, reverse=True, nulls=nulls))
-    rows: list[M] = []
-    if win.size:
-        if nulls:  # '0' (has a key) sorts before '1'
-            missing = Case(When(_missing(ordering.field), then="1"), default="0")
-            bounded = bounded.annotate(**{_UNDATED: missing})
-        order = ordering.order_by(reverse=not win.forward, nulls=nulls)
-        rows = list(await bounded.order_by(*order).limit(win.size + 1))
-    more = len(rows) > win.size
-    rows = rows[: win.size] if win.forward else rows[: win.size][::-1]
-    return Page(
-        items=rows,
-        ordering=ordering,
-        has_next=edge_flag(
-            more and win.forward, queryset, ordering, win.before, reverse=False, nulls=nulls
-        ),
-        has_previous=edge_flag(
-            more and not win.forward, queryset, ordering, win.after, reverse=True, nulls=nulls
-        ),
-        total=queryset.count,
-    )
-
-
-def edge_flag(
-    known: bool,
-    queryset: QuerySet[M],
-    ordering: Ordering,
-    cursor: Cursor | None,
-    *,
-    reverse: bool,
-    nulls: bool = False,
-) -> Callable[[], Awaitable[bool]]:
-    """True if known; else whether rows exist at or past ``cursor`` (the page's far bound)."""
-    if known or cursor is None:
-        return constant(known)
-    beyond = ordering.beyond(cursor, reverse=reverse, inclusive=True, nulls=nulls)
-    return lambda: _exists(queryset.filter(beyond))
-
-
 @dataclass(frozen=True, slots=True)
-class Source:
-    """What :func:`fetch_sql` pages through: ``SELECT {columns} FROM {table} {row} WHERE
+class Source(Generic[T]):
+    """What :func:`fetch` pages through: ``SELECT {columns} FROM {table} {row} {joins} WHERE
     {where}``, each row made into an item by ``item``."""
 
     table: str
     row: str
     columns: str
     where: Fragment
-    item: Callable[[dict[str, Any]], Any]
+    item: Callable[[dict[str, Any]], T]
+    joins: str = ""
+
+    @property
+    def joined(self) -> str:
+        """The joins, with the space that separates them from the alias (none without joins)."""
+        return f" {self.joins}" if self.joins else ""
+
+    @classmethod
+    def of_rows(cls, shape: Shape[R], row: str, where: Fragment = ("TRUE", [])) -> Source[R]:
+        """The rows of ``shape``'s table (:mod:`cms.core.rows`) that meet ``where``."""
+        return Source(shape.table, row, shape.select(row), where, shape.build)
+
+    @classmethod
+    def of_model(
+        cls,
+        model: type[M],
+        row: str,
+        where: Fragment = ("TRUE", []),
+        related: Mapping[str, tuple[type[Model], str]] | None = None,
+    ) -> Source[M]:
+        """Every column of ``model``'s table, each row made into a model instance (lists whose
+        items are models: accounts, tokens, the audit log, deliveries). ``related`` names
+        foreign keys read along (``{"user": (User, "u")}``: a left join, as tortoise's
+        ``select_related``), so that reading them costs no statement."""
+        related = related or {}
+        columns = [f"{row}.{column}" for column in compat.model_columns(model)]
+        joins = []
+        for name, (other, alias) in related.items():
+            columns += [
+                f"{alias}.{column} AS {name}__{column}" for column in compat.model_columns(other)
+            ]
+            joins.append(
+                f"LEFT JOIN {compat.model_table(other)} {alias} ON {alias}.id = {row}.{name}_id"
+            )
+        build = compat.model_from_row(model)
+        builders = {name: compat.model_from_row(other) for name, (other, _) in related.items()}
+
+        def item(found: dict[str, Any]) -> M:
+            made = build(found)
+            for name, related_build in builders.items():
+                prefix = f"{name}__"
+                values = {k[len(prefix) :]: v for k, v in found.items() if k.startswith(prefix)}
+                other = related_build(values) if values.get("id") is not None else None
+                compat.attach_related(made, name, other)
+            return made
+
+        table = compat.model_table(model)
+        return Source(table, row, ", ".join(columns), where, item, " ".join(joins))
 
 
-async def fetch_sql(
-    source: Source, ordering: Ordering, win: Window, *, nulls: bool = False
+async def fetch(
+    source: Source[T], ordering: Ordering, win: Window, *, nulls: bool = False
 ) -> Page[T]:
-    """:func:`fetch` in hand-written SQL: the same page (and flags and total) of ``source``,
-    without building ORM models."""
+    """One page of ``source`` in ``ordering`` (``nulls`` when rows without a sort key may be
+    among them: see the module doc), with its flags and total read lazily: one statement for the
+    page, and one for each of ``hasNextPage``/``hasPreviousPage``/``totalCount`` only when a
+    client asks and the page cannot tell."""
     row = source.row
     seek = all_of(
         source.where,
-        ordering.beyond_sql(win.after, row, nulls=nulls) if win.after is not None else None,
-        ordering.beyond_sql(win.before, row, reverse=True, nulls=nulls)
+        ordering.beyond(win.after, row, nulls=nulls) if win.after is not None else None,
+        ordering.beyond(win.before, row, reverse=True, nulls=nulls)
         if win.before is not None
         else None,
     )
@@ -294,7 +266,7 @@ async def fetch_sql(
         order = ordering.order_sql(row, reverse=not win.forward, nulls=nulls)
         sql, params = seek
         found = await db.fetch(
-            f"SELECT {source.columns} FROM {source.table} {row} WHERE {sql} "
+            f"SELECT {source.columns} FROM {source.table} {row}{source.joined} WHERE {sql} "
             f"ORDER BY {order} LIMIT ?",
             [*params, win.size + 1],
         )
@@ -304,24 +276,24 @@ async def fetch_sql(
     return Page(
         items=items,
         ordering=ordering,
-        has_next=_edge_sql(more and win.forward, source, ordering, win.before, False, nulls),
-        has_previous=_edge_sql(more and not win.forward, source, ordering, win.after, True, nulls),
-        total=lambda: _count_sql(source),
+        has_next=edge(more and win.forward, source, ordering, win.before, False, nulls),
+        has_previous=edge(more and not win.forward, source, ordering, win.after, True, nulls),
+        total=lambda: count(source),
     )
 
 
-def _edge_sql(
+def edge(
     known: bool,
-    source: Source,
+    source: Source[Any],
     ordering: Ordering,
     cursor: Cursor | None,
     reverse: bool,
     nulls: bool,
 ) -> Callable[[], Awaitable[bool]]:
-    """:func:`edge_flag` for :func:`fetch_sql`."""
+    """True if known; else whether rows exist at or past ``cursor`` (the page's far bound)."""
     if known or cursor is None:
         return constant(known)
-    beyond = ordering.beyond_sql(cursor, source.row, reverse=reverse, inclusive=True, nulls=nulls)
+    beyond = ordering.beyond(cursor, source.row, reverse=reverse, inclusive=True, nulls=nulls)
     sql, params = all_of(source.where, beyond)
 
     async def exists() -> bool:
@@ -333,7 +305,8 @@ def _edge_sql(
     return exists
 
 
-async def _count_sql(source: Source) -> int:
+async def count(source: Source[Any]) -> int:
+    """How many rows ``source`` holds."""
     sql, params = source.where
     found = await db.fetch(
         f"SELECT COUNT(*) AS n FROM {source.table} {source.row} WHERE {sql}", params

@@ -13,8 +13,6 @@ class Viewer:
 
     can_preview: bool = False
     """Sees every article, whatever its status (editors and admins)."""
-    personal: bool = False
-    """The request carried credentials: answers to it are its own, never shared by a cache."""
     user_id: int | None = None
     """The signed-in user (None for anonymous readers and API tokens)."""
     role: Role | None = None
@@ -25,11 +23,6 @@ class Viewer:
     """The token the request was made with (``logout`` revokes it)."""
     label: str = "anonymous"
     """Who, for the audit log: an email, or ``token:<name>``."""
-
-    @property
-    def shared(self) -> bool:
-        """Whether answers to this viewer are the same as to any anonymous reader's."""
-        return not (self.can_preview or self.personal)
 
     @property
     def signed_in(self) -> bool:

@@ -12,6 +12,7 @@ import hashlib
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import assert_never
 
 import aiofiles
 import aiofiles.os
@@ -23,7 +24,7 @@ from cms.articles import authors, body, publishing
 from cms.articles import store as articles
 from cms.core import clock
 from cms.core.errors import CmsError, ErrorCode
-from cms.importer.parser import Figure, ParsedArticle, ParseError, parse_bytes
+from cms.importer.parser import Block, Figure, Paragraph, ParsedArticle, ParseError, parse_bytes
 from cms.media import images, uploads
 from cms.media.storage import MediaStore
 from cms.models import Article, ArticleStatus
@@ -160,12 +161,18 @@ async def _ingest(name: str, photo: _Photo, parsed: ParsedArticle, options: Opti
 
 
 def _blocks(parsed: ParsedArticle, stored: dict[str, int]) -> list[body.Block]:
-    return [
-        body.Figure(tuple(stored[n] for n in b.placeholders), b.caption or "")
-        if isinstance(b, Figure)
-        else body.Paragraph(b.text)
-        for b in parsed.blocks
-    ]
+    return [_block(block, stored) for block in parsed.blocks]
+
+
+def _block(block: Block, stored: dict[str, int]) -> body.Block:
+    """A parsed block as the body holds it (a figure's placeholders become the stored photos)."""
+    match block:
+        case Figure():
+            return body.Figure(tuple(stored[n] for n in block.placeholders), block.caption or "")
+        case Paragraph():
+            return body.Paragraph(block.text)
+        case _:
+            assert_never(block)
 
 
 def _identity(parsed: ParsedArticle) -> str:

@@ -17,13 +17,16 @@ from tortoise.transactions import in_transaction
 
 from cms.accounts import audit
 from cms.accounts.permissions import WRITERS, require
+from cms.articles.visibility import visible_sql
+from cms.core import db
+from cms.core.db import marks
 from cms.core.errors import Forbidden, NotFound
 from cms.core.fields import KEEP, Keep, line, text
-from cms.core.viewer import Viewer
+from cms.core.viewer import ANONYMOUS, Viewer
 from cms.media import renditions, uploads
 from cms.media.storage import MediaStore
+from cms.media.uploads import MAX_ALT, MAX_CAPTION, MAX_CREDIT, Text
 from cms.media.uploads import Limits as Limits
-from cms.media.uploads import Text
 from cms.models import Article, ArticleAuthor, ArticleImage, ArticleStatus, Author, Image, Role
 from cms.notify import outbox
 
@@ -65,25 +68,12 @@ def placeholder_png(label: str, width: int = 1200, height: int = 800) -> bytes:
     return out.getvalue()
 
 
-async def by_ids(ids: Sequence[int]) -> list[Image | None]:
-    """Batch reader: item ``i`` answers ``ids[i]``."""
-    found = {image.id: image for image in await Image.filter(id__in=ids)}
-    return [found.get(i) for i in ids]
-
-
 async def visible_ids(ids: Sequence[int], now: datetime) -> set[int]:
     """Which of ``ids`` an anonymous reader may see: used by a public article, or an avatar.
 
     Photos of an embargoed draft stay unreachable through the API until the article is out.
     """
-    used = ArticleImage.filter(
-        image_id__in=ids,
-        article__status__in=[ArticleStatus.PUBLISHED, ArticleStatus.SCHEDULED],
-        article__published_at__lte=now,
-    ).values_list("image_id", flat=True)
-    avatars = Author.filter(avatar_id__in=ids).values_list("avatar_id", flat=True)
-    first, second = await asyncio.gather(used, avatars)
-    return {int(str(i)) for i in [*first, *second] if i is not None}
+    return await visible_to(ANONYMOUS, ids, now)
 
 
 async def by_article_ids(article_ids: Sequence[int]) -> list[list[Image]]:
@@ -106,10 +96,6 @@ async def set_article_images(article: Article, image_ids: Sequence[int]) -> None
 
 # --- editorial text: imageUpdate ---------------------------------------------------------------
 
-MAX_ALT = 1000
-MAX_CAPTION = 2000
-MAX_CREDIT = 255
-
 
 @dataclass(slots=True)
 class ImageChanges:
@@ -124,16 +110,21 @@ class ImageChanges:
 
 async def visible_to(viewer: Viewer, ids: Sequence[int], now: datetime) -> set[int]:
     """Which of ``ids`` exist and ``viewer`` may see: every image for editors and admins; for
-    others the public ones (:func:`visible_ids`) and those in articles that list their author."""
+    others those used by an article they may see (:func:`cms.articles.visibility.visible_sql`:
+    public ones, and an author's own) and authors' avatars."""
+    if not ids:
+        return set()
     if viewer.can_preview:
         return await _ids(Image.filter(id__in=ids).values_list("id", flat=True))
-    seen = await visible_ids(ids, now)
-    if viewer.author_id is not None and len(seen) < len(set(ids)):
-        own = ArticleImage.filter(
-            image_id__in=ids, article__author_links__author_id=viewer.author_id
-        )
-        seen |= await _ids(own.values_list("image_id", flat=True))
-    return seen
+    visible, params = visible_sql(viewer, now, "a") or ("TRUE", [])
+    used = db.fetch(
+        "SELECT l.image_id AS id FROM article_image l JOIN article a ON a.id = l.article_id "
+        f"WHERE l.image_id IN ({marks(len(ids))}) AND {visible}",
+        [*ids, *params],
+    )
+    avatars = Author.filter(avatar_id__in=ids).values_list("avatar_id", flat=True)
+    first, second = await asyncio.gather(used, avatars)
+    return {int(row["id"]) for row in first} | {int(str(i)) for i in second if i is not None}
 
 
 async def update(viewer: Viewer, image_id: int, changes: ImageChanges, now: datetime) -> Image:

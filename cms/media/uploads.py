@@ -19,7 +19,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -35,9 +35,15 @@ from cms.media.storage import MediaStore
 from cms.models import Image
 from cms.text import normalize
 
+if TYPE_CHECKING:
+    from settings import Settings
+
 MAX_ALT = 1000
+"""The longest alternative text of an image, for screen readers (one line when edited)."""
 MAX_CAPTION = 2000
+"""The longest default caption of an image (used where a figure has none)."""
 MAX_CREDIT = 255
+"""The longest credit of an image (photographer or agency): the ``image.credit`` column."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,8 +59,36 @@ class Limits:
 
 
 @dataclass(frozen=True, slots=True)
+class UploadLimits:
+    """Every limit an upload request is held to, made once from the settings (``create_app``
+    makes it and hands it down): the whole request's bytes, counted by the HTTP edge as they
+    arrive; its ``operations`` and ``map`` fields, read by the multipart reader (as large as a
+    JSON body may be); and each photo's (:class:`Limits`: how many per request, their bytes and
+    pixels, where they wait), checked as they arrive and again by the pipeline."""
+
+    request_bytes: int
+    field_bytes: int
+    photos: Limits
+
+    @classmethod
+    def of(cls, settings: Settings) -> UploadLimits:
+        return cls(
+            request_bytes=settings.max_upload_request_bytes,
+            field_bytes=settings.max_body_bytes,
+            photos=Limits(
+                max_bytes=settings.max_upload_bytes,
+                max_pixels=settings.max_image_pixels,
+                tmp_dir=settings.upload_tmp_dir,
+                max_files=settings.max_upload_files,
+            ),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Text:
-    """A photo's default editorial text."""
+    """A photo's default editorial text (at most :data:`MAX_ALT`, :data:`MAX_CAPTION` and
+    :data:`MAX_CREDIT` characters: the one statement of these limits, for uploads,
+    ``imageUpdate`` and the API's descriptions)."""
 
     alt: str = ""
     caption: str = ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -72,14 +73,26 @@ class Article(Model):
     def __str__(self) -> str:
         return self.title
 
-    async def save(self, *args: Any, **kwargs: Any) -> None:
-        """Save, counting the change in ``version`` (creation is version 1); keep the sort key."""
+    def next_version(self, now: datetime | None = None) -> dict[str, Any]:
+        """Count a change: the one place an article's version goes up (by one, from the version
+        it is at) and its sort key follows its title. The columns to write with the change
+        (``updated_at`` too, when ``now`` is given; tortoise sets it itself on :meth:`save`)."""
+        self.version += 1
         self.title_sort = sort_key(self.title)
-        if self._saved_in_db:
-            self.version += 1
+        written: dict[str, Any] = {"version": self.version, "title_sort": self.title_sort}
+        if now is not None:
+            self.updated_at = written["updated_at"] = now
+        return written
+
+    async def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save: a new article is version 1; every later save of it is its next version."""
+        if kwargs.get("force_create") or self.pk is None:
+            self.title_sort = sort_key(self.title)
+        else:
+            written = self.next_version()
             update_fields = kwargs.get("update_fields")
             if update_fields is not None:
-                kwargs["update_fields"] = {*update_fields, "version", "updated_at", "title_sort"}
+                kwargs["update_fields"] = {*update_fields, *written, "updated_at"}
         await super().save(*args, **kwargs)
 
 

@@ -17,12 +17,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from cms.articles import publishing
-from cms.articles import store as articles
+from cms.articles import publishing, reads
+from cms.articles.reads import ArticleRow
 from cms.core import cursors, db
 from cms.core.errors import PageSizeError
 from cms.core.viewer import Viewer
-from cms.models import Article
 
 START = (-1, 0)
 """Before the first change (``since: null``)."""
@@ -39,7 +38,7 @@ class Change:
 
     kind: ChangeKind
     article_id: int
-    article: Article | None
+    article: ArticleRow | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +77,7 @@ async def feed(
     has_more = len(rows) > size
     rows = rows[:size]
     ids = [int(row["article_id"]) for row in rows]
-    visible = dict(zip(ids, await articles.by_ids(viewer, now, ids), strict=True))
+    visible = dict(zip(ids, await reads.articles_by_ids(viewer, now, ids), strict=True))
     changes: list[Change] = []
     for row in rows:
         article_id = int(row["article_id"])

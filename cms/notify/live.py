@@ -1,31 +1,30 @@
 """Committed content events, handed to this process's live subscribers as they happen.
 
-On PostgreSQL every instance listens on the ``cms_events`` channel (migration 0009's trigger
-sends each event's id at commit) on a dedicated connection, so a subscriber connected to one
-instance hears of a change made through any other. On SQLite (one process) the outbox is read
-after the last id seen, every ``poll`` seconds. Either way each event is read from the outbox once
-per process and offered to every subscriber's bounded queue; a subscriber that falls more than
-:data:`QUEUE_SIZE` events behind loses the oldest (it is a live view, not a log: the change feed
-is the log). Notifications sent while the listening connection is down are lost; after a
-reconnection the broker reads what it missed from the outbox, by id.
+The :class:`Broker` is a consumer of the process's :class:`~cms.notify.listener.Listener`. On
+PostgreSQL it hears the ``cms_events`` channel (migration 0009's trigger sends each event's id
+at commit), so a subscriber connected to one instance hears of a change made through any other.
+On SQLite (one process) the outbox is read after the last id seen, every ``poll`` seconds.
+Either way each event is read from the outbox once per process and offered to every
+subscriber's bounded queue; a subscriber that falls more than :data:`QUEUE_SIZE` events behind
+loses the oldest (it is a live view, not a log: the change feed is the log). Notifications sent
+while the listening connection is down are lost; once it listens again the broker reads what it
+missed from the outbox, by id.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
-
-import asyncpg
+from typing import TYPE_CHECKING
 
 from cms.core import db
 from cms.models import OutboxEvent
-from settings import Settings
 
-log = logging.getLogger("cms.live")
+if TYPE_CHECKING:
+    from cms.notify.listener import Listener, Reader
 
 QUEUE_SIZE = 256
 """Events a slow subscriber may lag behind before the oldest are dropped."""
@@ -47,34 +46,18 @@ class Event:
 class Broker:
     """Reads committed events and fans them out to this process's subscribers."""
 
-    def __init__(
-        self, settings: Settings, on_event: Callable[[], None] | None = None, poll: float = 0.5
-    ) -> None:
-        self.settings = settings
-        self.poll = poll
+    channel = CHANNEL
+    check_seconds: float | None = None
+    """Woken by notifications only: the outbox is the log, read again after a reconnection."""
+
+    def __init__(self, on_event: Callable[[], None] | None = None, poll: float = 0.5) -> None:
+        self.poll_seconds = poll
         self.on_event = on_event
         self._queues: set[asyncio.Queue[Event]] = set()
         self._last_id = 0
         self._notified_ids: list[int] = []
-        self._task: asyncio.Task[None] | None = None
-        self._wake = asyncio.Event()
-        self._stopping = False
         self.listening = asyncio.Event()
         """Set once the broker reads events (tests wait for it before writing)."""
-
-    async def __aenter__(self) -> Broker:
-        self._last_id = await _latest_id()
-        postgres = self.settings.database_url.startswith(("postgres://", "postgresql://"))
-        runner = self._listen if postgres else self._poll_forever
-        self._task = asyncio.create_task(runner(), name="cms-background-live")
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        self._stopping = True
-        self._wake.set()
-        if self._task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.wait_for(self._task, timeout=5)
 
     @contextlib.asynccontextmanager
     async def subscribe(self) -> AsyncIterator[asyncio.Queue[Event]]:
@@ -86,58 +69,32 @@ class Broker:
         finally:
             self._queues.discard(queue)
 
-    async def _poll_forever(self) -> None:
-        self.listening.set()
-        while not self._stopping:
-            await self._read_new()
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self.poll):
-                    await self._wake.wait()
-            self._wake.clear()
+    # --- what the listener tells ------------------------------------------------------------
 
-    async def _listen(self) -> None:
-        """LISTEN on a connection of its own, reconnecting (and catching up) when it drops."""
-        delay = 0.5
-        while not self._stopping:
-            try:
-                await self._listen_once()
-                delay = 0.5
-            except (OSError, asyncpg.PostgresError) as error:
-                log.warning("live events: listening connection lost (%s); reconnecting", error)
-            self.listening.clear()
-            if not self._stopping:
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 10)
+    async def start(self, listener: Listener) -> None:
+        """Subscribers get the events committed from now on."""
+        self._last_id = await _latest_id()
 
-    async def _listen_once(self) -> None:
-        url = self.settings.database_url.replace("postgres://", "postgresql://", 1)
-        connection = await asyncpg.connect(url)
-        lost = asyncio.Event()
-        try:
-            connection.add_termination_listener(lambda _: lost.set())
-            await connection.add_listener(CHANNEL, self._notified)
+    def notified(self, payload: str) -> bool:
+        """The payload is the id of an event just committed: read it."""
+        if payload.isdigit():
+            self._notified_ids.append(int(payload))
+            return True
+        return False
+
+    async def check(self, reader: Reader, *, missed: bool) -> None:
+        """Offer the events committed since the last read (``missed``: after the last id seen),
+        read through the ORM."""
+        if missed:
             self.listening.set()
             await self._read_new()  # what was committed while nobody listened
-            while not self._stopping and not lost.is_set():
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(self.poll * 10):
-                        await self._wake.wait()
-                self._wake.clear()
-                if connection.is_closed():
-                    return
-                ids, self._notified_ids = self._notified_ids, []
-                if ids:
-                    await self._read(" WHERE id IN (" + db.marks(len(ids)) + ")", ids)
-        finally:
-            if not connection.is_closed():
-                await connection.close(timeout=2)
+            return
+        ids, self._notified_ids = self._notified_ids, []
+        if ids:
+            await self._read(" WHERE id IN (" + db.marks(len(ids)) + ")", ids)
 
-    def _notified(self, *args: object) -> None:
-        """asyncpg's callback: the payload is the id of an event just committed."""
-        payload = args[-1]
-        if isinstance(payload, str) and payload.isdigit():
-            self._notified_ids.append(int(payload))
-            self._wake.set()
+    def lost(self) -> None:
+        self.listening.clear()
 
     async def _read_new(self) -> None:
         """Every event after the last one read. On PostgreSQL ids are taken before commit, so

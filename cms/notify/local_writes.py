@@ -7,46 +7,56 @@ mutation, a service called outside HTTP, an operator's SQL in a test), and for f
 cache asks on every answer it gives from memory. :func:`marker_for` gives a function returning a
 number that changes whenever this process may have committed a change to the content (``None``
 when it cannot tell), and nothing else, so that the background jobs' own bookkeeping (leases,
-deliveries) does not make the cache read the version again:
+deliveries) does not make the cache read the version again.
+
+The database tells the connection that wrote (no SQL text is read): whatever raises the content
+version (migration 0003's triggers, on every content write; or a statement raising it itself)
+reaches this process through that connection alone.
 
 - SQLite: the process has one connection. A temporary trigger of that connection alone (other
   processes do not see it) calls back into this process whenever a write through it raises the
-  content version (migration 0003's triggers do, on every row they see change). While the
-  connection is ``in_transaction`` such a write may still be waiting for its commit (which raises
-  nothing), so the marker is ``None``.
-- PostgreSQL: the pool's connections are :class:`CountingConnection`\\ s (installed by
-  :func:`counting`). A statement that names a content table (or ``content_state``, the version
-  itself) and changed rows marks its connection; once that connection is out of any transaction
-  (after a write in autocommit, or the end of the transaction that wrote) the count goes up.
+  content version. While the connection is ``in_transaction`` such a write may still be waiting
+  for its commit (which raises nothing), so the marker is ``None``.
+- PostgreSQL: migration 0011's trigger raises a notice when the version is raised, in sessions
+  that set ``cms.report_writes``: the ORM's connections do, from :func:`counting` (which also
+  keeps ``client_min_messages`` at ``notice``, so that a server configured quieter still sends
+  it; psql and other tools see nothing). The content triggers are deferred, so the notice comes
+  with the ``COMMIT`` (or at the end of a statement outside a transaction), but before the commit
+  is done: the write counts once its connection goes back to the pool (:class:`CountingConnection`
+  ``.reset``), which tortoise does after each statement outside a transaction and after the
+  ``COMMIT`` or ``ROLLBACK`` that ends one, before its call returns. That is the transaction
+  boundary of every tortoise call. The notice is read before the statement's result, which
+  follows it (:class:`~cms.core.compat.NoticeConnection`). A connection that breaks first counts
+  too: whatever it wrote is as committed as it will be.
 """
 
 from __future__ import annotations
 
-import re
 import sqlite3
+import weakref
 from collections.abc import Callable
 from typing import Any
 
-import asyncpg
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-__all__ = ["CountingConnection", "Marker", "counting", "marker_for"]
+from cms.core import compat
+
+__all__ = ["NOTICE", "CountingConnection", "Marker", "counting", "marker_for"]
 
 Marker = Callable[[], int | None]
 """Returns a number that changes whenever this process may have written; ``None`` if unknown."""
 
-CONTENT_TABLES = ("article", "article_author", "article_image", "author", "event", "image")
-""":data:`cms.notify.content.TABLES` (a test keeps the two alike; importing it here would be
-circular): a statement that names none of them writes no content."""
+NOTICE = "cms_content_written"
+"""The message of migration 0011's notice (which has its own frozen copy)."""
 
-_NAMES_CONTENT = re.compile(
-    r"\b(?:" + "|".join((*CONTENT_TABLES, "content_state")) + r")\b", re.IGNORECASE
+SERVER_SETTINGS = {"cms.report_writes": "on", "client_min_messages": "notice"}
+"""What the ORM's PostgreSQL sessions set when they connect (``RESET ALL`` keeps them)."""
+
+_REPORTING = (
+    "SELECT COALESCE(current_setting('cms.report_writes', true) = 'on', false) "
+    "AND EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'content_reported') AS reporting"
 )
-"""A statement that may change the content names one of its tables, or raises the version itself
-(as removing a persisted query does)."""
-
-_READS = ("SELECT", "BEGIN", "START", "SAVEPOINT", "RELEASE", "ROLLBACK", "COMMIT", "END", "SHOW")
-"""How statements that change no rows begin (``COMMIT`` publishes changes counted before it)."""
+"""Whether this session is told of its content writes (configured, and migrated to 0011)."""
 
 _ASYNCPG = "tortoise.backends.asyncpg"
 
@@ -58,126 +68,86 @@ _SQLITE_TRIGGER = (
 )
 
 _written = 0
-"""Content writes ended by this process's :class:`CountingConnection`\\ s so far (PostgreSQL)."""
+"""Content writes this process's PostgreSQL connections have ended so far."""
 
-
-def _writes_content(query: str) -> bool:
-    return not query.lstrip()[:9].upper().startswith(_READS) and bool(_NAMES_CONTENT.search(query))
-
-
-def _no_rows(status: Any) -> bool:
-    """Whether a command status (``UPDATE 0``, ``INSERT 0 0``) says no row changed."""
-    return isinstance(status, str) and status.rsplit(" ", 1)[-1] == "0"
-
-
-class CountingConnection(asyncpg.Connection):  # type: ignore[misc]
-    """An asyncpg connection that counts the content writes it has ended (module doc).
-
-    Every statement tortoise sends goes through one of these methods (transactions included:
-    asyncpg sends ``BEGIN`` and ``COMMIT`` with :meth:`execute`).
-    """
-
-    _wrote = False
-
-    async def execute(self, query: str, *args: Any, **kwargs: Any) -> Any:
-        status = None
-        try:
-            status = await super().execute(query, *args, **kwargs)
-            return status
-        finally:
-            self._ended(query, changed=not _no_rows(status))
-
-    async def executemany(self, command: str, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return await super().executemany(command, *args, **kwargs)
-        finally:
-            self._ended(command, changed=True)
-
-    async def fetch(self, query: str, *args: Any, **kwargs: Any) -> Any:
-        rows = None
-        try:
-            rows = await super().fetch(query, *args, **kwargs)
-            return rows
-        finally:
-            self._ended(query, changed=rows is None or bool(rows) or not _returning(query))
-
-    async def fetchrow(self, query: str, *args: Any, **kwargs: Any) -> Any:
-        row, done = None, False
-        try:
-            row = await super().fetchrow(query, *args, **kwargs)
-            done = True
-            return row
-        finally:
-            self._ended(query, changed=not done or row is not None or not _returning(query))
-
-    async def fetchval(self, query: str, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return await super().fetchval(query, *args, **kwargs)
-        finally:
-            self._ended(query, changed=True)
-
-    async def fetchmany(self, query: str, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return await super().fetchmany(query, *args, **kwargs)
-        finally:
-            self._ended(query, changed=True)
-
-    def _ended(self, query: str, *, changed: bool) -> None:
-        """Count a content write once others can see it (or once it failed in a way that may
-        have let it through: then ``changed`` is true, as nothing says otherwise)."""
-        global _written
-        if changed and _writes_content(query):
-            self._wrote = True
-        if self._wrote and not self._in_transaction():
-            self._wrote = False
-            _written += 1
-
-    def _in_transaction(self) -> bool:
-        try:
-            return bool(self.is_in_transaction())
-        except Exception:  # a broken connection: whatever it did is as committed as it will be
-            return False
-
-
-def _returning(query: str) -> bool:
-    """Whether a statement returns the rows it changed (then no row returned: none changed)."""
-    return "RETURNING" in query.upper()
+_unreleased: weakref.WeakSet[CountingConnection] = weakref.WeakSet()
+"""PostgreSQL connections told of a content write that have not gone back to the pool since."""
 
 
 def counting(config: dict[str, Any]) -> dict[str, Any]:
-    """Tortoise's configuration with :class:`CountingConnection` for asyncpg connections."""
+    """Tortoise's configuration with this process's PostgreSQL content writes counted: its
+    sessions ask to be told of them, on :class:`CountingConnection`\\ s."""
     for connection in config["connections"].values():
         if isinstance(connection, dict) and connection.get("engine") == _ASYNCPG:
-            connection["credentials"]["connection_class"] = CountingConnection
+            credentials = connection["credentials"]
+            given = credentials.get("server_settings") or {}
+            credentials["server_settings"] = {**given, **SERVER_SETTINGS}
+            credentials["connection_class"] = CountingConnection
     return config
 
 
 async def marker_for(client: BaseDBAsyncClient) -> Marker:
     """The content write marker of this tortoise connection (always ``None`` if it cannot be
     known); on SQLite it installs the connection's temporary trigger."""
-    if getattr(client, "connection_class", None) is CountingConnection:
-        return _postgres_marker
-    if client.capabilities.dialect == "sqlite":
+    dialect = client.capabilities.dialect
+    if dialect == "postgres":
+        rows = await client.execute_query_dict(_REPORTING)
+        return _postgres_marker if rows and rows[0]["reporting"] else _unknown
+    if dialect == "sqlite":
         return await _sqlite_marker(client)
-    return lambda: None
+    return _unknown
+
+
+def _unknown() -> None:
+    return None
+
+
+# --- PostgreSQL: the database's notice, counted at the pool ---------------------------------------
+
+
+class CountingConnection(compat.NoticeConnection):
+    """A pooled asyncpg connection that counts the content writes the database tells it of, once
+    it is back in the pool (module doc)."""
+
+    def noticed(self, message: str) -> None:
+        if message == NOTICE:
+            _unreleased.add(self)
+
+    async def reset(self, *, timeout: float | None = None) -> None:  # noqa: ASYNC109 (asyncpg's)
+        """The pool takes it back, out of any transaction (the pool ends one left open): what it
+        wrote is committed (or rolled back). Then the pool's usual reset."""
+        _count(self)
+        await super().reset(timeout=timeout)
+
+
+def _count(connection: CountingConnection) -> None:
+    global _written
+    if connection in _unreleased:
+        _unreleased.discard(connection)
+        _written += 1
 
 
 def _postgres_marker() -> int:
+    if _unreleased:  # a connection that broke never comes back: count it now
+        for connection in [c for c in _unreleased if c.is_closed()]:
+            _count(connection)
     return _written
+
+
+# --- SQLite: a temporary trigger calling back ----------------------------------------------------
 
 
 async def _sqlite_marker(client: BaseDBAsyncClient) -> Marker:
     await client.execute_query("SELECT 1")  # tortoise opens its connection on first use
-    # tortoise's SQLite client keeps its one aiosqlite connection here.
-    connection = getattr(client, "_connection", None)
+    connection = compat.sqlite_connection(client)
     if connection is None:
-        return lambda: None
+        return _unknown
     marker = _SqliteMarker(client, connection)
     await connection.create_function(_SQLITE_FUNCTION, 0, marker.written)
     try:
         await connection.execute(_SQLITE_TRIGGER)
     except sqlite3.OperationalError:  # no content_state yet (not migrated): nothing to count
-        return lambda: None
+        return _unknown
     return marker
 
 
@@ -194,8 +164,7 @@ class _SqliteMarker:
         self.writes += 1
 
     def __call__(self) -> int | None:
-        current: Any = getattr(self.client, "_connection", None)
-        if current is not self.connection:
+        if compat.sqlite_connection(self.client) is not self.connection:
             return None  # reconnected: the new connection has no trigger
         try:
             return None if self.connection.in_transaction else self.writes

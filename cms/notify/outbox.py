@@ -11,7 +11,6 @@ arrives: :mod:`cms.articles.publishing`), *updated* when it changes while in vie
 
 from __future__ import annotations
 
-import base64
 import secrets
 from datetime import datetime
 from enum import StrEnum
@@ -20,6 +19,7 @@ import orjson
 
 from cms.articles.visibility import effective_status
 from cms.core.clock import utc
+from cms.core.ids import to_global_id
 from cms.models import Article, ArticleStatus, OutboxEvent, Webhook, WebhookDelivery
 
 
@@ -34,11 +34,6 @@ class EventType(StrEnum):
     IMAGE_UPDATED = "image.updated"
     AUTHOR_UPDATED = "author.updated"
     EVENT_UPDATED = "event.updated"
-
-
-def global_id(type_name: str, pk: int) -> str:
-    """The API's opaque global ID of an object (base64 of ``Type:pk``, as ``node(id:)`` takes)."""
-    return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
 
 
 def new_uid() -> str:
@@ -59,7 +54,7 @@ async def emit(
     uid = new_uid()
     when = utc(now)
     data = {
-        "id": global_id(object_type, object_id),
+        "id": to_global_id(object_type, object_id),
         "type": object_type,
         "slug": slug,
         "version": version,

@@ -13,9 +13,9 @@ from tortoise.transactions import in_transaction
 from cms.accounts import audit
 from cms.accounts.permissions import ADMINS, require
 from cms.core.errors import InvalidInput, NotFound
-from cms.core.pagination import Ordering, Page, fetch, window
+from cms.core.pagination import Ordering, Page, Source, Window, fetch
 from cms.core.viewer import Viewer
-from cms.models import Webhook, WebhookDelivery
+from cms.models import OutboxEvent, Webhook, WebhookDelivery
 from cms.notify.delivery import Refused, check_url
 from cms.notify.outbox import EventType
 
@@ -119,27 +119,12 @@ async def all_(viewer: Viewer) -> list[Webhook]:
     return await Webhook.all().order_by("id")
 
 
-async def get(viewer: Viewer, webhook_id: int) -> Webhook | None:
-    require_admin(viewer)
-    return await Webhook.get_or_none(id=webhook_id)
-
-
-async def deliveries(
-    viewer: Viewer,
-    webhook_id: int,
-    *,
-    first: int | None,
-    after: str | None,
-    default_size: int,
-    max_size: int,
-) -> Page[WebhookDelivery]:
+async def deliveries(viewer: Viewer, webhook_id: int, win: Window) -> Page[WebhookDelivery]:
     """One page of an endpoint's deliveries, newest first, with their events (admins)."""
     require_admin(viewer)
-    win = window(
-        NEWEST_FIRST, first=first, after=after, default_size=default_size, max_size=max_size
-    )
-    query = WebhookDelivery.filter(webhook_id=webhook_id).select_related("event")
-    return await fetch(query, NEWEST_FIRST, win)
+    own = ("x.webhook_id = ?", [webhook_id])
+    source = Source.of_model(WebhookDelivery, "x", own, {"event": (OutboxEvent, "o")})
+    return await fetch(source, NEWEST_FIRST, win)
 
 
 async def _locked(webhook_id: int) -> Webhook:

@@ -1,13 +1,15 @@
 """What the search index holds for one article: its title words and everything else it says.
 
 The title is indexed apart (title matches rank first). The rest is the summary, the body's
-paragraphs, headings and quotes, the figures' captions, the authors' names and the event's name.
+paragraphs, headings and quotes with their attributions, the figures' captions (each kind of
+block says what it gives: :func:`cms.articles.body.search_text`), the authors' names and the
+event's name.
 Both backends index exactly these words, so they find exactly the same articles.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,22 +58,9 @@ def build_from(
 
 
 def _text(summary: str, body: Sequence[Mapping[str, Any]]) -> str:
-    return "\n\n".join(_parts(summary, body_.from_json(body)))
+    summary_part = [summary] if summary else []
+    return "\n\n".join([*summary_part, *body_.search_text(body_.from_json(body))])
 
 
 def _indexed(text: str) -> list[Word]:
     return [w for w in words(text) if len(w.folded) <= MAX_WORD_LENGTH]
-
-
-def _parts(summary: str, blocks: Iterable[body_.Block]) -> Iterable[str]:
-    if summary:
-        yield summary
-    for block in blocks:
-        if isinstance(block, body_.Paragraph | body_.Heading):
-            yield block.text
-        elif isinstance(block, body_.Quote):
-            yield block.text
-            if block.attribution:
-                yield block.attribution
-        elif block.caption:
-            yield block.caption

@@ -24,8 +24,8 @@ from datetime import datetime
 from typing import Any
 
 from cms.articles import reads
+from cms.articles.queries import ArticleFilter, filtered
 from cms.articles.reads import ArticleRow
-from cms.articles.store import ArticleFilter, filtered
 from cms.core import cursors
 from cms.core.clock import utc
 from cms.core.db import Fragment, connection, fetch

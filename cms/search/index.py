@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from tortoise.transactions import in_transaction
 
+from cms.core import compat
 from cms.core.db import connection
 from cms.models import Article, ArticleAuthor, Event
 from cms.search import backend_for
@@ -48,7 +49,7 @@ async def reindex(
         batch = await Article.filter(id__gt=last_id).order_by("id").limit(batch_size)
         if not batch:
             break
-        async with in_transaction(Article._meta.default_connection or "default"):
+        async with in_transaction(compat.model_connection_name(Article)):
             await index_articles(batch)
         done += len(batch)
         last_id = batch[-1].id

@@ -1,15 +1,16 @@
 """Request bodies: read whole (bounded), replayed to the app, decoded strictly.
 
 Every JSON request body is read once, by the HTTP edge (:mod:`cms.web.edge`), before the API
-sees it: at most ``max_bytes``, arriving within ``timeout`` seconds (:func:`read_within`); the
-API then decodes it strictly (:func:`decode_object`): valid UTF-8, valid JSON (orjson: no lone
-surrogates, nesting under 1,024, numbers that fit a double), an object, and nested at most
-:data:`MAX_DEPTH` deep. Anything else is the client's error, answered with a 4xx.
+sees it: at most ``max_bytes``, arriving within ``timeout`` seconds (:func:`read_within`). It is
+decoded once (:mod:`cms.web.graphql.params`) and taken strictly (:func:`decode_object`): valid
+UTF-8, valid JSON (orjson: no lone surrogates, nesting under 1,024, numbers that fit a double), an
+object, and nested at most :data:`MAX_DEPTH` deep. Anything else is the client's error, answered
+with a 4xx.
 
-Uploads (``multipart/form-data`` to ``/graphql``) are not buffered: they stream through to the
-API (:class:`StreamedUpload`), counted as they come against their own limit,
-``max_upload_bytes``, and cut off (413) as soon as they pass it; a pause longer than
-``timeout`` between two chunks is a 408.
+Uploads (``multipart/form-data`` to the GraphQL endpoint) are not buffered: they stream through
+to the API (:class:`StreamedUpload`), counted as they come against their own limit (the
+request's bytes of ``UploadLimits``), and cut off (413) as soon as they pass it; a pause longer
+than ``timeout`` between two chunks is a 408.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from typing import Any
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from cms.web.errors import send_error
-from cms.web.head import Head, head_of
+from cms.web.errors import Refused
+from cms.web.head import Head
 
 MAX_DEPTH = 64
 """How deeply JSON values may nest (no GraphQL input of this schema comes near)."""
@@ -39,13 +40,9 @@ class ClientDisconnected(Exception):
     """The client went away before its body was whole: there is no one left to answer."""
 
 
-UPLOAD_PATH = "/graphql"
-"""Where multipart uploads are taken (streamed, not buffered)."""
-
-
-def is_upload(scope: Scope, head: Head) -> bool:
-    """Whether the request is an upload: multipart, to :data:`UPLOAD_PATH`."""
-    return head.media_type == b"multipart/form-data" and scope["path"] == UPLOAD_PATH
+def is_upload(head: Head) -> bool:
+    """Whether a request to the GraphQL endpoint is an upload (multipart)."""
+    return head.media_type == b"multipart/form-data"
 
 
 async def read_within(receive: Receive, max_bytes: int, seconds: float) -> bytes:
@@ -58,15 +55,17 @@ async def read_within(receive: Receive, max_bytes: int, seconds: float) -> bytes
 class StreamedUpload:
     """One upload request, passed on as it arrives: counted, timed, and cut off when over."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int, timeout: float) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, timeout: float, declared: bytes | None):
         self.app, self.max_bytes, self.timeout = app, max_bytes, timeout
+        self.declared = declared or b""
+        """Its ``Content-Length``, if it has one."""
         self.size = 0
         self.started = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        declared = head_of(scope).content_length or b""
+        declared = self.declared
         if declared.isdigit() and int(declared) > self.max_bytes:
-            await send_error(send, 413, self._too_large, close=True)
+            await Refused(413, self._too_large).send(send)
             return
 
         async def counted() -> Message:
@@ -98,7 +97,7 @@ class StreamedUpload:
 
     async def _refuse(self, send: Send, status: int, message: str) -> None:
         if not self.started:
-            await send_error(send, status, message, close=True)
+            await Refused(status, message).send(send)
 
     @property
     def _too_large(self) -> str:
@@ -142,10 +141,20 @@ def replay(body: bytes, receive: Receive) -> Receive:
 
 def decode_object(data: str | bytes, what: str = "The request body") -> dict[str, Any]:
     """A JSON object, strictly decoded; :class:`BadBody` naming ``what`` otherwise."""
+    return checked_object(loads_json(data, what), what)
+
+
+def loads_json(data: str | bytes, what: str = "The request body") -> object:
+    """Any JSON value, strictly decoded (the first half of :func:`decode_object`)."""
     try:
-        value = orjson.loads(data)
+        return orjson.loads(data)
     except orjson.JSONDecodeError as error:
         raise BadBody(f"{what} is not valid JSON: {_short(str(error))}") from None
+
+
+def checked_object(value: object, what: str = "The request body") -> dict[str, Any]:
+    """``value`` if it is an object nested at most :data:`MAX_DEPTH` deep (the second half of
+    :func:`decode_object`, which a cache hit never needs)."""
     if not isinstance(value, dict):
         raise BadBody(f"{what} must be a JSON object, not {_json_type(value)}.")
     if _too_deep(value, MAX_DEPTH):

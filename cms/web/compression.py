@@ -24,7 +24,7 @@ import brotli
 import zstandard
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from cms.web.head import head_of
+from cms.web.request import request_state
 
 __all__ = ["CODINGS", "Compress", "choose", "encode", "encode_async", "tagged", "varying"]
 
@@ -127,7 +127,7 @@ class Compress:
         if scope["type"] != "http" or scope["method"] == "HEAD":
             await self.app(scope, receive, send)
             return
-        coding = choose(head_of(scope).accept_encoding)
+        coding = choose(request_state(scope).head.accept_encoding)
         await self.app(scope, receive, _Compressing(send, coding, self.min_bytes).send)
 
 

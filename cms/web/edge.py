@@ -3,13 +3,13 @@
 It used to be three layers, each reading the headers again and wrapping ``send`` (security
 headers, body limits, then the response cache reading the body a second time). Now, per request:
 
-1. the headers are read once (:class:`~cms.web.head.Head`, left in the scope);
+1. the request's state is made (:mod:`cms.web.request`): its headers read once;
 2. a body is read once, within its size and time limits (``413``, ``408``: see
-   :mod:`cms.web.body`), and handed on in the scope and to ``receive``; an upload streams
+   :mod:`cms.web.body`), and handed on in the state and to ``receive``; an upload streams
    through under its own limits instead;
-3. a query the response cache can answer from memory is answered here, before routing, by the
-   cache itself (:meth:`~cms.web.graphql.response_cache.CachedGraphQL.answer_from_memory`):
-   nothing else runs for it;
+3. a request to the GraphQL endpoint goes to it directly, unrouted: the response cache
+   (:class:`~cms.web.graphql.response_cache.CachedGraphQL`) answers it from memory if it can,
+   with nothing else running, and otherwise runs it;
 4. everything else goes on to the app, its HTML pages getting the security headers
    (:mod:`cms.web.security`).
 """
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from cms.media.uploads import UploadLimits
 from cms.web.body import (
     ClientDisconnected,
     StreamedUpload,
@@ -26,14 +27,14 @@ from cms.web.body import (
     read_within,
     replay,
 )
-from cms.web.errors import send_error
+from cms.web.errors import Refused
+from cms.web.graphql import PATH
 from cms.web.graphql.response_cache import CachedGraphQL
-from cms.web.head import BODY, Head, head_of
+from cms.web.head import Head
+from cms.web.request import request_state
 from cms.web.security import secured
 
 __all__ = ["Edge"]
-
-GRAPHQL_PATH = "/graphql"
 
 
 class Edge:
@@ -42,7 +43,7 @@ class Edge:
     Bodies larger than ``max_bytes`` get 413 (a declared ``Content-Length`` over it before a
     byte is read; a chunked body as soon as it passes it), slower than ``timeout`` seconds 408;
     either way the connection is closed rather than read further, so memory does not grow with
-    the body. Uploads stream through with ``max_upload_bytes``.
+    the body. Uploads to ``graphql`` stream through within ``uploads.request_bytes``.
     """
 
     def __init__(
@@ -51,37 +52,37 @@ class Edge:
         *,
         max_bytes: int,
         timeout: float,
-        max_upload_bytes: int | None = None,
-        graphql: CachedGraphQL | None = None,
+        uploads: UploadLimits,
+        graphql: CachedGraphQL,
     ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.timeout = timeout
-        self.max_upload_bytes = max_upload_bytes
+        self.uploads = uploads
         self.graphql = graphql
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        head = head_of(scope)
+        state = request_state(scope)
+        head = state.head
+        to_graphql = _route_path(scope) == PATH
         body = b""
         if head.content_length is not None or head.transfer_encoding:
-            if self.max_upload_bytes is not None and is_upload(scope, head):
-                upload = StreamedUpload(self.app, self.max_upload_bytes, self.timeout)
-                await upload(scope, receive, secured(send))
+            if to_graphql and is_upload(head):
+                limit = self.uploads.request_bytes
+                upload = StreamedUpload(self.graphql, limit, self.timeout, head.content_length)
+                await upload(scope, receive, send)
                 return
             read = await self._body(head, receive, send)
             if read is None:
                 return
-            body = scope[BODY] = read
+            body = read
             receive = replay(body, receive)
-        graphql = self.graphql
-        if (
-            graphql is not None
-            and _route_path(scope) == GRAPHQL_PATH
-            and await graphql.answer_from_memory(scope, head, body, send)
-        ):
+        state.body = body
+        if to_graphql:
+            await self.graphql.answer(state, scope, receive, send)
             return
         await self.app(scope, receive, secured(send))
 
@@ -89,15 +90,15 @@ class Edge:
         """The request's body; ``None`` once it has been refused (or the client left)."""
         declared = head.content_length
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await send_error(send, 413, self._too_large, close=True)
+            await Refused(413, self._too_large).send(send)
             return None
         try:
             return await read_within(receive, self.max_bytes, self.timeout)
         except TooLarge:
-            await send_error(send, 413, self._too_large, close=True)
+            await Refused(413, self._too_large).send(send)
         except TimeoutError:
             message = f"The request body did not arrive within {self.timeout:g} seconds."
-            await send_error(send, 408, message, close=True)
+            await Refused(408, message).send(send)
         except ClientDisconnected:
             pass
         return None

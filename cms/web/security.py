@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from starlette.datastructures import MutableHeaders
-from starlette.types import Message, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 HTML_HEADERS = {
     "X-Frame-Options": "DENY",
@@ -24,7 +24,8 @@ def secured(send: Send) -> Send:
 
     A page may bring its own ``Content-Security-Policy`` (GraphiQL's allows its scripts); one
     without gets :data:`DEFAULT_POLICY`. The HTTP edge (:mod:`cms.web.edge`) applies it to every
-    answer but those the response cache sends from memory, which are JSON.
+    answer of the routes, and :class:`Secured` to the GraphQL view's (GraphiQL is its page); the
+    answers the response cache sends from memory are JSON.
     """
 
     async def send_with_headers(message: Message) -> None:
@@ -36,6 +37,16 @@ def secured(send: Send) -> Send:
         await send(message)
 
     return send_with_headers
+
+
+class Secured:
+    """ASGI middleware: ``app``'s answers sent through :func:`secured`."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, secured(send))
 
 
 def _is_html(start: Message) -> bool:

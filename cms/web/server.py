@@ -11,11 +11,12 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from cms.core.compat import HttpToolsProtocol
 
 
 class HeaderTimeoutProtocol(HttpToolsProtocol):
-    """uvicorn's HTTP protocol, closing connections whose headers come too slowly."""
+    """uvicorn's HTTP protocol, closing connections whose headers come too slowly (it overrides
+    httptools' callbacks: see :mod:`cms.core.compat`, which checks them)."""
 
     header_timeout = 10.0
     """Seconds from a connection's (or a request's) first byte to the end of its headers."""

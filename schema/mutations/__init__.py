@@ -14,9 +14,10 @@ from schema.mutations.webhooks import WebhookMutations
 
 
 @strawberry.type(
-    description="Changes. Each takes one `input` and answers a union: its success type, or an "
-    "error implementing `UserError` (select `... on UserError { code message field }`). A "
-    "refused mutation writes nothing. Send `Authorization: Bearer <token>` (from `login`)."
+    description="Changes. Each takes one `input` and answers a union: its success type, or one "
+    "of the errors that mutation can answer, which its union lists (each implements `UserError`: "
+    "select `... on UserError { code message field }`). A refused mutation writes nothing. Send "
+    "`Authorization: Bearer <token>` (from `login`)."
 )
 class Mutation(
     AccountMutations,

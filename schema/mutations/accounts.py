@@ -9,7 +9,17 @@ import strawberry
 
 from cms.accounts import api_tokens, permissions, signin
 from schema.context import Info
-from schema.mutations.errors import UserError, attempt, result
+from schema.mutations.errors import (
+    SIGNED_IN,
+    InvalidCredentialsError,
+    NotFoundError,
+    RateLimitedError,
+    Refusals,
+    UserError,
+    ValidationError,
+    attempt,
+    result,
+)
 from schema.types.node import pk_of
 from schema.types.user import ApiToken, Role, User
 
@@ -63,17 +73,25 @@ class ApiTokenRevokeSuccess:
     api_token: ApiToken = strawberry.field(description="The token, with `revokedAt`.")
 
 
+REFUSALS: dict[str, Refusals] = {
+    "login": (RateLimitedError, InvalidCredentialsError),
+    "apiTokenCreate": (*SIGNED_IN, ValidationError),
+    "apiTokenRevoke": (*SIGNED_IN, ValidationError, NotFoundError),
+}
+"""The errors each mutation can answer, traced from :mod:`cms.accounts.signin` and
+:mod:`cms.accounts.api_tokens`: its union lists exactly these besides its success type."""
+
 if TYPE_CHECKING:  # what mypy sees; strawberry reads the unions named below
     LoginResult = LoginSuccess | UserError
     ApiTokenCreateResult = ApiTokenCreateSuccess | UserError
     ApiTokenRevokeResult = ApiTokenRevokeSuccess | UserError
 else:
-    LoginResult = result("LoginResult", LoginSuccess, _LOGIN)
+    LoginResult = result("login", LoginSuccess, REFUSALS, _LOGIN)
     ApiTokenCreateResult = result(
-        "ApiTokenCreateResult", ApiTokenCreateSuccess, "The new API token, or why not."
+        "apiTokenCreate", ApiTokenCreateSuccess, REFUSALS, "The new API token, or why not."
     )
     ApiTokenRevokeResult = result(
-        "ApiTokenRevokeResult", ApiTokenRevokeSuccess, "The revoked API token, or why not."
+        "apiTokenRevoke", ApiTokenRevokeSuccess, REFUSALS, "The revoked API token, or why not."
     )
 
 
@@ -100,7 +118,7 @@ class AccountMutations:
             user = User.from_model(session.user, signin.viewer_of(session.user))
             return LoginSuccess(token=session.secret, expires_at=session.expires_at, user=user)
 
-        return await attempt(run)
+        return await attempt(info, run)
 
     @strawberry.mutation(
         description="Sign out: the session token of this request stops working at once. "
@@ -128,7 +146,7 @@ class AccountMutations:
                 token=issued.secret, api_token=ApiToken.from_model(issued.token)
             )
 
-        return await attempt(run)
+        return await attempt(info, run)
 
     @strawberry.mutation(description="Revoke an API token (admins only): it stops working at once.")
     async def api_token_revoke(
@@ -144,4 +162,4 @@ class AccountMutations:
             token = await api_tokens.revoke(ctx.viewer, token_id, ctx.now)
             return ApiTokenRevokeSuccess(api_token=ApiToken.from_model(token))
 
-        return await attempt(run)
+        return await attempt(info, run)

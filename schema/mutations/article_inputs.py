@@ -1,7 +1,8 @@
 """The inputs of the article mutations, and their translation into what the services take.
 
 Only shapes and IDs are handled here (a global ID becomes a primary key, an omitted field
-``KEEP``); every rule about the values lives in :mod:`cms.articles.input`.
+``KEEP``); every rule about the values lives in :mod:`cms.articles.input`. The body's blocks
+have their inputs beside their output types, in :mod:`schema.types.blocks`.
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from typing import Any
 
 import strawberry
 
-from cms.articles import body
 from cms.articles.input import ArticleChanges, ArticleInput
 from schema.mutations.content_inputs import given, given_pk
+from schema.types.blocks import ArticleBlockInput, to_blocks
 from schema.types.node import pk_of
 
 _KEEP = " Leave it out to keep it."
@@ -27,56 +28,6 @@ def _version() -> Any:
     return strawberry.field(
         description="The `version` you last saw: if the article changed since, the answer is a "
         "`ConflictError` and nothing is written."
-    )
-
-
-@strawberry.input(description="A paragraph of running text.")
-class ParagraphInput:
-    text: str = strawberry.field(
-        description="Plain text, no markup: `<b>` is shown as typed, never as bold."
-    )
-
-
-@strawberry.input(description="A sub-heading inside the body.")
-class HeadingInput:
-    text: str = strawberry.field(description="The heading's text, on one line.")
-    level: int = strawberry.field(default=2, description="2 to 6, as HTML's h2..h6 (default 2).")
-
-
-@strawberry.input(description="A quotation set apart from the running text.")
-class QuoteInput:
-    text: str = strawberry.field(description="The quoted words.")
-    attribution: str = strawberry.field(default="", description="Who said it; may be empty.")
-
-
-@strawberry.input(description="One or more pictures shown together with one caption.")
-class FigureInput:
-    image_ids: list[strawberry.ID] = strawberry.field(
-        description="The pictures (Image IDs), in order: 1 to 20 of them."
-    )
-    caption: str = strawberry.field(
-        default="", description="Caption in this article; empty: the pictures' own caption."
-    )
-    credit: str = strawberry.field(default="", description="Photographer or agency credit.")
-
-
-@strawberry.input(
-    one_of=True,
-    description="One block of an article's body: give exactly one of its fields, e.g. "
-    '`{ paragraph: { text: "…" } }` or `{ figure: { imageIds: ["…"], caption: "…" } }`.',
-)
-class ArticleBlockInput:
-    paragraph: ParagraphInput | None = strawberry.field(
-        default=strawberry.UNSET, description="A paragraph."
-    )
-    heading: HeadingInput | None = strawberry.field(
-        default=strawberry.UNSET, description="A sub-heading."
-    )
-    quote: QuoteInput | None = strawberry.field(
-        default=strawberry.UNSET, description="A quotation."
-    )
-    figure: FigureInput | None = strawberry.field(
-        default=strawberry.UNSET, description="One or more pictures."
     )
 
 
@@ -233,22 +184,3 @@ def _pk(value: strawberry.ID | None, type_name: str, argument: str) -> int | Non
 
 def _author_pks(ids: list[strawberry.ID]) -> tuple[int, ...]:
     return tuple(pk_of(value, "Author", f"authorIds.{n}") for n, value in enumerate(ids))
-
-
-def to_blocks(blocks: list[ArticleBlockInput]) -> tuple[body.Block, ...]:
-    """The body's blocks; figures' Image IDs become keys (a bad one names its place)."""
-    return tuple(_block(block, n) for n, block in enumerate(blocks))
-
-
-def _block(block: ArticleBlockInput, n: int) -> body.Block:
-    if block.paragraph:
-        return body.Paragraph(block.paragraph.text)
-    if block.heading:
-        return body.Heading(block.heading.text, block.heading.level)
-    if block.quote:
-        return body.Quote(block.quote.text, block.quote.attribution)
-    figure = block.figure
-    assert figure  # @oneOf: GraphQL checked that exactly one field is given
-    path = f"body.{n}.figure.imageIds"
-    ids = tuple(pk_of(value, "Image", f"{path}.{m}") for m, value in enumerate(figure.image_ids))
-    return body.Figure(ids, figure.caption, figure.credit)

@@ -28,7 +28,17 @@ from schema.mutations.article_inputs import (
     to_changes,
     to_input,
 )
-from schema.mutations.errors import UserError, attempt, result
+from schema.mutations.errors import (
+    SIGNED_IN,
+    ConflictError,
+    NotFoundError,
+    Refusals,
+    SlugTakenError,
+    UserError,
+    ValidationError,
+    attempt,
+    result,
+)
 from schema.types.article import Article
 from schema.types.node import to_global_id
 
@@ -77,6 +87,23 @@ class ArticlePreviewLinkSuccess:
     expires_at: datetime = strawberry.field(description="When the token stops working.")
 
 
+_VERSIONED: Refusals = (*SIGNED_IN, ValidationError, NotFoundError, ConflictError)
+"""A change to an existing article: a bad ID or a move its status does not allow (``VALIDATION``),
+an article the viewer may not see (``NOT_FOUND``), a stale ``version`` (``CONFLICT``)."""
+
+REFUSALS: dict[str, Refusals] = {
+    "articleCreate": (*SIGNED_IN, ValidationError, SlugTakenError),
+    "articleUpdate": (*_VERSIONED, SlugTakenError),
+    "articlePublish": _VERSIONED,
+    "articleUnpublish": _VERSIONED,
+    "articleArchive": _VERSIONED,
+    "articleDelete": _VERSIONED,
+    "articleRestoreRevision": _VERSIONED,
+    "articlePreviewLink": (*SIGNED_IN, ValidationError, NotFoundError),
+}
+"""The errors each mutation can answer, traced from :mod:`cms.articles.editing` and
+:mod:`cms.articles.preview`: its union lists exactly these besides its success type."""
+
 if TYPE_CHECKING:  # what mypy sees; strawberry reads the unions named below
     ArticleCreateResult = ArticleCreateSuccess | UserError
     ArticleUpdateResult = ArticleUpdateSuccess | UserError
@@ -87,32 +114,16 @@ if TYPE_CHECKING:  # what mypy sees; strawberry reads the unions named below
     ArticleRestoreRevisionResult = ArticleRestoreRevisionSuccess | UserError
     ArticlePreviewLinkResult = ArticlePreviewLinkSuccess | UserError
 else:
-    ArticleCreateResult = result(
-        "ArticleCreateResult", ArticleCreateSuccess, "What `articleCreate` answers."
-    )
-    ArticleUpdateResult = result(
-        "ArticleUpdateResult", ArticleUpdateSuccess, "What `articleUpdate` answers."
-    )
-    ArticlePublishResult = result(
-        "ArticlePublishResult", ArticlePublishSuccess, "What `articlePublish` answers."
-    )
-    ArticleUnpublishResult = result(
-        "ArticleUnpublishResult", ArticleUnpublishSuccess, "What `articleUnpublish` answers."
-    )
-    ArticleArchiveResult = result(
-        "ArticleArchiveResult", ArticleArchiveSuccess, "What `articleArchive` answers."
-    )
-    ArticleDeleteResult = result(
-        "ArticleDeleteResult", ArticleDeleteSuccess, "What `articleDelete` answers."
-    )
+    ArticleCreateResult = result("articleCreate", ArticleCreateSuccess, REFUSALS)
+    ArticleUpdateResult = result("articleUpdate", ArticleUpdateSuccess, REFUSALS)
+    ArticlePublishResult = result("articlePublish", ArticlePublishSuccess, REFUSALS)
+    ArticleUnpublishResult = result("articleUnpublish", ArticleUnpublishSuccess, REFUSALS)
+    ArticleArchiveResult = result("articleArchive", ArticleArchiveSuccess, REFUSALS)
+    ArticleDeleteResult = result("articleDelete", ArticleDeleteSuccess, REFUSALS)
     ArticleRestoreRevisionResult = result(
-        "ArticleRestoreRevisionResult",
-        ArticleRestoreRevisionSuccess,
-        "What `articleRestoreRevision` answers.",
+        "articleRestoreRevision", ArticleRestoreRevisionSuccess, REFUSALS
     )
-    ArticlePreviewLinkResult = result(
-        "ArticlePreviewLinkResult", ArticlePreviewLinkSuccess, "What `articlePreviewLink` answers."
-    )
+    ArticlePreviewLinkResult = result("articlePreviewLink", ArticlePreviewLinkSuccess, REFUSALS)
 
 
 def _limits(ctx: Context) -> BodyLimits:
@@ -135,7 +146,7 @@ class ArticleMutations:
             made = await editing.create(ctx.viewer, ctx.now, to_input(input), _limits(ctx))
             return ArticleCreateSuccess(article=Article.from_model(made))
 
-        return await attempt(run)
+        return await attempt(info, run)
 
     @strawberry.mutation(
         description="Change an article's content (editors and admins; an author their own "
@@ -159,7 +170,7 @@ class ArticleMutations:
             )
             return ArticleUpdateSuccess(article=Article.from_model(saved))
 
-        return await attempt(run)
+        return await attempt(info, run)
 
     @strawberry.mutation(
         description="Publish a draft now, or schedule it with `at` (editors and admins); a "
@@ -177,7 +188,7 @@ class ArticleMutations:
             done = await editing.publish(ctx.viewer, ctx.now, pk, input.version, input.at)
             return ArticlePublishSuccess(article=Article.from_model(done))
 
-        return await attempt(run)
+        return await attempt(info, run)
 
     @strawberry.mutation(
         description="Take a published, scheduled or archived article back to draft (editors "
@@ -195,7 +206,7 @@ class ArticleMutations:
             done = await editing.unpublish(ctx.viewer, ctx.now, pk, input.version)
             return ArticleUnpublishSuccess(article=Article.from_model(done))
 
-        return await attempt(run)
+        return await attempt(info, run)
 
     @strawberry.mutation(
         description="Withdraw a published or scheduled article from public view (editors and "
@@ -213,7 +224,7 @@ class ArticleMutations:
             done = await editing.archive(ctx.viewer, ctx.now, pk, input.version)
             return ArticleArchiveSuccess(article=Article.from_model(done))
 
-        return await attempt(run)
+        return await attempt(info, run)
 
     @strawberry.mutation(
         description="Delete an article with its revisions, preview links and search entry "
@@ -230,7 +241,7 @@ class ArticleMutations:
             pk = await editing.delete(ctx.viewer, ctx.now, article_pk(input.id), input.version)
             return ArticleDeleteSuccess(deleted_id=to_global_id("Article", pk))
 
-        return await attempt(run)
+        return await attempt(info, run)
 
     @strawberry.mutation(
         description="Make an earlier revision's title, summary and body the article's again, "
@@ -252,7 +263,7 @@ class ArticleMutations:
             )
             return ArticleRestoreRevisionSuccess(article=Article.from_model(done))
 
-        return await attempt(run)
+        return await attempt(info, run)
 
     @strawberry.mutation(
         description="A short-lived token that shows one article as it stands, drafts "
@@ -272,4 +283,4 @@ class ArticleMutations:
             )
             return ArticlePreviewLinkSuccess(token=made.token, expires_at=made.expires_at)
 
-        return await attempt(run)
+        return await attempt(info, run)

@@ -26,7 +26,18 @@ from schema.mutations.content_inputs import (
     given_pk,
     given_point,
 )
-from schema.mutations.errors import UserError, attempt, result
+from schema.mutations.errors import (
+    SIGNED_IN,
+    InUseError,
+    NotFoundError,
+    Refusals,
+    SlugTakenError,
+    UnauthenticatedError,
+    UserError,
+    ValidationError,
+    attempt,
+    result,
+)
 from schema.types.author import Author
 from schema.types.event import Event
 from schema.types.image import Image
@@ -68,6 +79,24 @@ class ImageUpdateSuccess:
     image: Image = strawberry.field(description="The image as it is now.")
 
 
+_CHANGE: Refusals = (*SIGNED_IN, ValidationError, NotFoundError, SlugTakenError)
+"""A change to an author or event: a bad field or ID, one that does not exist, a slug taken."""
+_DELETE: Refusals = (*SIGNED_IN, ValidationError, NotFoundError, InUseError)
+"""Deleting an author or event: a bad ID, one that does not exist, articles that use it."""
+
+REFUSALS: dict[str, Refusals] = {
+    "authorCreate": (*SIGNED_IN, ValidationError, SlugTakenError),
+    "authorUpdate": _CHANGE,
+    "authorDelete": _DELETE,
+    "eventCreate": (UnauthenticatedError, ValidationError, SlugTakenError),  # any role may
+    "eventUpdate": _CHANGE,
+    "eventDelete": _DELETE,
+    "imageUpdate": (*SIGNED_IN, ValidationError, NotFoundError),
+}
+"""The errors each mutation can answer, traced from :mod:`cms.articles.authors`,
+:mod:`cms.articles.events` and :mod:`cms.media.images`: its union lists exactly these besides
+its success type."""
+
 if TYPE_CHECKING:  # what mypy sees; strawberry reads the unions named below
     AuthorCreateResult = AuthorCreateSuccess | UserError
     AuthorUpdateResult = AuthorUpdateSuccess | UserError
@@ -77,27 +106,13 @@ if TYPE_CHECKING:  # what mypy sees; strawberry reads the unions named below
     EventDeleteResult = EventDeleteSuccess | UserError
     ImageUpdateResult = ImageUpdateSuccess | UserError
 else:
-    AuthorCreateResult = result(
-        "AuthorCreateResult", AuthorCreateSuccess, "What `authorCreate` answers."
-    )
-    AuthorUpdateResult = result(
-        "AuthorUpdateResult", AuthorUpdateSuccess, "What `authorUpdate` answers."
-    )
-    AuthorDeleteResult = result(
-        "AuthorDeleteResult", AuthorDeleteSuccess, "What `authorDelete` answers."
-    )
-    EventCreateResult = result(
-        "EventCreateResult", EventCreateSuccess, "What `eventCreate` answers."
-    )
-    EventUpdateResult = result(
-        "EventUpdateResult", EventUpdateSuccess, "What `eventUpdate` answers."
-    )
-    EventDeleteResult = result(
-        "EventDeleteResult", EventDeleteSuccess, "What `eventDelete` answers."
-    )
-    ImageUpdateResult = result(
-        "ImageUpdateResult", ImageUpdateSuccess, "What `imageUpdate` answers."
-    )
+    AuthorCreateResult = result("authorCreate", AuthorCreateSuccess, REFUSALS)
+    AuthorUpdateResult = result("authorUpdate", AuthorUpdateSuccess, REFUSALS)
+    AuthorDeleteResult = result("authorDelete", AuthorDeleteSuccess, REFUSALS)
+    EventCreateResult = result("eventCreate", EventCreateSuccess, REFUSALS)
+    EventUpdateResult = result("eventUpdate", EventUpdateSuccess, REFUSALS)
+    EventDeleteResult = result("eventDelete", EventDeleteSuccess, REFUSALS)
+    ImageUpdateResult = result("imageUpdate", ImageUpdateSuccess, REFUSALS)
 
 
 @strawberry.type
@@ -122,7 +137,7 @@ class ContentMutations:
             created = await authors.create(info.context.viewer, data, info.context.now)
             return AuthorCreateSuccess(author=Author.from_model(created))
 
-        return await attempt(run)
+        return await attempt(info, run)
 
     @strawberry.mutation(
         description="Change an author profile. Editors and admins change any; an author "
@@ -146,7 +161,7 @@ class ContentMutations:
             changed = await authors.update(info.context.viewer, pk, changes, info.context.now)
             return AuthorUpdateSuccess(author=Author.from_model(changed))
 
-        return await attempt(run)
+        return await attempt(info, run)
 
     @strawberry.mutation(
         description="Delete an author profile. Editors and admins only. Refused with `IN_USE` "
@@ -164,7 +179,7 @@ class ContentMutations:
             await authors.delete(info.context.viewer, pk_of(input.id, "Author", "id"))
             return AuthorDeleteSuccess(deleted_id=input.id)
 
-        return await attempt(run)
+        return await attempt(info, run)
 
     @strawberry.mutation(
         description="Create an event. Editors, admins and authors (who report on it). An "
@@ -190,7 +205,7 @@ class ContentMutations:
             created = await events.create(info.context.viewer, data)
             return EventCreateSuccess(event=Event.from_model(created))
 
-        return await attempt(run)
+        return await attempt(info, run)
 
     @strawberry.mutation(
         description="Change an event. Editors and admins only: an event is shared by every "
@@ -217,7 +232,7 @@ class ContentMutations:
             changed = await events.update(info.context.viewer, pk, changes)
             return EventUpdateSuccess(event=Event.from_model(changed))
 
-        return await attempt(run)
+        return await attempt(info, run)
 
     @strawberry.mutation(
         description="Delete an event. Editors and admins only. Refused with `IN_USE` (and the "
@@ -232,7 +247,7 @@ class ContentMutations:
             await events.delete(info.context.viewer, pk_of(input.id, "Event", "id"))
             return EventDeleteSuccess(deleted_id=input.id)
 
-        return await attempt(run)
+        return await attempt(info, run)
 
     @strawberry.mutation(
         description="Change an image's alt text, default caption, credit and focal point (the "
@@ -256,4 +271,4 @@ class ContentMutations:
             changed = await images.update(info.context.viewer, pk, changes, info.context.now)
             return ImageUpdateSuccess(image=Image.from_model(changed))
 
-        return await attempt(run)
+        return await attempt(info, run)

@@ -12,6 +12,7 @@ from typing import TypeVar
 import strawberry
 
 from cms.core.fields import KEEP, Keep
+from cms.media.uploads import MAX_ALT, MAX_CAPTION, MAX_CREDIT
 from schema.types.node import pk_of
 
 T = TypeVar("T")
@@ -179,15 +180,17 @@ class ImageUpdateInput:
     id: strawberry.ID = strawberry.field(description="The image's ID.")
     alt: str | None = strawberry.field(
         default=strawberry.UNSET,
-        description="Alternative text for screen readers (one line, at most 1,000 characters).",
+        description=f"Alternative text for screen readers (one line, at most {MAX_ALT:,} "
+        "characters).",
     )
     caption: str | None = strawberry.field(
         default=strawberry.UNSET,
-        description="Default caption, used where a figure has none (at most 2,000 characters).",
+        description="Default caption, used where a figure has none (at most "
+        f"{MAX_CAPTION:,} characters).",
     )
     credit: str | None = strawberry.field(
         default=strawberry.UNSET,
-        description="Photographer or agency (one line, at most 255 characters).",
+        description=f"Photographer or agency (one line, at most {MAX_CREDIT:,} characters).",
     )
     focal_point: FocalPointInput | None = strawberry.field(
         default=strawberry.UNSET,

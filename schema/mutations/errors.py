@@ -1,12 +1,17 @@
 """What a mutation answers when it cannot do what was asked: typed errors, one interface.
 
-Every mutation returns a union of its success type and the error types below, which all
-implement :class:`UserError`, so a client selects ``... on UserError { code message field }``
+Every mutation returns a union of its success type and the error types it can answer, no
+others, so that the SDL tells a client exactly what to handle: ``articleDelete`` may be
+``CONFLICT``, ``login`` never is. Each mutation module declares its mutations' errors in a
+table (``REFUSALS``), traced from the services it calls; :func:`result` makes the union from it,
+and :func:`attempt` holds the mutation to it at run time. All error types implement
+:class:`UserError`, so a client may also select ``... on UserError { code message field }``
 once. A mutation that fails writes nothing.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from enum import Enum
 from typing import Annotated, Any, TypeVar, Union
@@ -14,8 +19,12 @@ from typing import Annotated, Any, TypeVar, Union
 import strawberry
 
 from cms.core import errors
+from schema.context import Info
 
 S = TypeVar("S")
+
+logger = logging.getLogger("cms.contracts")
+"""Where a mutation that answered an error outside its union is reported (a bug of ours)."""
 
 
 @strawberry.enum(description="Why a mutation was refused.")
@@ -110,7 +119,10 @@ class InvalidCredentialsError(UserError):
     pass
 
 
-ERROR_TYPES: tuple[type[UserError], ...] = (
+Refusals = tuple[type[UserError], ...]
+"""The error types one mutation can answer."""
+
+ERROR_TYPES: Refusals = (
     ValidationError,
     NotFoundError,
     ForbiddenError,
@@ -121,14 +133,36 @@ ERROR_TYPES: tuple[type[UserError], ...] = (
     RateLimitedError,
     InvalidCredentialsError,
 )
-"""Every mutation's result union holds all of these besides its success type."""
+"""Every error type, in the order a union lists those of its mutation."""
+
+SIGNED_IN: Refusals = (UnauthenticatedError, ForbiddenError)
+"""What a mutation that some roles may not use (or not on everything) answers: anonymous
+callers ``UNAUTHENTICATED``, signed-in ones whose role may not ``FORBIDDEN``. A mutation open to
+every role (``eventCreate``, the uploads) lists ``UnauthenticatedError`` alone."""
+
+DECLARED: dict[str, Refusals] = {}
+"""Each mutation's errors by its GraphQL name (``articleDelete``), as its union lists them:
+filled by :func:`result` as the mutation modules are imported, read by :func:`attempt`."""
 
 
-def result(name: str, success: type[Any], description: str) -> Any:
-    """The union type ``name``: ``success`` or any :data:`ERROR_TYPES` member."""
+def result(
+    mutation: str, success: type[Any], refusals: dict[str, Refusals], description: str = ""
+) -> Any:
+    """The union ``<Mutation>Result``: ``success``, or one of the errors ``refusals`` (the
+    module's table) declares for ``mutation``, listed in the order of :data:`ERROR_TYPES`.
+
+    The errors are recorded in :data:`DECLARED`, which :func:`attempt` holds the mutation to.
+    """
+    given = refusals[mutation]
+    unknown = [kind.__name__ for kind in given if kind not in ERROR_TYPES]
+    if unknown or len(set(given)) != len(given):
+        raise TypeError(f"{mutation}: not a set of error types: {unknown or given}")
+    listed = tuple(kind for kind in ERROR_TYPES if kind in given)
+    DECLARED[mutation] = listed
+    name = f"{mutation[0].upper()}{mutation[1:]}Result"
     return Annotated[
-        Union[(success, *ERROR_TYPES)],
-        strawberry.union(name, description=description),
+        Union[(success, *listed)],
+        strawberry.union(name, description=description or f"What `{mutation}` answers."),
     ]
 
 
@@ -169,12 +203,28 @@ _SIMPLE: dict[errors.ErrorCode, tuple[type[UserError], ErrorCode]] = {
 """Error types that carry nothing beyond the interface; everything else is a validation error."""
 
 
-async def attempt(work: Callable[[], Awaitable[S]]) -> S | UserError:
-    """``work()``'s success, or the :class:`UserError` for the refusal it raised.
+class UndeclaredError(Exception):
+    """A mutation was refused with an error its union does not list: a bug of ours (declare the
+    error in the mutation's ``REFUSALS``, or stop raising it). Never answered as such: the API
+    masks it as an internal error, and the tests fail on it."""
+
+
+async def attempt(info: Info, work: Callable[[], Awaitable[S]]) -> S | UserError:
+    """``work()``'s success, or the :class:`UserError` for the refusal it raised, if the
+    mutation's union lists it (else :class:`UndeclaredError`, logged on ``cms.contracts``).
 
     The services run each mutation in one transaction: a refusal has rolled everything back.
     """
     try:
         return await work()
     except errors.CmsError as error:
-        return user_error(error)
+        answer = user_error(error)
+        mutation = info.field_name
+        if type(answer) in DECLARED.get(mutation, ()):
+            return answer
+        breach = UndeclaredError(
+            f"`{mutation}` was refused with {type(answer).__name__} ({error.code.value}, "
+            f"field {error.field!r}), which its union does not list"
+        )
+        logger.error("%s", breach)
+        raise breach from error

@@ -12,7 +12,16 @@ import strawberry
 
 from cms.media import files as image_files
 from schema.context import Info
-from schema.mutations.errors import UserError, attempt, result
+from schema.mutations.errors import (
+    SIGNED_IN,
+    InUseError,
+    NotFoundError,
+    Refusals,
+    UserError,
+    ValidationError,
+    attempt,
+    result,
+)
 from schema.types.node import pk_of
 
 
@@ -26,12 +35,15 @@ class ImageDeleteSuccess:
     deleted_id: strawberry.ID = strawberry.field(description="The ID the image had.")
 
 
+REFUSALS: dict[str, Refusals] = {
+    "imageDelete": (*SIGNED_IN, ValidationError, NotFoundError, InUseError),
+}
+"""The errors ``imageDelete`` can answer, traced from :mod:`cms.media.files`."""
+
 if TYPE_CHECKING:  # what mypy sees; strawberry reads the union named below
     ImageDeleteResult = ImageDeleteSuccess | UserError
 else:
-    ImageDeleteResult = result(
-        "ImageDeleteResult", ImageDeleteSuccess, "What `imageDelete` answers."
-    )
+    ImageDeleteResult = result("imageDelete", ImageDeleteSuccess, REFUSALS)
 
 
 @strawberry.type
@@ -52,4 +64,4 @@ class ImageMutations:
             await image_files.delete(info.context.viewer, pk, info.context.store)
             return ImageDeleteSuccess(deleted_id=input.id)
 
-        return await attempt(run)
+        return await attempt(info, run)

@@ -18,7 +18,14 @@ from cms.media import uploads
 from cms.media.uploads import UploadedFile
 from cms.models import Image as ImageModel
 from schema.context import Info
-from schema.mutations.errors import UserError, attempt, result
+from schema.mutations.errors import (
+    Refusals,
+    UnauthenticatedError,
+    UserError,
+    ValidationError,
+    attempt,
+    result,
+)
 from schema.types.image import Image
 
 _FILE = (
@@ -26,9 +33,11 @@ _FILE = (
     "mapped to this variable. JPEG, PNG, WebP, GIF or AVIF, as its bytes say (never its name or "
     "declared type); GPS, serial numbers and other metadata are removed before it is stored."
 )
-_ALT = "Alternative text for screen readers (one line, at most 1,000 characters)."
-_CAPTION = "Default caption, used where a figure has none (at most 2,000 characters)."
-_CREDIT = "Photographer or agency (at most 255 characters)."
+_ALT = f"Alternative text for screen readers (one line, at most {uploads.MAX_ALT:,} characters)."
+_CAPTION = (
+    f"Default caption, used where a figure has none (at most {uploads.MAX_CAPTION:,} characters)."
+)
+_CREDIT = f"Photographer or agency (at most {uploads.MAX_CREDIT:,} characters)."
 
 
 @strawberry.input(description="One photo to upload, with its default text.")
@@ -64,16 +73,20 @@ class ImagesUploadSuccess:
     images: list[Image] = strawberry.field(description="The images, in the order of the files.")
 
 
+REFUSALS: dict[str, Refusals] = {
+    "imageUpload": (UnauthenticatedError, ValidationError),
+    "imagesUpload": (UnauthenticatedError, ValidationError),
+}
+"""The errors each upload can answer, traced from :mod:`cms.media.uploads`: every role may
+upload (never ``FORBIDDEN``), and a file that is no image we take is a ``ValidationError`` with
+the code ``INVALID_IMAGE`` or ``TOO_LARGE``."""
+
 if TYPE_CHECKING:
     ImageUploadResult = ImageUploadSuccess | UserError
     ImagesUploadResult = ImagesUploadSuccess | UserError
 else:
-    ImageUploadResult = result(
-        "ImageUploadResult", ImageUploadSuccess, "What `imageUpload` answers."
-    )
-    ImagesUploadResult = result(
-        "ImagesUploadResult", ImagesUploadSuccess, "What `imagesUpload` answers."
-    )
+    ImageUploadResult = result("imageUpload", ImageUploadSuccess, REFUSALS)
+    ImagesUploadResult = result("imagesUpload", ImagesUploadSuccess, REFUSALS)
 
 _Given = ImageUploadInput | ImageFileInput
 
@@ -96,7 +109,7 @@ class UploadMutations:
             (image,) = await _upload(info, [(input, "file")])
             return ImageUploadSuccess(image=image)
 
-        return await attempt(run)
+        return await attempt(info, run)
 
     @strawberry.mutation(
         description="Upload several photos in one multipart request: all or none. One refused "
@@ -111,20 +124,13 @@ class UploadMutations:
             given = [(item, f"files.{n}.file") for n, item in enumerate(input.files)]
             return ImagesUploadSuccess(images=await _upload(info, given))
 
-        return await attempt(run)
+        return await attempt(info, run)
 
 
 async def _upload(info: Info, given: Sequence[tuple[_Given, str]]) -> list[Image]:
     ctx = info.context
-    settings = ctx.settings
-    limits = uploads.Limits(
-        settings.max_upload_bytes,
-        settings.max_image_pixels,
-        settings.upload_tmp_dir,
-        settings.max_upload_files,
-    )
     files = [(_incoming(item.file, field), _text(item)) for item, field in given]
-    stored: list[ImageModel] = await uploads.upload(ctx.viewer, ctx.store, files, limits)
+    stored: list[ImageModel] = await uploads.upload(ctx.viewer, ctx.store, files, ctx.upload_limits)
     return [Image.from_model(image) for image in stored]
 
 

@@ -9,7 +9,15 @@ import strawberry
 from cms.accounts import permissions
 from cms.accounts import users as accounts
 from schema.context import Info
-from schema.mutations.errors import UserError, attempt, result
+from schema.mutations.errors import (
+    SIGNED_IN,
+    NotFoundError,
+    Refusals,
+    UserError,
+    ValidationError,
+    attempt,
+    result,
+)
 from schema.types.node import pk_of
 from schema.types.user import Role, User
 
@@ -72,17 +80,27 @@ class UserDeactivateSuccess:
     user: User = strawberry.field(description="The deactivated user.")
 
 
+REFUSALS: dict[str, Refusals] = {
+    "userCreate": (*SIGNED_IN, ValidationError),
+    "userUpdate": (*SIGNED_IN, ValidationError, NotFoundError),
+    "userDeactivate": (*SIGNED_IN, ValidationError, NotFoundError),
+}
+"""The errors each mutation can answer, traced from :mod:`cms.accounts.users` (an email that
+another account has is a ``ValidationError``; ``FORBIDDEN`` also guards the last admin)."""
+
 if TYPE_CHECKING:  # what mypy sees; strawberry reads the unions named below
     UserCreateResult = UserCreateSuccess | UserError
     UserUpdateResult = UserUpdateSuccess | UserError
     UserDeactivateResult = UserDeactivateSuccess | UserError
 else:
-    UserCreateResult = result("UserCreateResult", UserCreateSuccess, "The new user, or why not.")
+    UserCreateResult = result(
+        "userCreate", UserCreateSuccess, REFUSALS, "The new user, or why not."
+    )
     UserUpdateResult = result(
-        "UserUpdateResult", UserUpdateSuccess, "The changed user, or why not."
+        "userUpdate", UserUpdateSuccess, REFUSALS, "The changed user, or why not."
     )
     UserDeactivateResult = result(
-        "UserDeactivateResult", UserDeactivateSuccess, "The deactivated user, or why not."
+        "userDeactivate", UserDeactivateSuccess, REFUSALS, "The deactivated user, or why not."
     )
 
 
@@ -112,7 +130,7 @@ class UserMutations:
             user = await accounts.create(viewer, new, concurrency)
             return UserCreateSuccess(user=User.from_model(user, viewer))
 
-        return await attempt(run)
+        return await attempt(info, run)
 
     @strawberry.mutation(
         description="Change a user account (admins only). There is always an active admin: "
@@ -131,7 +149,7 @@ class UserMutations:
             user = await accounts.update(viewer, user_id, _changes(input), concurrency)
             return UserUpdateSuccess(user=User.from_model(user, viewer))
 
-        return await attempt(run)
+        return await attempt(info, run)
 
     @strawberry.mutation(
         description="Stop a user from signing in (admins only): all their tokens stop working "
@@ -149,7 +167,7 @@ class UserMutations:
             user = await accounts.deactivate(viewer, pk_of(input.id, "User", "id"))
             return UserDeactivateSuccess(user=User.from_model(user, viewer))
 
-        return await attempt(run)
+        return await attempt(info, run)
 
 
 def _changes(input: UserUpdateInput) -> accounts.UserChanges:

@@ -8,7 +8,15 @@ import strawberry
 
 from cms.notify import delivery, webhooks
 from schema.context import Info
-from schema.mutations.errors import UserError, attempt, result
+from schema.mutations.errors import (
+    SIGNED_IN,
+    NotFoundError,
+    Refusals,
+    UserError,
+    ValidationError,
+    attempt,
+    result,
+)
 from schema.types.node import pk_of
 from schema.types.webhook import Webhook, WebhookEventType
 
@@ -64,19 +72,30 @@ class WebhookDeleteSuccess:
     id: strawberry.ID = strawberry.field(description="The deleted webhook's ID.")
 
 
+REFUSALS: dict[str, Refusals] = {
+    "webhookCreate": (*SIGNED_IN, ValidationError),
+    "webhookUpdate": (*SIGNED_IN, ValidationError, NotFoundError),
+    "webhookDelete": (*SIGNED_IN, ValidationError, NotFoundError),
+}
+"""The errors each mutation can answer, traced from :mod:`cms.notify.webhooks`: its union lists
+exactly these besides its success type."""
+
 if TYPE_CHECKING:  # what mypy sees; strawberry reads the unions named below
     WebhookCreateResult = WebhookCreateSuccess | UserError
     WebhookUpdateResult = WebhookUpdateSuccess | UserError
     WebhookDeleteResult = WebhookDeleteSuccess | UserError
 else:
     WebhookCreateResult = result(
-        "WebhookCreateResult", WebhookCreateSuccess, "The new endpoint and its secret, or why not."
+        "webhookCreate",
+        WebhookCreateSuccess,
+        REFUSALS,
+        "The new endpoint and its secret, or why not.",
     )
     WebhookUpdateResult = result(
-        "WebhookUpdateResult", WebhookUpdateSuccess, "The changed endpoint, or why not."
+        "webhookUpdate", WebhookUpdateSuccess, REFUSALS, "The changed endpoint, or why not."
     )
     WebhookDeleteResult = result(
-        "WebhookDeleteResult", WebhookDeleteSuccess, "The deleted endpoint's ID, or why not."
+        "webhookDelete", WebhookDeleteSuccess, REFUSALS, "The deleted endpoint's ID, or why not."
     )
 
 
@@ -99,7 +118,7 @@ class WebhookMutations:
             hook = await webhooks.create(ctx.viewer, input.url, events, input.active, allowed)
             return WebhookCreateSuccess(webhook=Webhook.from_model(hook), secret=hook.secret)
 
-        return await attempt(run)
+        return await attempt(info, run)
 
     @strawberry.mutation(description="Change a webhook endpoint (admins only).")
     async def webhook_update(
@@ -121,7 +140,7 @@ class WebhookMutations:
             hook = await webhooks.update(ctx.viewer, hook_id, changes, allowed)
             return WebhookUpdateSuccess(webhook=Webhook.from_model(hook))
 
-        return await attempt(run)
+        return await attempt(info, run)
 
     @strawberry.mutation(description="Delete a webhook endpoint and its deliveries (admins only).")
     async def webhook_delete(
@@ -136,4 +155,4 @@ class WebhookMutations:
             await webhooks.delete(viewer, pk_of(input.id, "Webhook", "id"))
             return WebhookDeleteSuccess(id=input.id)
 
-        return await attempt(run)
+        return await attempt(info, run)

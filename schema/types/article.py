@@ -1,22 +1,22 @@
-"""The ``Article`` type and its body blocks."""
+"""The ``Article`` type (its body blocks, output and input, are in :mod:`schema.types.blocks`)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Annotated, Any, TypeAlias, TypeVar
+from typing import TypeVar
 
 import strawberry
 
 from cms import models
 from cms.articles import body as body_
 from cms.articles import preview
-from cms.articles.reads import ArticleRow, ImageRow
+from cms.articles.reads import ArticleRow, AuthorRow, EventRow, ImageRow
 from cms.articles.visibility import effective_status
 from cms.core.errors import Forbidden, InvalidInput
-from schema.context import Info
+from schema.context import Info, Resolved, resolved
 from schema.types.author import Author
+from schema.types.blocks import ArticleBlock, block_type
 from schema.types.event import Event
 from schema.types.image import Image
 from schema.types.node import Node, from_global_id, to_global_id
@@ -24,121 +24,9 @@ from schema.types.pagination import Connection
 from schema.types.revision import ArticleRevision, RevisionsAfter, RevisionsFirst, revisions_of
 from schema.types.status import ArticleStatus
 
-__all__ = ["Article", "ArticleBlock", "ArticleSource", "ArticleStatus", "Prefetched"]
+__all__ = ["Article", "ArticleBlock", "ArticleStatus"]
 
 T = TypeVar("T")
-
-Resolved: TypeAlias = T | Awaitable[T]
-"""What a relation's resolver returns: the value when it was fetched up front for the whole list
-(:mod:`schema.planner`), graphql-core then staying on its synchronous path; else an awaitable
-that asks the request's loaders."""
-
-ArticleSource = models.Article | ArticleRow
-"""What an ``Article`` is made from: a model (writes, nested lists) or a row (the hot reads)."""
-
-Picture = models.Image | ImageRow
-"""What an ``Image`` is made from (see :class:`schema.types.image.Image`)."""
-
-
-@dataclass(slots=True)
-class Prefetched:
-    """An article's relations fetched up front, with its whole page (see :mod:`schema.planner`).
-
-    ``None`` means not fetched (that relation then goes through the loaders); ``has_event`` and
-    ``has_cover`` tell a fetched null from one not fetched.
-    """
-
-    authors: list[Author] | None = None
-    event: Event | None = None
-    has_event: bool = False
-    cover: Image | None = None
-    has_cover: bool = False
-    used: list[Picture] | None = None
-    """Every picture the article uses, cover first, then the figures', in reading order."""
-
-
-@strawberry.type(description="A paragraph of running text.")
-class ParagraphBlock:
-    text: str = strawberry.field(description="The paragraph's text, plain (no markup).")
-
-
-@strawberry.type(description="A sub-heading inside the body.")
-class HeadingBlock:
-    text: str = strawberry.field(description="The heading's text.")
-    level: int = strawberry.field(description="2 to 6, as in HTML's h2..h6 (h1 is the title).")
-
-
-@strawberry.type(description="A quotation set apart from the running text.")
-class QuoteBlock:
-    text: str = strawberry.field(description="The quoted words.")
-    attribution: str = strawberry.field(description="Who said it; may be empty.")
-
-
-@strawberry.type(
-    description="One or more pictures shown together with one caption, as placed in the article."
-)
-class FigureBlock:
-    _figure: strawberry.Private[body_.Figure]
-    _article_id: strawberry.Private[int]
-    _used: strawberry.Private[Mapping[int, Picture] | None] = None
-    """The article's pictures by id, when they were fetched with its page."""
-
-    @strawberry.field(
-        description="The pictures, in order. Each `caption` is this figure's.",
-        graphql_type=list[Image],
-    )
-    def images(self, info: Info) -> Resolved[list[Image]]:
-        if self._used is not None:
-            return self._typed(self._pictures(self._used))
-        return self._load(info, self._typed)
-
-    @strawberry.field(
-        description="Caption of this figure in this article; falls back to the pictures' own "
-        "default caption when the article gives none.",
-        graphql_type=str,
-    )
-    def caption(self, info: Info) -> Resolved[str]:
-        if self._used is not None:
-            return self._caption(self._pictures(self._used))
-        return self._load(info, self._caption)
-
-    @strawberry.field(description="Credit for the pictures; may be empty.", graphql_type=str)
-    def credit(self, info: Info) -> Resolved[str]:
-        if self._figure.credit:
-            return self._figure.credit
-        if self._used is not None:
-            return self._credit(self._pictures(self._used))
-        return self._load(info, self._credit)
-
-    def _typed(self, found: list[Picture]) -> list[Image]:
-        caption = body_.figure_caption(self._figure, found)
-        return [Image.from_model(image, caption) for image in found]
-
-    def _caption(self, found: list[Picture]) -> str:
-        return body_.figure_caption(self._figure, found)
-
-    @staticmethod
-    def _credit(found: list[Picture]) -> str:
-        return next((image.credit for image in found if image.credit), "")
-
-    def _pictures(self, used: Mapping[int, Picture]) -> list[Picture]:
-        return [used[i] for i in self._figure.image_ids if i in used]
-
-    async def _load(self, info: Info, then: Callable[[list[Picture]], T]) -> T:
-        return then(self._pictures(await _used_images(info, self._article_id)))
-
-
-ArticleBlock = Annotated[
-    ParagraphBlock | HeadingBlock | QuoteBlock | FigureBlock,
-    strawberry.union("ArticleBlock", description="One block of an article's body."),
-]
-
-
-async def _used_images(info: Info, article_id: int) -> dict[int, Picture]:
-    """The pictures an article uses, by id: one batched query for every figure of every article
-    in the request (the usage table lists exactly the cover and the figures' pictures)."""
-    found = await info.context.loaders.images_by_article_id.load(article_id)
-    return {image.id: image for image in found}
 
 
 @strawberry.type(description="A news article.")
@@ -158,40 +46,33 @@ class Article(Node):
         description="Goes up by one on every change: a cheap way to tell if a copy is stale."
     )
     byline: str = strawberry.field(description="The byline as written, e.g. `Đức Anh - Thu Trang`.")
-    _model: strawberry.Private[ArticleSource]
+    _row: strawberry.Private[ArticleRow]
     _parsed: strawberry.Private[list[body_.Block] | None] = None
-    _prefetched: strawberry.Private[Prefetched | None] = None
 
     @strawberry.field(description="Where the article is in its life.")
     def status(self, info: Info) -> ArticleStatus:
-        return ArticleStatus[effective_status(self._model, info.context.now).name]
+        return ArticleStatus[effective_status(self._row, info.context.now).name]
 
     @strawberry.field(description="The authors, in byline order.", graphql_type=list[Author])
     def authors(self, info: Info) -> Resolved[list[Author]]:
-        if self._prefetched is not None and self._prefetched.authors is not None:
-            return self._prefetched.authors
-        return self._load_authors(info)
+        return resolved(info.context.loaders.authors_by_article_id, self._row.id, _authors)
 
     @strawberry.field(
         description="The event the article reports on, if any.", graphql_type=Event | None
     )
     def event(self, info: Info) -> Resolved[Event | None]:
-        if self._model.event_id is None:
+        if self._row.event_id is None:
             return None
-        if self._prefetched is not None and self._prefetched.has_event:
-            return self._prefetched.event
-        return Event.load(info, self._model.event_id)
+        return resolved(info.context.loaders.event_by_id, self._row.event_id, _event)
 
     @strawberry.field(
         description="The lead picture shown in lists and at the top of the page.",
         graphql_type=Image | None,
     )
     def cover(self, info: Info) -> Resolved[Image | None]:
-        if self._model.cover_id is None:
+        if self._row.cover_id is None:
             return None
-        if self._prefetched is not None and self._prefetched.has_cover:
-            return self._prefetched.cover
-        return self._load_cover(info, self._model.cover_id)
+        return resolved(info.context.loaders.image_by_id, self._row.cover_id, self._cover)
 
     @strawberry.field(
         description="Every picture the article uses (cover first, then figures), each once, with "
@@ -199,14 +80,11 @@ class Article(Node):
         graphql_type=list[Image],
     )
     def images(self, info: Info) -> Resolved[list[Image]]:
-        if self._prefetched is not None and self._prefetched.used is not None:
-            return self._images(self._prefetched.used)
-        return self._load_images(info)
+        return resolved(info.context.loaders.images_by_article_id, self._row.id, self._images)
 
     @strawberry.field(description="The body as typed blocks, in reading order.")
     def body(self) -> list[ArticleBlock]:
-        used = self._used()
-        return [_block(block, self._model.id, used) for block in self._blocks()]
+        return [block_type(block, self._row.id) for block in self._blocks()]
 
     @strawberry.field(
         description="The body as safe HTML: text is escaped; <p>, <h2>-<h6>, <blockquote>, and "
@@ -214,10 +92,13 @@ class Article(Node):
         graphql_type=str,
     )
     def body_html(self, info: Info) -> Resolved[str]:
-        used = self._used()
-        if used is not None:
-            return self._html(info, used)
-        return self._load_html(info)
+        url = info.context.media_url
+
+        def html(used: list[ImageRow]) -> str:
+            by_id = {image.id: image for image in used}
+            return body_.render_html(self._blocks(), by_id, lambda image: url(image.store_key))
+
+        return resolved(info.context.loaders.images_by_article_id, self._row.id, html)
 
     @strawberry.field(description="The body as plain text, paragraphs separated by blank lines.")
     def body_text(self) -> str:
@@ -230,74 +111,55 @@ class Article(Node):
     async def revisions(
         self, info: Info, first: RevisionsFirst = None, after: RevisionsAfter = None
     ) -> Connection[ArticleRevision]:
-        return await revisions_of(info, self._model, first, after)
+        return await revisions_of(info, self._row, first, after)
 
-    async def _load_authors(self, info: Info) -> list[Author]:
-        found = await info.context.loaders.authors_by_article_id.load(self._model.id)
-        return [Author.from_model(author) for author in found]
-
-    async def _load_cover(self, info: Info, cover_id: int) -> Image | None:
-        found = await info.context.loaders.image_by_id.load(cover_id)
-        return self.cover_of(found)
-
-    async def _load_images(self, info: Info) -> list[Image]:
-        return self._images(await info.context.loaders.images_by_article_id.load(self._model.id))
-
-    async def _load_html(self, info: Info) -> str:
-        return self._html(info, await _used_images(info, self._model.id))
-
-    def cover_of(self, found: Picture | None) -> Image | None:
+    def _cover(self, found: ImageRow | None) -> Image | None:
         """The ``cover`` field's value once its picture is read (None: it is gone)."""
         if found is None:
             return None
-        model = self._model
-        if isinstance(model, ArticleRow) and not model.has_body:
-            return Image.from_model(found, model.cover_caption)  # read with the row instead
-        return Image.from_model(found, self._captions().get(found.id))
+        row = self._row
+        if not row.has_body:
+            return Image.from_row(found, row.cover_caption)  # read with the row instead
+        return Image.from_row(found, self._captions().get(found.id))
 
-    def _images(self, found: Sequence[Picture]) -> list[Image]:
+    def _images(self, found: Sequence[ImageRow]) -> list[Image]:
         captions = self._captions()
-        return [Image.from_model(image, captions.get(image.id)) for image in found]
-
-    def _html(self, info: Info, used: Mapping[int, Picture]) -> str:
-        url = info.context.media_url
-        return body_.render_html(self._blocks(), used, lambda image: url(image.store_key))
-
-    def _used(self) -> dict[int, Picture] | None:
-        """The pictures the article uses by id, if they were fetched with its page."""
-        if self._prefetched is None or self._prefetched.used is None:
-            return None
-        return {image.id: image for image in self._prefetched.used}
+        return [Image.from_row(image, captions.get(image.id)) for image in found]
 
     def _blocks(self) -> list[body_.Block]:
         """The body, parsed once per article per request (several fields read it)."""
         if self._parsed is None:
-            self._parsed = body_.from_json(self._model.body)
+            self._parsed = body_.from_json(self._row.body)
         return self._parsed
 
     def _captions(self) -> dict[int, str]:
         """Image id -> caption of the first figure that shows it with a caption."""
-        return body_.figure_captions(self._model.body)
+        return body_.figure_captions(self._row.body)
 
     @classmethod
-    def from_model(cls, article: ArticleSource) -> Article:
+    def from_row(cls, row: ArticleRow) -> Article:
         return cls(
-            id=to_global_id("Article", article.id),
-            slug=article.slug,
-            title=article.title,
-            summary=article.summary,
-            published_at=article.published_at,
-            created_at=article.created_at,
-            updated_at=article.updated_at,
-            version=article.version,
-            byline=article.byline,
-            _model=article,
+            id=to_global_id("Article", row.id),
+            slug=row.slug,
+            title=row.title,
+            summary=row.summary,
+            published_at=row.published_at,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            version=row.version,
+            byline=row.byline,
+            _row=row,
         )
+
+    @classmethod
+    def from_model(cls, article: models.Article) -> Article:
+        """The article a mutation just wrote (its row made from the model, no statement)."""
+        return cls.from_row(ArticleRow.of(article))
 
     @classmethod
     async def load(cls, info: Info, pk: int) -> Article | None:
         found = await info.context.loaders.article_by_id.load(pk)
-        return cls.from_model(found) if found else None
+        return cls.from_row(found) if found else None
 
     @classmethod
     async def previewed(
@@ -315,11 +177,9 @@ class Article(Node):
         return cls.from_model(found)
 
 
-def _block(block: body_.Block, article_id: int, used: Mapping[int, Picture] | None) -> Any:
-    if isinstance(block, body_.Paragraph):
-        return ParagraphBlock(text=block.text)
-    if isinstance(block, body_.Heading):
-        return HeadingBlock(text=block.text, level=block.level)
-    if isinstance(block, body_.Quote):
-        return QuoteBlock(text=block.text, attribution=block.attribution)
-    return FigureBlock(_figure=block, _article_id=article_id, _used=used)
+def _authors(found: list[AuthorRow]) -> list[Author]:
+    return [Author.from_row(author) for author in found]
+
+
+def _event(found: EventRow | None) -> Event | None:
+    return Event.from_row(found) if found is not None else None

@@ -20,7 +20,7 @@ async def _avatar(root: Any, info: Info) -> Image | None:
     if root._avatar_id is None:
         return None
     found = await info.context.loaders.image_by_id.load(root._avatar_id)
-    return Image.from_model(found) if found else None
+    return Image.from_row(found) if found else None
 
 
 @strawberry.type(description="A writer or photographer credited on articles.")
@@ -47,7 +47,7 @@ class Author(Node):
         return authors.visible_email(info.context.viewer, self._email)
 
     @classmethod
-    def from_model(cls, author: models.Author | AuthorRow) -> Author:
+    def from_row(cls, author: AuthorRow) -> Author:
         return cls(
             id=to_global_id("Author", author.id),
             slug=author.slug,
@@ -59,6 +59,11 @@ class Author(Node):
         )
 
     @classmethod
+    def from_model(cls, author: models.Author) -> Author:
+        """The author a mutation just wrote (its row made from the model, no statement)."""
+        return cls.from_row(AuthorRow.of(author))
+
+    @classmethod
     async def load(cls, info: Info, pk: int) -> Author | None:
         found = await info.context.loaders.author_by_id.load(pk)
-        return cls.from_model(found) if found else None
+        return cls.from_row(found) if found else None

@@ -38,7 +38,7 @@ class Event(Node):
     )
 
     @classmethod
-    def from_model(cls, event: models.Event | EventRow) -> Event:
+    def from_row(cls, event: EventRow) -> Event:
         return cls(
             id=to_global_id("Event", event.id),
             slug=event.slug,
@@ -54,6 +54,11 @@ class Event(Node):
         )
 
     @classmethod
+    def from_model(cls, event: models.Event) -> Event:
+        """The event a mutation just wrote (its row made from the model, no statement)."""
+        return cls.from_row(EventRow.of(event))
+
+    @classmethod
     async def load(cls, info: Info, pk: int) -> Event | None:
         found = await info.context.loaders.event_by_id.load(pk)
-        return cls.from_model(found) if found else None
+        return cls.from_row(found) if found else None

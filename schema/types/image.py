@@ -104,7 +104,7 @@ class Image(Node):
         return srcset_of(info.context, self._source, widths, format)
 
     @classmethod
-    def from_model(cls, image: models.Image | ImageRow, caption: str | None = None) -> Image:
+    def from_row(cls, image: ImageRow, caption: str | None = None) -> Image:
         return cls(
             id=to_global_id("Image", image.id),
             width=image.width,
@@ -130,4 +130,9 @@ class Image(Node):
         image = await loaders.image_by_id.load(pk)
         if image is None or not await loaders.image_is_public.load(pk):
             return None
-        return cls.from_model(image)
+        return cls.from_row(image)
+
+    @classmethod
+    def from_model(cls, image: models.Image) -> Image:
+        """The picture a mutation just wrote (its row made from the model, no statement)."""
+        return cls.from_row(ImageRow.of(image))

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from strawberry.dataloader import DataLoader
 
-from cms import models
-from cms.articles.store import FEED_ORDER
+from cms.articles.queries import FEED_ORDER
+from cms.articles.reads import ArticleRow
 from cms.core.pagination import Page
 from schema.context import Info, Loaders, ParentPageKey
 from schema.types.pagination import Connection, page_window
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from schema.types.article import Article
 
 ArticleRef = Annotated["Article", strawberry.lazy("schema.types.article")]
-PageLoader = Callable[[Loaders], DataLoader[ParentPageKey, Page[models.Article]]]
+PageLoader = Callable[[Loaders], DataLoader[ParentPageKey, Page[ArticleRow]]]
 
 
 def parent_articles(
@@ -40,6 +40,6 @@ def parent_articles(
 
         win = page_window(info, FEED_ORDER, first=first, after=after)
         page = await pages(info.context.loaders).load((root._pk, win))
-        return Connection.of(page, Article.from_model)
+        return Connection.of(page, Article.from_row)
 
     return articles

@@ -70,7 +70,7 @@ class ArticleSearchConnection:
 
     @classmethod
     def of(cls, page: SearchPage, query: Query) -> ArticleSearchConnection:
-        nodes = [Article.from_model(article) for article in page.articles]
+        nodes = [Article.from_row(article) for article in page.articles]
         edges = [
             ArticleSearchEdge(
                 cursor=cursor,

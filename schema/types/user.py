@@ -66,7 +66,7 @@ class User:
         if self._author_id is None:
             return None
         found = await info.context.loaders.author_by_id.load(self._author_id)
-        return Author.from_model(found) if found else None
+        return Author.from_row(found) if found else None
 
     @classmethod
     def from_model(cls, user: models.User, viewer: Viewer) -> User:

@@ -13,7 +13,7 @@ from cms.notify import changes, outbox, webhooks
 from schema.context import Info
 from schema.types.article import Article
 from schema.types.node import to_global_id
-from schema.types.pagination import Connection
+from schema.types.pagination import Connection, page_window
 
 
 @strawberry.enum(description="A kind of content event a webhook endpoint can receive.")
@@ -163,15 +163,10 @@ class Webhook:
             strawberry.argument(description="Deliveries after (older than) this cursor."),
         ] = None,
     ) -> Connection[WebhookDelivery]:
-        ctx = info.context
-        page = await webhooks.deliveries(
-            ctx.viewer,
-            self.pk,
-            first=first,
-            after=after,
-            default_size=ctx.settings.default_page_size,
-            max_size=ctx.settings.max_page_size,
-        )
+        viewer = info.context.viewer
+        webhooks.require_admin(viewer)  # first: a non-admin learns nothing of the arguments
+        win = page_window(info, webhooks.NEWEST_FIRST, first=first, after=after)
+        page = await webhooks.deliveries(viewer, self.pk, win)
         return Connection.of(page, WebhookDelivery.from_model)
 
 
@@ -198,7 +193,7 @@ class Change:
 
     @classmethod
     def from_service(cls, change: changes.Change) -> Change:
-        article = Article.from_model(change.article) if change.article is not None else None
+        article = Article.from_row(change.article) if change.article is not None else None
         return cls(
             kind=ChangeKind[change.kind.name],
             id=to_global_id("Article", change.article_id),

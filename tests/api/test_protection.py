@@ -7,7 +7,7 @@ import pytest
 from asgi_lifespan import LifespanManager
 
 from cms.app import create_app
-from cms.articles import store as articles
+from cms.articles import queries as articles
 from tests.conftest import gql
 from tests.factories import Factory
 

@@ -15,8 +15,8 @@ from tortoise.transactions import in_transaction
 
 from cms.core import clock, db
 from cms.models import Article, ArticleStatus, Role
-from cms.notify import content, local_writes
-from cms.notify.content_watch import APPLICATION_NAME
+from cms.notify import local_writes
+from cms.notify.listener import APPLICATION_NAME
 from settings import Settings
 from tests.cache.conftest import (
     DEMO_ARTICLE,
@@ -110,10 +110,6 @@ async def test_only_content_writes_move_the_marker(orm, settings):
     assert changed not in (None, after)
     await db.execute("UPDATE content_state SET version = version + 1 WHERE id = 1")
     assert marker() not in (None, changed)  # the version raised by hand counts too
-
-
-def test_the_content_tables_are_the_triggers_tables():
-    assert local_writes.CONTENT_TABLES == content.TABLES
 
 
 @pytest.mark.database("postgres", reason="LISTEN/NOTIFY: SQLite has no listening connection")

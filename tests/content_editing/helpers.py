@@ -17,11 +17,13 @@ ERROR_FIELDS = "... on UserError { __typename code message field }"
 
 def mutation(name: str, success: str) -> str:
     """The document of mutation ``name`` (``authorCreate``) with one ``input``, selecting
-    ``success`` (``author { id }``) on its success type and every error's fields."""
+    ``success`` (``author { id }``) on its success type and every error's fields (``count``
+    of an ``InUseError``, which only the unions of deletions hold)."""
     kind = name[0].upper() + name[1:]
+    in_use = "... on InUseError { count }" if name.endswith("Delete") else ""
     return (
         f"mutation ($input: {kind}Input!) {{ {name}(input: $input) {{ __typename "
-        f"... on {kind}Success {{ {success} }} ... on InUseError {{ count }} {ERROR_FIELDS} }} }}"
+        f"... on {kind}Success {{ {success} }} {in_use} {ERROR_FIELDS} }} }}"
     )
 
 

@@ -169,3 +169,32 @@ async def test_a_page_costs_a_fixed_number_of_statements(client, settings, count
         costs[first] = count_queries.count
     # the token; the page with its users (one join); the total count
     assert costs == {1: 3, 20: 3, 45: 3}, count_queries.statements
+
+
+@pytest.mark.parametrize(
+    ("variables", "code", "field"),
+    [
+        ({"first": 101}, "PAGE_SIZE", "first"),
+        ({"first": -1}, "PAGE_SIZE", "first"),
+        ({"after": "not a cursor"}, "INVALID_CURSOR", "after"),
+        ({"after": "WyJhIiwxXQ"}, "INVALID_CURSOR", "after"),  # ["a", 1]: no cursor of the log
+    ],
+)
+async def test_page_arguments_are_checked_after_the_role(client, settings, variables, code, field):
+    factory = Factory(settings.media_root)
+    admin = await factory.token(Role.ADMIN, "admin@example.org")
+    editor = await factory.token(Role.EDITOR, "editor@example.org")
+    assert await refused_with(client, admin, variables) == {"code": code, "field": field}
+    assert (await refused_with(client, editor, variables))["code"] == "FORBIDDEN"
+    assert (await refused_with(client, None, variables))["code"] == "UNAUTHENTICATED"
+
+
+async def refused_with(
+    client: httpx.AsyncClient, token: str | None, variables: dict[str, Any]
+) -> dict[str, Any]:
+    headers = {"authorization": f"Bearer {token}"} if token else {}
+    body = {"query": LOG, "variables": variables}
+    answer: dict[str, Any] = (await client.post("/graphql", json=body, headers=headers)).json()
+    assert answer["data"] is None, answer
+    [error] = answer["errors"]
+    return dict(error["extensions"])

@@ -24,17 +24,22 @@ _SUCCESS = {
 """What a success holds, where it is not the article."""
 
 
+_UNVERSIONED = frozenset({"articleCreate", "articlePreviewLink"})
+"""Mutations that take no ``version``: their unions hold no ``ConflictError`` to select."""
+
+
 def document(name: str) -> str:
     """The mutation ``name`` (``articleCreate`` ...) with every answer it may give selected."""
     pascal = name[0].upper() + name[1:]
     success = _SUCCESS.get(name, f"article {{ {ARTICLE_FIELDS} }}")
+    conflict = "" if name in _UNVERSIONED else "... on ConflictError { currentVersion }"
     return f"""
 mutation ($input: {pascal}Input!) {{
   {name}(input: $input) {{
     __typename
     ... on {pascal}Success {{ {success} }}
     ... on UserError {{ code message field }}
-    ... on ConflictError {{ currentVersion }}
+    {conflict}
   }}
 }}
 """

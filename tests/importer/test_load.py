@@ -16,7 +16,7 @@ import PIL.Image
 import pytest
 from tortoise.models import Model
 
-from cms.articles import authors, body
+from cms.articles import body, reads
 from cms.articles import store as articles
 from cms.importer.load import Imported, ImportFailed, Options, Outcome, import_file
 from cms.media.storage import LocalMediaStore
@@ -144,7 +144,7 @@ async def test_sample_imports_as_one_published_article(orm, settings, photos, sa
     assert article.byline == "Bích Liên!"
     assert article.version == 1
     assert article.summary.startswith("Chiều ngày 19/7/2023, Ban Quản lý các khu công nghiệp")
-    [[author]] = await authors.by_article_ids([article.id])
+    [[author]] = await reads.authors_by_article_ids([article.id])
     assert (author.name, author.slug) == ("Bích Liên", "bich-lien")
     assert await row_counts() == {
         "Article": 1,
@@ -258,7 +258,7 @@ async def test_bylines_split_into_authors_who_are_reused(orm, settings, tmp_path
     two = await import_file(pair, opts)
     one = await import_file(single, opts)
 
-    lists = await authors.by_article_ids([two.article_id, one.article_id])
+    lists = await reads.authors_by_article_ids([two.article_id, one.article_id])
     names = [[(a.name, a.slug) for a in found] for found in lists]
     assert names == [
         [("Đức Anh", "duc-anh"), ("Thu Trang", "thu-trang")],

@@ -172,3 +172,22 @@ async def test_an_endpoint_gets_only_the_events_it_wants(
     await deliver()
     assert [r.path for r in receiver.requests] == ["/published", "/deleted"]
     assert b'"article.deleted"' in receiver.requests[1].body
+
+
+@pytest.mark.parametrize(
+    ("variables", "code", "field"),
+    [
+        ({"first": 101}, "PAGE_SIZE", "first"),
+        ({"first": 20, "after": "not a cursor"}, "INVALID_CURSOR", "after"),
+        ({"first": 20, "after": "WyJhIiwxXQ"}, "INVALID_CURSOR", "after"),  # ["a", 1]
+    ],
+)
+async def test_a_webhooks_deliveries_check_their_page_arguments(
+    client, admin, variables, code, field
+):
+    await create_webhook(client, admin, URL)
+    body = await post(client, WEBHOOKS, variables, admin)
+    assert body["data"] is None, body
+    [error] = body["errors"]
+    assert error["extensions"] == {"code": code, "field": field}
+    assert error["path"] == ["webhooks", 0, "deliveries"]

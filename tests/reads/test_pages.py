@@ -1,6 +1,7 @@
 """The articles page in hand-written SQL (``articles.page``) is the ORM's page, row for row.
 
-``pagination.fetch`` over ``articles.queryset`` is the reference: for every ordering, window,
+The ORM's reading of the same rules (``oracle.fetch`` over ``oracle.queryset``, in
+tests/reads/oracle.py) is the reference: for every ordering, window,
 cursor and viewer (anonymous, an editor who sees undated drafts last, an author who sees their
 own), both give the same items, cursors, flags and total.
 """
@@ -12,13 +13,14 @@ from datetime import timedelta
 import pytest
 
 from cms import models
-from cms.articles import store as articles
-from cms.articles.store import ORDERINGS, ArticleFilter
+from cms.articles import queries as articles
+from cms.articles.queries import ORDERINGS, ArticleFilter
 from cms.core import clock
-from cms.core.pagination import Page, Window, fetch, window
+from cms.core.pagination import Page, Window, window
 from cms.core.viewer import ANONYMOUS, Viewer
 from cms.models import ArticleStatus, Role
 from tests.factories import T0, Factory
+from tests.reads import oracle
 
 pytestmark = pytest.mark.database("sqlite", "postgres")
 
@@ -51,8 +53,8 @@ async def seed(settings) -> tuple[models.Author, models.Event]:
 def viewers(writer: models.Author) -> dict[str, Viewer]:
     return {
         "anonymous": ANONYMOUS,
-        "editor": Viewer(can_preview=True, personal=True, role=Role.EDITOR),
-        "author": Viewer(personal=True, role=Role.AUTHOR, author_id=writer.id),
+        "editor": Viewer(can_preview=True, role=Role.EDITOR),
+        "author": Viewer(role=Role.AUTHOR, author_id=writer.id),
     }
 
 
@@ -60,7 +62,7 @@ async def both(viewer: Viewer, where: ArticleFilter, key: tuple[str, bool], win:
     now = clock.now()
     ordering = ORDERINGS[key]
     nulls = ordering.field == "published_at" and articles.sees_undated(viewer)
-    reference = await fetch(articles.queryset(viewer, now, where), ordering, win, nulls=nulls)
+    reference = await oracle.fetch(oracle.queryset(viewer, now, where), ordering, win, nulls=nulls)
     return await articles.page(viewer, now, where, ordering, win), reference
 
 

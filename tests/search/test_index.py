@@ -16,7 +16,7 @@ from tortoise.transactions import in_transaction
 from cms.app import create_app
 from cms.articles import body, events
 from cms.articles import store as articles
-from cms.core import db
+from cms.core import compat, db
 from cms.models import Article
 from settings import Settings
 from tests.cli.test_cli import DEMO_SLUG, cms_env, output, run_cms
@@ -35,7 +35,7 @@ async def found(client, q: str) -> list[str]:
 
 
 async def index_rows() -> int:
-    conn = Article._meta.db
+    conn = compat.model_connection(Article)
     sql = "SELECT COUNT(*) AS n FROM article_search"
     return int((await conn.execute_query_dict(sql))[0]["n"])
 

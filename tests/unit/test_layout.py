@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import ast
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 CMS = Path(__file__).resolve().parents[2] / "cms"
@@ -37,3 +41,31 @@ def test_the_scan_sees_imports_inside_functions(tmp_path: Path) -> None:
     module = tmp_path / "m.py"
     module.write_text("def f():\n    import schema.types as t\n    from schema import view\n")
     assert imported_modules(module) == {"schema.types", "schema"}
+
+
+def _lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
+    """``lint-imports`` (the contracts of pyproject.toml) run on the tree ``root``."""
+    command = [str(Path(sys.executable).with_name("lint-imports")), "--no-cache"]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    return subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=120)
+
+
+def _copy_of_the_code(target: Path) -> Path:
+    ignored = shutil.ignore_patterns("static", "__pycache__", "*.pyc")
+    for package in ("cms", "schema"):
+        shutil.copytree(CMS.parent / package, target / package, ignore=ignored)
+    shutil.copy(CMS.parent / "pyproject.toml", target / "pyproject.toml")
+    shutil.copy(CMS.parent / "settings.py", target / "settings.py")
+    return target
+
+
+def test_the_layering_contracts_hold_and_a_violation_breaks_them(tmp_path: Path) -> None:
+    tree = _copy_of_the_code(tmp_path)
+    kept = _lint_imports(tree)
+    assert kept.returncode == 0, kept.stdout + kept.stderr
+    assert "BROKEN" not in kept.stdout
+    # The domain reaching up into the HTTP edge: what the contracts exist to refuse.
+    (tree / "cms" / "articles" / "_reaching_up.py").write_text("import cms.web.edge\n")
+    broken = _lint_imports(tree)
+    assert broken.returncode != 0
+    assert "cms.articles is not allowed to import cms.web" in broken.stdout, broken.stdout

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from graphql import GraphQLError, OperationDefinitionNode, parse, specified_rules
 from strawberry import Schema
-from strawberry.schema.schema import validate_document
 
+from cms.core.compat import validate
 from cms.web.graphql.extensions import validation_rules
 from settings import Settings
 
@@ -42,7 +42,7 @@ def operations(schema: Schema, document: str, settings: Settings) -> list[Operat
     except GraphQLError as error:
         raise InvalidDocument([_where(error)]) from None
     rules = (*specified_rules, *validation_rules(settings))
-    errors = validate_document(schema._schema, tree, rules)
+    errors = validate(schema, tree, rules)
     if errors:
         raise InvalidDocument([_where(error) for error in errors])
     return [

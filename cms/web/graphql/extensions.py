@@ -17,9 +17,8 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
-from strawberry.extensions.max_aliases import create_validator as aliases_rule
-from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 
+from cms.core.compat import aliases_rule, depth_rule
 from cms.web.graphql.outcome import ReportOutcome
 from settings import Settings
 
@@ -28,7 +27,7 @@ __all__ = ["transport_extensions", "validation_rules"]
 
 def validation_rules(settings: Settings) -> tuple[type[ASTValidationRule], ...]:
     """The rules every document is validated with, beyond the spec's: depth and aliases."""
-    return (depth_rule(settings.max_query_depth, None), aliases_rule(settings.max_aliases))
+    return (depth_rule(settings.max_query_depth), aliases_rule(settings.max_aliases))
 
 
 def transport_extensions(

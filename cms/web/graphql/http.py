@@ -1,4 +1,4 @@
-"""GraphQL over HTTP (the GraphQL Foundation's draft spec): media types, status codes, refusals.
+"""GraphQL over HTTP (the GraphQL Foundation's draft spec): media types and status codes.
 
 A client says which answer it reads with ``Accept``. ``application/graphql-response+json`` is
 the spec's own type: with it the status says what happened (``400`` for a document that does
@@ -11,17 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import orjson
-from starlette.responses import Response
+from cms.web.errors import JSON
 
-from cms.web.errors import NO_STORE
+__all__ = ["GRAPHQL_RESPONSE", "JSON", "is_request_error", "negotiate"]
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 """The spec's media type for answers."""
 
-JSON = "application/json"
-"""The legacy media type, and the answer to ``*/*`` or no ``Accept`` at all (as the
-``graphql-http`` audit expects)."""
+# JSON, ``application/json``: the legacy media type, and the answer to ``*/*`` or no ``Accept``
+# at all (as the ``graphql-http`` audit expects).
 
 _OURS = (JSON, GRAPHQL_RESPONSE)
 """In order of preference when the client wants both as much: the legacy type first."""
@@ -85,48 +83,3 @@ def is_request_error(answer: Mapping[str, object]) -> bool:
     if not isinstance(errors, list) or not errors or answer.get("data") is not None:
         return False
     return all(isinstance(error, dict) and error.get("path") is None for error in errors)
-
-
-class Refused(Exception):
-    """A request refused before (or instead of) running GraphQL, with a status for each media
-    type: ``json_status`` for ``application/json``, ``status`` for the spec's own type and for
-    requests that are not well-formed GraphQL requests at all (both the same then)."""
-
-    def __init__(
-        self,
-        status: int,
-        code: str,
-        message: str,
-        *,
-        json_status: int | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.json_status = status if json_status is None else json_status
-        self.code = code
-        self.message = message
-        self.headers = dict(headers or {})
-
-    def response(self, media_type: str | None) -> Response:
-        """The refusal as an answer of ``media_type`` (JSON when the client takes neither)."""
-        media_type = media_type or JSON
-        status = self.status if media_type == GRAPHQL_RESPONSE else self.json_status
-        return refusal(status, self.code, self.message, media_type, self.headers)
-
-
-def refusal(
-    status: int,
-    code: str,
-    message: str,
-    media_type: str = JSON,
-    headers: Mapping[str, str] | None = None,
-) -> Response:
-    """``{"errors": [{"message", "extensions": {"code"}}]}``, never stored by any cache."""
-    body = orjson.dumps({"errors": [{"message": message, "extensions": {"code": code}}]})
-    return Response(
-        body,
-        status_code=status,
-        media_type=media_type,
-        headers={"Cache-Control": NO_STORE, **(headers or {})},
-    )

@@ -11,43 +11,23 @@ request must carry one of :data:`CSRF_HEADERS`, which makes browsers ask first (
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
-from starlette.types import Scope
 
 from cms.core.errors import ImageTooLarge, Unauthenticated
 from cms.media.spool import Spool, file_name
-from cms.media.uploads import UploadedFile
+from cms.media.uploads import UploadedFile, UploadLimits
 from cms.web.body import BadBody, decode_object
-from cms.web.viewer import viewer_for
-from settings import Settings
+from cms.web.errors import Refused
+from cms.web.request import RequestState, request_state
 
 CSRF_HEADERS = ("apollo-require-preflight", "graphql-require-preflight", "x-apollo-operation-name")
 """Headers a cross-site form cannot send: one must come with every multipart request."""
 
 FIELDS = ("operations", "map")
-_SCOPE_KEY = "cms.uploads"
-
-
-@dataclass(frozen=True, slots=True)
-class FormLimits:
-    max_files: int
-    max_file_bytes: int
-    max_field_bytes: int
-    tmp_dir: Path | None = None
-
-
-class Refused(Exception):
-    """The request breaks the spec or a limit: answered with ``status`` and ``message``."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status, self.message = status, message
 
 
 def has_csrf_header(headers: Mapping[str, str]) -> bool:
@@ -65,46 +45,38 @@ async def check_sender(request: Request) -> None:
             "request forgery.",
         )
     try:
-        viewer = await viewer_for(request)
+        viewer = await request_state(request.scope).viewer()
     except Unauthenticated as error:
         raise Refused(401, error.message) from None
     if not viewer.signed_in:
         raise Refused(401, "Sign in to upload images: send `Authorization: Bearer <token>`.")
 
 
-def form_limits(settings: Settings) -> FormLimits:
-    """The limits of upload requests, from the settings."""
-    return FormLimits(
-        max_files=settings.max_upload_files,
-        max_file_bytes=settings.max_upload_bytes,
-        max_field_bytes=settings.max_body_bytes,
-        tmp_dir=settings.upload_tmp_dir,
-    )
-
-
-async def read_operations(request: Request, limits: FormLimits) -> dict[str, Any]:
+async def read_operations(request: Request, limits: UploadLimits) -> dict[str, Any]:
     """The request's ``operations`` with each mapped ``null`` replaced by its
     :class:`UploadedFile`; :class:`Refused` if the request breaks the spec or a limit."""
-    reader = _Reader(request.scope, limits)
+    state = request_state(request.scope)
+    reader = _Reader(state, limits)
     try:
         fields, files = await reader.read(request)
     except BaseException:
-        await discard(request.scope)
+        await discard(state)
         raise
     return _placed(fields, files)
 
 
-async def discard(scope: Scope) -> None:
+async def discard(state: RequestState) -> None:
     """Remove every temporary file of the request (call when it has been answered)."""
-    for spool in scope.pop(_SCOPE_KEY, []):
+    spools, state.spools = state.spools or [], None
+    for spool in spools:
         await spool.discard()
 
 
 class _Reader:
     """python-multipart's callbacks, collecting fields in memory (bounded) and files on disk."""
 
-    def __init__(self, scope: Scope, limits: FormLimits) -> None:
-        self.scope, self.limits = scope, limits
+    def __init__(self, state: RequestState, limits: UploadLimits) -> None:
+        self.state, self.limits = state, limits
         self.fields: dict[str, str] = {}
         self.files: dict[str, UploadedFile] = {}
         self._headers: dict[bytes, bytes] = {}
@@ -171,11 +143,14 @@ class _Reader:
     def _start_file(self, name: str, filename: str) -> None:
         if "map" not in self.fields:
             raise Refused(400, "Files must come after the operations and map fields.")
-        if name in self.files or len(self.files) >= self.limits.max_files:
-            raise Refused(413, f"At most {self.limits.max_files} files per request.")
+        photos = self.limits.photos
+        if name in self.files or len(self.files) >= photos.max_files:
+            raise Refused(413, f"At most {photos.max_files} files per request.")
         kept = file_name(filename)
-        spool = Spool(self.limits.tmp_dir, self.limits.max_file_bytes, kept)
-        self.scope.setdefault(_SCOPE_KEY, []).append(spool)
+        spool = Spool(photos.tmp_dir, photos.max_bytes, kept)
+        if self.state.spools is None:
+            self.state.spools = []
+        self.state.spools.append(spool)
         content_type = self._headers.get(b"content-type", b"").decode("latin-1")
         self._file = UploadedFile(spool, kept, content_type)
         self.files[name] = self._file
@@ -185,10 +160,8 @@ class _Reader:
             self._pending.append((self._file.spool, bytes(data)))
             return
         self._data.extend(data)
-        if len(self._data) > self.limits.max_field_bytes:
-            raise Refused(
-                413, f"The {self._field} field is over {self.limits.max_field_bytes} bytes."
-            )
+        if len(self._data) > self.limits.field_bytes:
+            raise Refused(413, f"The {self._field} field is over {self.limits.field_bytes} bytes.")
 
     def _part_end(self) -> None:
         if self._field is not None:

@@ -21,14 +21,14 @@ class Reported(Protocol):
 
 
 class ReportOutcome(SchemaExtension):
-    """Reports a successful query (data, no errors) to the response cache: one it may keep; and
-    a preview's answer, which no cache may keep."""
+    """Reports (in the request's state) a successful query (data, no errors): one the response
+    cache may keep; and a preview's answer, which no cache may keep."""
 
     def on_operation(self) -> Iterator[None]:
         yield
         execution = self.execution_context
         result, context = execution.result, execution.context
-        if not isinstance(context, Reported):
+        if not isinstance(context, Reported) or context.request.scope["type"] != "http":
             return
         if context.private:  # a preview: for its requester alone
             report_private(context.request.scope)

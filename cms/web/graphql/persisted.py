@@ -21,8 +21,9 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
+from cms.web.errors import Refused
 from cms.web.graphql import trusted as registry
-from cms.web.graphql.http import Refused
+from cms.web.graphql.params import persisted_query
 
 AUTOMATIC_BYTES = 4 * 1024 * 1024
 """Memory for automatically persisted documents, per process."""
@@ -39,9 +40,9 @@ def requested_hash(extensions: object) -> str | None:
 
     A ``persistedQuery`` that is not ``{version: 1, sha256Hash: <64 hex digits>}`` is refused.
     """
-    if not isinstance(extensions, dict) or extensions.get("persistedQuery") is None:
+    persisted = persisted_query(extensions)
+    if persisted is None:
         return None
-    persisted = extensions["persistedQuery"]
     if not isinstance(persisted, dict):
         raise _bad("`extensions.persistedQuery` must be an object.")
     if persisted.get("version") != 1:
@@ -63,22 +64,22 @@ def not_found() -> Refused:
     """``PersistedQueryNotFound``: ``200`` as Apollo Server answers it to ``application/json``;
     ``404`` for the spec's media type, which must not be 2xx without ``data`` (and not ``400``,
     which older Apollo Clients take to mean "this server has no persisted queries")."""
-    return Refused(404, "PERSISTED_QUERY_NOT_FOUND", NOT_FOUND, json_status=200)
+    return Refused(404, NOT_FOUND, code="PERSISTED_QUERY_NOT_FOUND", json_status=200)
 
 
 def untrusted() -> Refused:
     """A document that is not registered, from an anonymous client in trusted-documents mode."""
     return Refused(
         403,
-        "PERSISTED_QUERY_REQUIRED",
         "This server runs only registered documents for anonymous clients: send a registered "
         "document, or its `extensions.persistedQuery.sha256Hash` (signed-in clients may send any).",
+        code="PERSISTED_QUERY_REQUIRED",
         json_status=200,
     )
 
 
 def _bad(message: str) -> Refused:
-    return Refused(400, "BAD_REQUEST", message)
+    return Refused(400, message)
 
 
 class PersistedQueries:

@@ -2,14 +2,20 @@
 
 It speaks GraphQL over HTTP (:mod:`cms.web.graphql.http`): the answer's media type follows
 ``Accept``, with the spec's status codes for ``application/graphql-response+json``; GET runs
-queries only (a mutation is ``405``). It resolves persisted queries and applies trusted-documents
-mode (:mod:`cms.web.graphql.persisted`) before strawberry parses anything.
+queries only (a mutation is ``405``). It takes the request from the request's state, where its
+parameters were read once (:mod:`cms.web.request`), resolves persisted queries and applies
+trusted-documents mode (:mod:`cms.web.graphql.persisted`) before strawberry parses anything.
+Every refusal, strawberry's or ours, is a :class:`~cms.web.errors.Refused`: a JSON error body.
+
+Of strawberry's view it overrides what its documentation offers (``get_context``,
+``on_ws_connect``, ``render_graphql_ide``, ``process_result``, ``encode_json``; ``run`` and
+``HTTPException`` as integrations use them) and four methods it does not document
+(:data:`cms.core.compat.VIEW_HOOKS`, checked against each release): each says why.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
 
@@ -23,22 +29,23 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.schema.base import BaseSchema
-from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
-from strawberry.types.execution import PreExecutionError
 from strawberry.types.unset import UnsetType
 
+from cms.core import compat
 from cms.core.errors import Unauthenticated
 from cms.core.viewer import ANONYMOUS, Viewer
+from cms.media.uploads import UploadLimits
 from cms.web.body import BadBody, decode_object
-from cms.web.errors import NO_STORE, error_response
+from cms.web.errors import JSON, NO_STORE, Refused
 from cms.web.graphql import multipart, persisted
-from cms.web.graphql.http import GRAPHQL_RESPONSE, JSON, Refused, is_request_error, negotiate
+from cms.web.graphql.http import GRAPHQL_RESPONSE, is_request_error
 from cms.web.graphql.persisted import PersistedQueries
 from cms.web.graphql.trusted import sha256_hex
+from cms.web.request import RequestState, request_state
 from cms.web.sockets import SocketLimit
-from cms.web.viewer import viewer_for, viewer_for_header
+from cms.web.viewer import viewer_for_header
 from cms.web.workbench.page import Workbench
 from settings import Settings
 
@@ -58,29 +65,12 @@ ContextFactory = Callable[[HTTPConnection, Viewer], RequestContext]
 
 
 class _Adapter(StarletteRequestAdapter):
-    """Strawberry's view of a request, with the Starlette request itself at hand."""
+    """Strawberry's view of a request, with the Starlette request itself at hand (its scope
+    holds the request's state; an upload is read from its stream)."""
 
-    @property
-    def request(self) -> Request:
-        return self._request
-
-
-class _Answer(Response):
-    """Strawberry's sub-response (headers and status the request adds to its answer), also
-    carrying the media type negotiated for the answer."""
-
-    def __init__(self, answer_type: str) -> None:
-        super().__init__()
-        self.status_code = None  # type: ignore[assignment]  # strawberry's "not set"
-        del self.headers["content-length"]
-        self.answer_type = answer_type
-
-
-@dataclass
-class _Registering(GraphQLRequestData):
-    """A document sent with its persisted-query hash: remembered once it parses and validates."""
-
-    sha256: str = ""
+    def __init__(self, request: Request) -> None:
+        super().__init__(request)
+        self.request = request
 
 
 class GraphQLView(GraphQL[RequestContext, None]):
@@ -94,6 +84,7 @@ class GraphQLView(GraphQL[RequestContext, None]):
         schema: BaseSchema,
         settings: Settings,
         context_for: ContextFactory,
+        uploads: UploadLimits,
     ) -> None:
         super().__init__(
             schema,
@@ -112,19 +103,21 @@ class GraphQLView(GraphQL[RequestContext, None]):
         self.context_for = context_for
         self.sockets = SocketLimit(settings.ws_max_connections_per_address)
         self.settings = settings
-        self._form_limits = multipart.form_limits(settings)
+        self.uploads = uploads
         self.persisted = PersistedQueries()
-        self.workbench = Workbench(settings)
+        self.workbench = Workbench(settings, uploads)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> RequestContext:
+        """Our context (the app's factory: fresh loaders), for the request state's viewer; a
+        token that is not a live one is refused (``401``), never taken as anonymous."""
         if isinstance(request, WebSocket):  # anonymous until its connection_init signs in
             return self.context_for(request, ANONYMOUS)
         try:
-            viewer = await viewer_for(request)
+            viewer = await request_state(request.scope).viewer()
         except Unauthenticated as error:  # never silently anonymous
-            raise HTTPException(401, error.message) from None
+            raise Refused(401, error.message) from None
         return self.context_for(request, viewer)
 
     async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:
@@ -145,7 +138,9 @@ class GraphQLView(GraphQL[RequestContext, None]):
         return await self.workbench.page(request)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Strawberry's, but a refused request is a JSON error body, not plain text."""
+        """Strawberry's (``run``, as its integrations call it), but a refused request is a JSON
+        error body, not plain text, and the answer is given its negotiated media type here
+        (strawberry's ``create_response`` does not see the request)."""
         if scope["type"] == "websocket":
             async with self.sockets.admit(scope, send) as admitted:
                 if admitted:
@@ -154,23 +149,23 @@ class GraphQLView(GraphQL[RequestContext, None]):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
-        request = Request(scope=scope, receive=receive)
+        state = request_state(scope)
         try:
-            response = await self.run(request)
+            response = await self.run(Request(scope=scope, receive=receive))
+            if state.answer_errors is not None:  # strawberry answered (not GraphiQL's page)
+                _typed(response, state)
         except HTTPException as error:
-            response = _refusal(error, negotiate(request.headers.get("accept")))
+            response = _refused(error, state.method).response(state.answer_type)
         except Refused as refused:
-            response = refused.response(negotiate(request.headers.get("accept")))
+            response = refused.response(state.answer_type)
         finally:
-            await multipart.discard(scope)  # an upload's temporary files, once it is answered
+            await multipart.discard(state)  # an upload's temporary files, once it is answered
         await response(scope, receive, send)
-
-    async def get_sub_response(self, request: Request | WebSocket) -> Response:
-        return _Answer(negotiate(request.headers.get("accept")) or JSON)
 
     def should_render_graphql_ide(self, request: Any) -> bool:
         """Strawberry's rule (a GET without ``query`` from a browser), except for a GET that
-        names a persisted query in ``extensions``: that one runs."""
+        names a persisted query in ``extensions``: that one runs. (Undocumented, but the only
+        way to tell strawberry which GETs are for GraphiQL.)"""
         if "extensions" in request.query_params:
             return False
         return bool(super().should_render_graphql_ide(request))
@@ -178,30 +173,30 @@ class GraphQLView(GraphQL[RequestContext, None]):
     async def parse_http_body(
         self, request: AsyncHTTPRequestAdapter
     ) -> GraphQLRequestData | list[GraphQLRequestData]:
-        """Strawberry's reading of the request, after the ``Accept`` check (``406``), with the
-        parameters it leaves unchecked checked, and the document of a persisted query filled in
-        (or the request refused, in trusted-documents mode)."""
+        """The request to execute, after the ``Accept`` check (``406``): a GET's or a JSON
+        body's parameters as the request's state read them (decoded once), checked as
+        strawberry checks them; an upload or a body of another media type as strawberry reads
+        it. Then the document of a persisted query is filled in (or the request refused, in
+        trusted-documents mode). (Undocumented, but where strawberry reads the request: no other
+        hook sees it before strawberry parses the document.)"""
         assert isinstance(request, _Adapter)
-        if negotiate(request.headers.get("accept")) is None:
-            raise Refused(
-                406,
-                "NOT_ACCEPTABLE",
-                f"Answers are {GRAPHQL_RESPONSE} or {JSON}: accept one of them.",
-            )
-        data = await super().parse_http_body(request)
-        assert not isinstance(data, list)  # batching is off: strawberry refused the list
-        if not isinstance(data.operation_name, str | None):
-            raise HTTPException(
-                400,
-                "The GraphQL operation's `operationName` must be a string or null, if provided.",
-            )
-        data.operation_name = data.operation_name or None  # "" is no name (the spec's GET rule)
-        return await self._persisted(data, request.request)
+        state = request_state(request.request.scope)
+        if state.answer_type is None:
+            raise Refused(406, f"Answers are {GRAPHQL_RESPONSE} or {JSON}: accept one of them.")
+        if state.method == "GET" or _plain_json(request.content_type):
+            if state.body is None and state.method != "GET":  # no edge read it: a test's app
+                state.body = await request.get_body()
+            data = state.graphql.request_data()
+        else:
+            read = await super().parse_http_body(request)
+            assert not isinstance(read, list)  # batching is off: our parse_json refused a list
+            data = _named(read)
+        return await self._persisted(data, state)
 
-    async def _persisted(self, data: GraphQLRequestData, request: Request) -> GraphQLRequestData:
+    async def _persisted(self, data: GraphQLRequestData, state: RequestState) -> GraphQLRequestData:
         """The request with its document, per :mod:`cms.web.graphql.persisted`."""
         key = persisted.requested_hash(data.extensions)
-        viewer = await viewer_for(request)
+        viewer = await state.viewer()
         trusted_only = self.settings.persisted_queries_only and not viewer.signed_in
         if key is None:
             if trusted_only and data.query is not None:
@@ -210,9 +205,8 @@ class GraphQLView(GraphQL[RequestContext, None]):
         if data.query is not None:
             persisted.check_hash(key, data.query)
             if not trusted_only:
-                return _Registering(
-                    data.query, data.variables, data.operation_name, data.extensions, sha256=key
-                )
+                state.remember = (key, data.query)  # once it parsed and validated
+                return data
             await self._require_registered(key)
             return data
         data.query = await self.persisted.find(key, automatic=not trusted_only)
@@ -224,90 +218,83 @@ class GraphQLView(GraphQL[RequestContext, None]):
         if await self.persisted.registered(key) is None:
             raise persisted.untrusted()
 
-    async def execute_single(
-        self,
-        request: Request,
-        request_adapter: AsyncHTTPRequestAdapter,
-        sub_response: Response,
-        context: RequestContext,
-        root_value: None,
-        request_data: GraphQLRequestData,
-    ) -> ExecutionResult:
-        """Strawberry's, but a mutation by GET is ``405`` (the spec), not ``400``, and an unknown
-        ``operationName`` a request error like the others (``200`` for ``application/json``);
-        a persisted query sent with its document is remembered once it parsed and validated."""
-        try:
-            result = await super().execute_single(
-                request, request_adapter, sub_response, context, root_value, request_data
-            )
-        except HTTPException as error:
-            cause = error.__cause__
-            if request_adapter.method == "GET" and isinstance(cause, InvalidOperationTypeError):
-                raise Refused(
-                    405,
-                    "METHOD_NOT_ALLOWED",
-                    "GET runs queries only: send mutations by POST.",
-                    headers={"Allow": "POST"},
-                ) from None
-            if isinstance(cause, CannotGetOperationTypeError):  # a request error, as any other
-                raise Refused(400, "BAD_REQUEST", error.reason, json_status=200) from None
-            raise
-        if isinstance(request_data, _Registering) and not isinstance(result, PreExecutionError):
-            assert request_data.query is not None
-            self.persisted.remember(request_data.sha256, request_data.query)
-        return result
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        """Strawberry's answer, for its media type: with the spec's own, an answer that reports
+        a request error (nothing ran) has no ``data`` and the status ``400``. A persisted query
+        sent with its document is remembered once it parsed and validated."""
+        state = request_state(request.scope)
+        if state.remember is not None and not compat.is_pre_execution_error(result):
+            self.persisted.remember(*state.remember)
+        answer = await super().process_result(request, result)
+        if state.answer_type == GRAPHQL_RESPONSE and is_request_error(answer):
+            answer = answer.copy()
+            answer.pop("data", None)
+            state.answer_status = 400
+        state.answer_errors = bool(answer.get("errors"))
+        return answer
 
     async def parse_multipart(self, request: AsyncHTTPRequestAdapter) -> dict[str, Any]:
-        """An upload (the GraphQL multipart request spec, :mod:`cms.web.graphql.multipart`): refused
-        before its body is read unless it has a CSRF header and credentials; then streamed to
-        temporary files within the upload limits."""
+        """An upload (the GraphQL multipart request spec, :mod:`cms.web.graphql.multipart`):
+        refused before its body is read unless it has a CSRF header and credentials; then
+        streamed to temporary files within the upload limits. (Undocumented, but strawberry's
+        own reading takes a whole form with Starlette's defaults and no per-file limit.)"""
         assert isinstance(request, _Adapter)
-        try:
-            await multipart.check_sender(request.request)
-            return await multipart.read_operations(request.request, self._form_limits)
-        except multipart.Refused as error:
-            raise HTTPException(error.status, error.message) from None
+        await multipart.check_sender(request.request)
+        return await multipart.read_operations(request.request, self.uploads)
 
     def parse_json(self, data: str | bytes) -> dict[str, Any]:
-        """The request (or GET's ``variables``): a JSON object, strictly decoded, else 400."""
+        """A body strawberry reads as JSON (a media type other than plain ``application/json``
+        that it takes for JSON): strictly decoded, else ``400``. (Undocumented; the documented
+        ``decode_json`` also decodes WebSocket messages, which must stay lenient.)"""
         try:
             return decode_object(data)
         except BadBody as error:
-            raise HTTPException(400, str(error)) from None
-
-    def create_response(
-        self,
-        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
-        sub_response: Response,
-    ) -> Response:
-        """The answer in its negotiated media type. With the spec's own type, an answer that
-        reports a request error (nothing ran) has no ``data`` and the status ``400``."""
-        assert isinstance(sub_response, _Answer)
-        media_type = sub_response.answer_type
-        if (
-            media_type == GRAPHQL_RESPONSE
-            and isinstance(response_data, dict)
-            and is_request_error(response_data)
-        ):
-            response_data = response_data.copy()
-            response_data.pop("data", None)
-            sub_response.status_code = 400
-        response = super().create_response(response_data, sub_response)
-        response.headers["content-type"] = media_type
-        response.headers["vary"] = "Accept"
-        if isinstance(response_data, dict) and response_data.get("errors"):
-            response.headers["Cache-Control"] = NO_STORE
-        return response
+            raise Refused(400, str(error)) from None
 
     def encode_json(self, data: object) -> bytes:
+        """orjson: several times faster than ``json``, and bytes (what the cache keeps)."""
         return orjson.dumps(data)
 
 
-def _refusal(error: HTTPException, media_type: str | None) -> Response:
-    """Strawberry's refusal of a request as a GraphQL-shaped body of the negotiated type."""
-    # Over a limit, the rest of the body is not read: the connection closes.
-    response = error_response(error.status_code, error.reason, close=error.status_code == 413)
-    response.headers["content-type"] = media_type or JSON
-    if error.status_code == 405:  # strawberry's only one: neither GET nor POST
-        response.headers["allow"] = "GET, POST"
-    return response
+def _plain_json(content_type: str | None) -> bool:
+    """Whether the body is plain ``application/json``: what the request's state decodes (and
+    what strawberry reads as JSON too; others it may take as JSON are left to it)."""
+    return (content_type or "").split(";", 1)[0].strip() == JSON
+
+
+def _named(data: GraphQLRequestData) -> GraphQLRequestData:
+    """``data`` with ``operationName`` checked as strawberry leaves it unchecked."""
+    if not isinstance(data.operation_name, str | None):
+        raise Refused(
+            400, "The GraphQL operation's `operationName` must be a string or null, if provided."
+        )
+    data.operation_name = data.operation_name or None  # "" is no name (the spec's GET rule)
+    return data
+
+
+def _typed(response: Response, state: RequestState) -> None:
+    """Strawberry's answer in its negotiated media type, with the status the view gave it; an
+    answer with errors is never stored."""
+    response.headers["content-type"] = state.answer_type or JSON
+    response.headers["vary"] = "Accept"
+    if state.answer_status is not None:
+        response.status_code = state.answer_status
+    if state.answer_errors:
+        response.headers["Cache-Control"] = NO_STORE
+
+
+def _refused(error: HTTPException, method: str) -> Refused:
+    """Strawberry's refusal as ours. It refuses a mutation by GET with ``400``: the spec says
+    ``405``; and an unknown ``operationName`` too, a request error like the others (``200`` for
+    ``application/json``). Over a limit, the rest of the body is not read: the connection
+    closes (:class:`Refused`)."""
+    refused = compat.refused_operation(error)
+    if refused == "type" and method == "GET":
+        message = "GET runs queries only: send mutations by POST."
+        return Refused(405, message, headers={"Allow": "POST"})
+    if refused == "name":
+        return Refused(400, error.reason, json_status=200)
+    allow = {"Allow": "GET, POST"} if error.status_code == 405 else None  # neither GET nor POST
+    return Refused(error.status_code, error.reason, headers=allow)

@@ -23,8 +23,9 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from cms.core.errors import Unauthenticated
 from cms.web.conditional import etag_matches
-from cms.web.errors import error_response
-from cms.web.viewer import viewer_for
+from cms.web.errors import Refused
+from cms.web.graphql import PATH
+from cms.web.request import request_state
 from settings import Settings
 
 _TEMPLATE = Path(__file__).parent / "static" / "landing.html"
@@ -35,14 +36,14 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 def home_endpoint(settings: Settings) -> Endpoint:
-    """``GET /``: the landing page for browsers; a ``307`` to ``/graphql`` for any other client
-    (an API client that starts at the root is sent where the API is)."""
+    """``GET /``: the landing page for browsers; a ``307`` to the API (``/graphql``) for any
+    other client (an API client that starts at the root is sent where the API is)."""
     page = landing_page(settings)
     policy = _policy(page)
 
     async def home(request: Request) -> Response:
         if "text/html" not in request.headers.get("accept", ""):
-            return RedirectResponse("/graphql", status_code=307, headers={"Vary": "Accept"})
+            return RedirectResponse(PATH, status_code=307, headers={"Vary": "Accept"})
         return HTMLResponse(page, headers={"Content-Security-Policy": policy, "Vary": "Accept"})
 
     return home
@@ -54,7 +55,7 @@ def landing_page(settings: Settings) -> str:
     links = []
     if settings.graphiql:
         links.append(
-            '<li><a href="/graphql">GraphiQL</a>: the API in your browser, with sign-in, photo '
+            f'<li><a href="{PATH}">GraphiQL</a>: the API in your browser, with sign-in, photo '
             "upload and ready-made documents for editors.</li>"
         )
     if settings.public_introspection:
@@ -117,11 +118,11 @@ def sdl_endpoint(settings: Settings, sdl: Callable[[], str]) -> Endpoint:
     async def schema(request: Request) -> Response:
         if not settings.public_introspection:
             try:
-                signed_in = (await viewer_for(request)).signed_in
+                signed_in = (await request_state(request.scope).viewer()).signed_in
             except Unauthenticated as error:
-                return error_response(401, error.message)
+                return Refused(401, error.message).response()
             if not signed_in:
-                return error_response(401, "Sign in to read the schema.")
+                return Refused(401, "Sign in to read the schema.").response()
         if not cached:
             body = sdl().encode()
             cached["sdl"] = (body, f'"{hashlib.sha256(body).hexdigest()[:32]}"')

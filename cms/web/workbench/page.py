@@ -36,9 +36,11 @@ from starlette.routing import Route
 
 from cms.core.errors import Unauthenticated
 from cms.media.storage.base import IMMUTABLE
+from cms.media.uploads import UploadLimits
 from cms.web.conditional import etag_matches
-from cms.web.errors import NO_STORE, error_response
-from cms.web.viewer import viewer_for
+from cms.web.errors import NO_STORE, Refused
+from cms.web.graphql import PATH
+from cms.web.request import request_state
 from cms.web.workbench import documents as graphiql_documents
 from settings import Settings
 
@@ -129,8 +131,10 @@ def _sha256(text: str) -> str:
 class Workbench:
     """The GraphiQL page, its assets and its session check, for one app."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, uploads: UploadLimits) -> None:
         self.settings = settings
+        self.uploads = uploads
+        """What the page tells editors of the upload limits before they send."""
         self._assets: Assets | None = None
         self._page: tuple[bytes, bytes, str] | None = None
         """The page, gzipped, and its policy: made on the first request."""
@@ -157,12 +161,12 @@ class Workbench:
     def _config(self) -> str:
         """The inline script that hands the page its documents, addresses and limits."""
         config = {
-            "endpoint": "/graphql",
+            "endpoint": PATH,
             "session": f"{PREFIX}session",
             "documents": graphiql_documents.as_json(),
             "upload": graphiql_documents.UPLOAD,
-            "maxUploadFiles": self.settings.max_upload_files,
-            "maxUploadBytes": self.settings.max_upload_bytes,
+            "maxUploadFiles": self.uploads.photos.max_files,
+            "maxUploadBytes": self.uploads.photos.max_bytes,
         }
         # "<" escaped: no text in the configuration can end the script element.
         data = orjson.dumps(config).decode().replace("<", "\\u003c")
@@ -197,9 +201,9 @@ class Workbench:
         all times, API tokens included (``viewer`` is null for them). 401 for a token that is
         not a live one."""
         try:
-            viewer = await viewer_for(request)
+            viewer = await request_state(request.scope).viewer()
         except Unauthenticated as error:
-            return error_response(401, error.message)
+            return Refused(401, error.message).response()
         role = viewer.role.value.upper() if viewer.role else None
         kind = None if role is None else ("user" if viewer.user_id is not None else "token")
         label = None if kind is None else viewer.label.removeprefix("token:")
