@@ -28,6 +28,7 @@ from cms.notify.content_watch import ContentWatch
 from cms.notify.jobs import Jobs
 from cms.notify.listener import Listener
 from cms.notify.live import Broker
+from cms.web import heap
 from cms.web.cors import cors_options
 from cms.web.edge import Edge
 from cms.web.graphql import PATH
@@ -45,9 +46,12 @@ from schema.context import Context
 from settings import Settings
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+def create_app(settings: Settings | None = None, *, own_process: bool = False) -> Starlette:
     """The CMS as an ASGI app. The lifespan opens and closes the media store and the database
-    connections: a store that cannot be used (a wrong bucket or key) stops the start-up."""
+    connections: a store that cannot be used (a wrong bucket or key) stops the start-up.
+
+    ``own_process``: the app is the process's reason to be (``cms serve``), so once started it
+    sizes the garbage collector for serving (:mod:`cms.web.heap`)."""
     settings = settings or settings_module.load()
     store = store_from_settings(settings)
     urls = RenditionUrls(
@@ -92,6 +96,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             live.on_event = jobs.wake  # a committed event: deliver its webhooks now
             async with listener:
                 urls.start(await signing_key(settings.secret_key))
+                if own_process:
+                    heap.settle()
                 yield
 
     routes = [
@@ -143,5 +149,6 @@ async def _health(request: Request) -> Response:
 
 
 def asgi() -> Starlette:
-    """Factory for ``uvicorn --factory cms.app:asgi``: settings from the environment."""
-    return create_app()
+    """Factory for ``uvicorn --factory cms.app:asgi`` (``cms serve``): settings from the
+    environment, and the process is the app's own."""
+    return create_app(own_process=True)

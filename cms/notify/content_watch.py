@@ -26,6 +26,7 @@ nothing happened while it was read.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -57,6 +58,14 @@ class _Begun:
     """PostgreSQL: whether notifications were heard (a read begun before may have missed one)."""
 
 
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """A read of the stamp in flight, for the CMS's time ``now``."""
+
+    now: datetime
+    task: asyncio.Future[Stamp | None]
+
+
 class ContentWatch:
     """The content's stamp, kept and trusted while nothing can have changed it (module doc); a
     consumer of the process's :class:`~cms.notify.listener.Listener`."""
@@ -78,6 +87,7 @@ class ContentWatch:
         """Raised by every event that makes a read begun before it untrustworthy."""
         self._marker: local_writes.Marker = lambda: None
         self._postgres = False
+        self._reading: _Reading | None = None
         self._listener: Listener | None = None
 
     async def start(self, listener: Listener) -> None:
@@ -108,11 +118,31 @@ class ContentWatch:
 
     async def read(self, now: datetime) -> Stamp | None:
         """The stamp at ``now``, read through the ORM (one statement), and trusted from then on if
-        nothing happened while it was read."""
+        nothing happened while it was read.
+
+        Requests that need it meanwhile share that one read. Under load every request in flight
+        needs it at the same moment (the kept stamp aged out), and dozens of statements queued
+        one behind another on SQLite's connection thread, which the busy event loop lets run
+        only between its own turns, held some of them for a quarter of a second (issue 23).
+        """
+        shared = self._reading
+        if shared is None or shared.now > now:
+            shared = self._reading = _Reading(now, asyncio.ensure_future(self._read(now)))
+            shared.task.add_done_callback(lambda _: self._read_done(shared))
+        found = await asyncio.shield(shared.task)
+        if found is not None and found.next_change is not None and now >= found.next_change:
+            return await self._read(now)  # read for a moment before a scheduled publication
+        return found
+
+    async def _read(self, now: datetime) -> Stamp | None:
         begun = self._begin()
         found = await content.stamp(now)
         self._adopt(found, now, begun)
         return found
+
+    def _read_done(self, shared: _Reading) -> None:
+        if self._reading is shared:
+            self._reading = None
 
     # --- keeping the stamp ---------------------------------------------------------------------
 
