@@ -140,11 +140,13 @@ class Loaders:
 
     @cached_property
     def section_by_slug(self) -> DataLoader[str, structure_reads.SectionRow | None]:
-        return _loader(structure_reads.sections_by_slugs)
+        by_id = self.section_by_id
+        return _loader(lambda slugs: _by_id_too(by_id, structure_reads.sections_by_slugs(slugs)))
 
     @cached_property
     def section_by_path(self) -> DataLoader[str, structure_reads.SectionRow | None]:
-        return _loader(structure_reads.sections_by_paths)
+        by_id = self.section_by_id
+        return _loader(lambda paths: _by_id_too(by_id, structure_reads.sections_by_paths(paths)))
 
     @cached_property
     def sections_by_parent(self) -> DataLoader[int, list[structure_reads.SectionRow]]:
@@ -210,6 +212,16 @@ async def _images_priming(
     found = await reads.images_by_article_ids(ids)
     for image in (image for group in found for image in group):
         image_by_id.prime(image.id, image)  # covers and figures then cost no query
+    return found
+
+
+async def _by_id_too(
+    section_by_id: DataLoader[int, structure_reads.SectionRow | None],
+    reading: Awaitable[list[structure_reads.SectionRow | None]],
+) -> list[structure_reads.SectionRow | None]:
+    """Sections read by slug or path, primed by id too (their articles name them by id)."""
+    found = await reading
+    section_by_id.prime_many({row.id: row for row in found if row is not None})
     return found
 
 
