@@ -112,6 +112,9 @@ async def set_items(
     async with in_transaction():
         collection = await _found(collection_id, version)
         await _check_articles(article_ids)
+        # The version first: of two editors who saw one version, the second waits here for the
+        # first's commit and gets its Conflict before touching the items.
+        await _write(collection, version, now, {})
         await CollectionItem.filter(collection_id=collection.id).delete()
         await CollectionItem.bulk_create(
             [
@@ -119,7 +122,6 @@ async def set_items(
                 for n, article_id in enumerate(article_ids)
             ]
         )
-        await _write(collection, version, now, {})
         summary = f"Listed {len(article_ids)} articles in {collection.name}"
         await audit.record(viewer, audit.Action.UPDATE, "Collection", collection.id, summary)
         await _event(outbox.EventType.COLLECTION_UPDATED, collection, now)

@@ -115,7 +115,7 @@ async def update(
         if path != section.path:
             await _repath(section, path)
         if changed:
-            await Section.filter(id=section.id).update(**changed)
+            await Section.filter(id=section.id).update(**changed, updated_at=now)
         if moved:
             await _place(section.parent_id, None, None, without=section.id)
         if moved or position is not None:
@@ -161,7 +161,7 @@ def _depth(path: str | None) -> int:
 
 async def _lock_tree() -> None:
     """Lock every section row until the transaction ends (PostgreSQL; SQLite has one writer)."""
-    await Section.all().order_by("id").select_for_update().values_list("id", flat=True)
+    await Section.all().order_by("id").select_for_update()  # (values_list would drop FOR UPDATE)
 
 
 async def _found(section_id: int) -> Section:

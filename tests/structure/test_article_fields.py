@@ -3,6 +3,8 @@ test_tags.py), and the title and description search engines show."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from cms.models import Article, Role
@@ -18,8 +20,8 @@ FIELDS = """query ($id: ID!) { node(id: $id) { ... on Article {
   seoTitle seoDescription section { slug } } } }"""
 
 
-async def shown(client, token, article) -> dict:
-    found: dict = (await read(client, FIELDS, {"id": article["id"]}, token))["node"]
+async def shown(client, token, article) -> dict[str, Any]:
+    found: dict[str, Any] = (await read(client, FIELDS, {"id": article["id"]}, token))["node"]
     return found
 
 

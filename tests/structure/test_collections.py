@@ -3,6 +3,7 @@ the same optimistic concurrency as articles."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -163,4 +164,39 @@ async def test_every_change_is_audited_and_told_to_webhooks(client, editor, fact
         .order_by("id")
         .values_list("type", flat=True)
     )
-    assert events == ["collection.created", "collection.updated", "collection.deleted"]
+    assert list(map(str, events)) == [
+        "collection.created",
+        "collection.updated",
+        "collection.deleted",
+    ]
+
+
+async def test_two_concurrent_lists_of_one_version_one_wins(client, editor, factory: Factory):
+    other = await factory.token(Role.ADMIN, "admin@example.org")
+    one, two = await factory.article("Một"), await factory.article("Hai")
+    collection = await factory.collection("Trang chủ")
+    cid = gid("Collection", collection.id)
+    version = 1
+    for round_ in range(3):  # a few times, so the two really overlap at different points
+        lists = [[one, two], [two, one]] if round_ % 2 else [[one], [one, two]]
+        answers = await asyncio.gather(
+            *(
+                change(
+                    client,
+                    token,
+                    "collectionSetItems",
+                    id=cid,
+                    articleIds=[gid("Article", a.id) for a in items],
+                    version=version,
+                )
+                for token, items in zip((editor, other), lists, strict=True)
+            )
+        )
+        kinds = sorted(a["__typename"] for a in answers)
+        assert kinds == ["CollectionSetItemsSuccess", "ConflictError"], answers
+        won = next(a for a in answers if a["__typename"] == "CollectionSetItemsSuccess")
+        lost = next(a for a in answers if a["__typename"] == "ConflictError")
+        version += 1
+        assert lost["currentVersion"] == won["collection"]["version"] == version
+        titles = [n["title"] for n in won["collection"]["items"]["nodes"]]
+        assert await CollectionItem.filter(collection_id=collection.id).count() == len(titles)
