@@ -113,21 +113,6 @@ def _pg_statements():
     return statements
 
 
-def _sqlite_drop():
-    return [
-        *(
-            f"DROP TRIGGER IF EXISTS content_changed_{table}_{event}"
-            for table in CONTENT_TABLES
-            for event in ("insert", "update", "delete")
-        ),
-        *(
-            f"DROP TRIGGER IF EXISTS article_tracked_article_tag_{event}"
-            for event in ("insert", "update", "delete")
-        ),
-        *(f"DROP TRIGGER IF EXISTS article_tracked_{table}" for table in _LINKED),
-    ]
-
-
 def _pg_drop():
     tracked = ("article_tag", *_LINKED)
     return [
@@ -147,9 +132,17 @@ async def forward(apps, schema_editor):
 
 
 async def backward(apps, schema_editor):
+    """Drop the triggers (PostgreSQL). On SQLite the way back would drop the new columns of
+    article and article_revision by rebuilding those tables, which loses the triggers earlier
+    migrations put on them and, foreign keys on, deletes the rows that refer to them: refused
+    (the transaction is rolled back, nothing changes). Restore a backup instead."""
     db = schema_editor.client
-    sqlite = db.capabilities.dialect == "sqlite"
-    for sql in _sqlite_drop() if sqlite else _pg_drop():
+    if db.capabilities.dialect == "sqlite":
+        raise RuntimeError(
+            "0012_site_structure cannot be rolled back on SQLite (rebuilding the article table "
+            "would lose its triggers and the rows that refer to it): restore a backup instead"
+        )
+    for sql in _pg_drop():
         await db.execute_script(sql)
 
 
