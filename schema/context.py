@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,16 +14,18 @@ from strawberry.dataloader import DataLoader
 
 from cms import models
 from cms.accounts import users as accounts
-from cms.articles import collection_items, reads, revisions, structure_reads
 from cms.articles import nested as nested_articles
+from cms.articles import reads, revisions
 from cms.core import clock
-from cms.core.pagination import Page, Window
+from cms.core.pagination import Page
 from cms.core.viewer import Viewer
 from cms.media import images
 from cms.media.rendition_urls import RenditionUrls
 from cms.media.storage import MediaStore
 from cms.media.uploads import Limits
 from cms.notify.live import Broker
+from schema.batching import ParentPageKey, loader, nested, pages
+from schema.structure_loaders import StructureLoaders
 from settings import Settings
 
 K = TypeVar("K")
@@ -35,10 +36,10 @@ Resolved: TypeAlias = T | Awaitable[T]
 """What a relation's resolver returns (see :func:`resolved`): the value itself when the request
 already holds it, else an awaitable."""
 
-ParentPageKey = tuple[int, Window]
+__all__ = ["Context", "Info", "Loaders", "ParentPageKey", "Resolved", "resolved"]
 
 
-class Loaders:
+class Loaders(StructureLoaders):
     """Batch readers for one request. Each turns many ``load(key)`` calls into one query.
 
     Each loader is made when first asked for: a request uses two or three of them (the planned
@@ -58,152 +59,79 @@ class Loaders:
     @cached_property
     def article_by_id(self) -> DataLoader[int, reads.ArticleRow | None]:
         viewer, now = self.viewer, self.now
-        return _loader(lambda ids: reads.articles_by_ids(viewer, now, ids))
+        return loader(lambda ids: reads.articles_by_ids(viewer, now, ids))
 
     @cached_property
     def article_by_slug(self) -> DataLoader[str, reads.ArticleRow | None]:
         viewer, now = self.viewer, self.now
-        return _loader(lambda slugs: reads.articles_by_slugs(viewer, now, slugs))
+        return loader(lambda slugs: reads.articles_by_slugs(viewer, now, slugs))
 
     @cached_property
     def author_by_id(self) -> DataLoader[int, reads.AuthorRow | None]:
-        return _loader(reads.authors_by_ids)
+        return loader(reads.authors_by_ids)
 
     @cached_property
     def author_by_slug(self) -> DataLoader[str, reads.AuthorRow | None]:
-        return _loader(reads.authors_by_slugs)
+        return loader(reads.authors_by_slugs)
 
     @cached_property
     def authors_by_article_id(self) -> DataLoader[int, list[reads.AuthorRow]]:
-        return _loader(reads.authors_by_article_ids)
+        return loader(reads.authors_by_article_ids)
 
     @cached_property
     def event_by_id(self) -> DataLoader[int, reads.EventRow | None]:
-        return _loader(reads.events_by_ids)
+        return loader(reads.events_by_ids)
 
     @cached_property
     def event_by_slug(self) -> DataLoader[str, reads.EventRow | None]:
-        return _loader(reads.events_by_slugs)
+        return loader(reads.events_by_slugs)
 
     @cached_property
     def image_by_id(self) -> DataLoader[int, reads.ImageRow | None]:
-        return _loader(reads.images_by_ids)
+        return loader(reads.images_by_ids)
 
     @cached_property
     def images_by_article_id(self) -> DataLoader[int, list[reads.ImageRow]]:
         image_by_id = self.image_by_id
-        return _loader(lambda ids: _images_priming(image_by_id, ids))
+        return loader(lambda ids: _images_priming(image_by_id, ids))
 
     @cached_property
     def image_is_public(self) -> DataLoader[int, bool]:
         viewer, now = self.viewer, self.now
-        return _loader(lambda ids: _images_public(viewer, now, ids))
+        return loader(lambda ids: _images_public(viewer, now, ids))
 
     @cached_property
     def articles_by_author(self) -> DataLoader[ParentPageKey, Page[reads.ArticleRow]]:
         viewer, now, counter = self.viewer, self.now, self.article_count_by_author
-        return _loader(lambda keys: _pages(_nested(viewer, now, "author"), counter, keys))
+        return loader(lambda keys: pages(nested(viewer, now, "author"), counter, keys))
 
     @cached_property
     def articles_by_event(self) -> DataLoader[ParentPageKey, Page[reads.ArticleRow]]:
         viewer, now, counter = self.viewer, self.now, self.article_count_by_event
-        return _loader(lambda keys: _pages(_nested(viewer, now, "event"), counter, keys))
+        return loader(lambda keys: pages(nested(viewer, now, "event"), counter, keys))
 
     @cached_property
     def article_count_by_author(self) -> DataLoader[int, int]:
         viewer, now = self.viewer, self.now
-        return _loader(lambda ids: nested_articles.counts(viewer, now, "author", ids))
+        return loader(lambda ids: nested_articles.counts(viewer, now, "author", ids))
 
     @cached_property
     def article_count_by_event(self) -> DataLoader[int, int]:
         viewer, now = self.viewer, self.now
-        return _loader(lambda ids: nested_articles.counts(viewer, now, "event", ids))
+        return loader(lambda ids: nested_articles.counts(viewer, now, "event", ids))
 
     @cached_property
     def revisions_by_article(self) -> DataLoader[ParentPageKey, Page[models.ArticleRevision]]:
         counter = self.revision_count_by_article
-        return _loader(lambda keys: _pages(revisions.pages, counter, keys))
+        return loader(lambda keys: pages(revisions.pages, counter, keys))
 
     @cached_property
     def revision_count_by_article(self) -> DataLoader[int, int]:
-        return _loader(revisions.counts)
+        return loader(revisions.counts)
 
     @cached_property
     def user_by_id(self) -> DataLoader[int, models.User | None]:
-        return _loader(accounts.by_ids)
-
-    # --- the site's structure ---------------------------------------------------------------
-
-    @cached_property
-    def section_by_id(self) -> DataLoader[int, structure_reads.SectionRow | None]:
-        return _loader(structure_reads.sections_by_ids)
-
-    @cached_property
-    def section_by_slug(self) -> DataLoader[str, structure_reads.SectionRow | None]:
-        by_id = self.section_by_id
-        return _loader(lambda slugs: _by_id_too(by_id, structure_reads.sections_by_slugs(slugs)))
-
-    @cached_property
-    def section_by_path(self) -> DataLoader[str, structure_reads.SectionRow | None]:
-        by_id = self.section_by_id
-        return _loader(lambda paths: _by_id_too(by_id, structure_reads.sections_by_paths(paths)))
-
-    @cached_property
-    def sections_by_parent(self) -> DataLoader[int, list[structure_reads.SectionRow]]:
-        section_by_id = self.section_by_id
-        return _loader(lambda ids: _children_priming(section_by_id, ids))
-
-    @cached_property
-    def articles_by_section(self) -> DataLoader[ParentPageKey, Page[reads.ArticleRow]]:
-        viewer, now, counter = self.viewer, self.now, self.article_count_by_section
-        return _loader(lambda keys: _pages(_nested(viewer, now, "section"), counter, keys))
-
-    @cached_property
-    def article_count_by_section(self) -> DataLoader[int, int]:
-        viewer, now = self.viewer, self.now
-        return _loader(lambda ids: nested_articles.counts(viewer, now, "section", ids))
-
-    @cached_property
-    def tags_by_article_id(self) -> DataLoader[int, list[structure_reads.TagRow]]:
-        return _loader(structure_reads.tags_by_article_ids)
-
-    @cached_property
-    def tag_by_id(self) -> DataLoader[int, structure_reads.TagRow | None]:
-        viewer, now = self.viewer, self.now
-        return _loader(lambda ids: structure_reads.tags_by_ids(viewer, now, ids))
-
-    @cached_property
-    def tag_by_slug(self) -> DataLoader[str, structure_reads.TagRow | None]:
-        viewer, now = self.viewer, self.now
-        return _loader(lambda slugs: structure_reads.tags_by_slugs(viewer, now, slugs))
-
-    @cached_property
-    def articles_by_tag(self) -> DataLoader[ParentPageKey, Page[reads.ArticleRow]]:
-        viewer, now, counter = self.viewer, self.now, self.article_count_by_tag
-        return _loader(lambda keys: _pages(_nested(viewer, now, "tag"), counter, keys))
-
-    @cached_property
-    def article_count_by_tag(self) -> DataLoader[int, int]:
-        viewer, now = self.viewer, self.now
-        return _loader(lambda ids: nested_articles.counts(viewer, now, "tag", ids))
-
-    @cached_property
-    def collection_by_id(self) -> DataLoader[int, structure_reads.CollectionRow | None]:
-        return _loader(structure_reads.collections_by_ids)
-
-    @cached_property
-    def collection_by_slug(self) -> DataLoader[str, structure_reads.CollectionRow | None]:
-        return _loader(structure_reads.collections_by_slugs)
-
-    @cached_property
-    def items_by_collection(self) -> DataLoader[ParentPageKey, Page[collection_items.Item]]:
-        viewer, now, counter = self.viewer, self.now, self.item_count_by_collection
-        return _loader(lambda keys: _pages(_items(viewer, now), counter, keys))
-
-    @cached_property
-    def item_count_by_collection(self) -> DataLoader[int, int]:
-        viewer, now = self.viewer, self.now
-        return _loader(lambda ids: collection_items.counts(viewer, now, ids))
+        return loader(accounts.by_ids)
 
 
 async def _images_priming(
@@ -215,78 +143,11 @@ async def _images_priming(
     return found
 
 
-async def _by_id_too(
-    section_by_id: DataLoader[int, structure_reads.SectionRow | None],
-    reading: Awaitable[list[structure_reads.SectionRow | None]],
-) -> list[structure_reads.SectionRow | None]:
-    """Sections read by slug or path, primed by id too (their articles name them by id)."""
-    found = await reading
-    section_by_id.prime_many({row.id: row for row in found if row is not None})
-    return found
-
-
-async def _children_priming(
-    section_by_id: DataLoader[int, structure_reads.SectionRow | None], ids: Sequence[int]
-) -> list[list[structure_reads.SectionRow]]:
-    found = await structure_reads.children_by_parent_ids(ids)
-    section_by_id.prime_many({child.id: child for group in found for child in group})
-    return found
-
-
 async def _images_public(viewer: Viewer, now: datetime, ids: Sequence[int]) -> list[bool]:
     if viewer.can_preview:
         return [True] * len(ids)
     seen = await images.visible_to(viewer, ids, now)  # an author's own too
     return [i in seen for i in ids]
-
-
-Total = Callable[[int], Callable[[], Awaitable[int]]]
-"""Each parent's lazy ``totalCount``, by the parent's id."""
-PagesOf: TypeAlias = Callable[[Sequence[int], Window, Total], Awaitable[list[Page[T]]]]
-"""A batch reader of first pages: one per parent id, for one window."""
-
-
-async def _pages(
-    read: PagesOf[T], counter: DataLoader[int, int], keys: Sequence[ParentPageKey]
-) -> list[Page[T]]:
-    """The page of each ``(parent id, window)`` key: one batch per window."""
-    pages: dict[ParentPageKey, Page[T]] = {}
-    for win, ids in _by_window(keys).items():
-        found = await read(ids, win, lambda i: lambda: counter.load(i))
-        pages.update({(i, win): p for i, p in zip(ids, found, strict=True)})
-    return [pages[key] for key in keys]
-
-
-def _nested(
-    viewer: Viewer, now: datetime, parent: nested_articles.Parent
-) -> PagesOf[reads.ArticleRow]:
-    """The newest-first articles of parents of one kind (an author's, a section's ...)."""
-
-    def read(
-        ids: Sequence[int], win: Window, total: Total
-    ) -> Awaitable[list[Page[reads.ArticleRow]]]:
-        return nested_articles.first_pages(viewer, now, parent, ids, win, total)
-
-    return read
-
-
-def _items(viewer: Viewer, now: datetime) -> PagesOf[collection_items.Item]:
-    """The items of collections, as ``viewer`` sees them."""
-
-    def read(
-        ids: Sequence[int], win: Window, total: Total
-    ) -> Awaitable[list[Page[collection_items.Item]]]:
-        return collection_items.first_pages(viewer, now, ids, win, total)
-
-    return read
-
-
-def _by_window(keys: Sequence[ParentPageKey]) -> dict[Window, list[int]]:
-    """The parents' ids of page requests, grouped by window (one batch per window)."""
-    by_window: defaultdict[Window, list[int]] = defaultdict(list)
-    for parent_id, win in keys:
-        by_window[win].append(parent_id)
-    return by_window
 
 
 def resolved(loader: DataLoader[K, V], key: K, then: Callable[[V], T]) -> Resolved[T]:
@@ -305,13 +166,6 @@ def resolved(loader: DataLoader[K, V], key: K, then: Callable[[V], T]) -> Resolv
 
 async def _then(pending: Awaitable[V], then: Callable[[V], T]) -> T:
     return then(await pending)
-
-
-def _loader(batch: Callable[[list[K]], Awaitable[Sequence[V]]]) -> DataLoader[K, V]:
-    async def load(keys: list[K]) -> list[V]:
-        return list(await batch(keys))
-
-    return DataLoader(load_fn=load)
 
 
 @dataclass(slots=True)
