@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import strawberry
 
@@ -11,12 +11,9 @@ from cms import models
 from cms.articles import collection_items
 from cms.articles.structure_reads import CollectionRow
 from schema.context import Info
-from schema.types.nested import ArticleRef
+from schema.types.article import Article
 from schema.types.node import Node, to_global_id
 from schema.types.pagination import Connection, page_window
-
-if TYPE_CHECKING:
-    from schema.types.article import Article
 
 
 @strawberry.type(
@@ -48,12 +45,10 @@ class Collection(Node):
         after: Annotated[
             str | None, strawberry.argument(description="Return items after this cursor.")
         ] = None,
-    ) -> Connection[ArticleRef]:
-        from schema.types.article import Article
-
+    ) -> Connection[Article]:
         win = page_window(info, collection_items.IN_ORDER, first=first, after=after)
         page = await info.context.loaders.items_by_collection.load((self._pk, win))
-        return Connection.of(page, lambda item: _article(Article, item))
+        return Connection.of(page, _article)
 
     @classmethod
     def from_row(cls, row: CollectionRow) -> Collection:
@@ -78,5 +73,5 @@ class Collection(Node):
         return cls.from_row(found) if found else None
 
 
-def _article(kind: type[Article], item: collection_items.Item) -> Article:
-    return kind.from_row(item.article)
+def _article(item: collection_items.Item) -> Article:
+    return Article.from_row(item.article)
