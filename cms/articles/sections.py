@@ -104,9 +104,8 @@ async def update(
         if "slug" in values and values["slug"] != section.slug:
             await free_slug(Section, values["slug"], "slug", own_id=section.id)
         changed = {k: v for k, v in values.items() if getattr(section, k) != v}
-        keep = isinstance(changes.parent_id, Keep)
         parent_id = section.parent_id if isinstance(changes.parent_id, Keep) else changes.parent_id
-        moved = not keep and parent_id != section.parent_id
+        moved = parent_id != section.parent_id
         if moved:
             changed["parent_id"] = parent_id
         path = _path(
