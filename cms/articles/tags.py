@@ -25,6 +25,7 @@ from cms.accounts.permissions import EDITORS, require
 from cms.articles import revisions
 from cms.articles.structure_reads import TagRow, tag_source
 from cms.core import db
+from cms.core.db import Fragment
 from cms.core.errors import InvalidInput, NotFound
 from cms.core.fields import KEEP, Keep, free_slug, line, slug_format, slug_race
 from cms.core.pagination import Ordering, Page, Window, fetch
@@ -104,7 +105,7 @@ async def page(viewer: Viewer, now: datetime, query: str | None, win: Window) ->
     """One page of the tags ``viewer`` may see, the most used first; with ``query``, only those
     with a word starting with it, accents and case aside (``cong ng`` finds ``Khu công
     nghiệp``): an autocomplete."""
-    where: tuple[str, list[Any]] = ("TRUE", [])
+    where: Fragment = ("TRUE", [])
     if query is not None and (wanted := key(query)):
         if len(wanted) > MAX_NAME:
             raise InvalidInput(f"No tag is longer than {MAX_NAME} characters.", field="query")
