@@ -68,8 +68,9 @@ class ArticleCreateInput:
     tags: list[str] | None = strawberry.field(
         default=None,
         description='The article\'s topics by name, in order, e.g. `["Khu công nghiệp"]`: at '
-        "most 20, each at most 60 characters. A name that is a tag's whatever its accents and "
-        "case is that tag; an unknown one becomes a new tag.",
+        "most 20, each at most 60 characters. A name that matches a tag's, whatever its accents "
+        "and case, is that tag (`khu cong nghiep` is `Khu công nghiệp`); an unknown one becomes "
+        "a new tag.",
     )
     seo_title: str | None = strawberry.field(
         default=None,
