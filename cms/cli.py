@@ -25,12 +25,13 @@ from tortoise.exceptions import ConfigurationError
 import settings as settings_module
 from cms.accounts import api_tokens, passwords
 from cms.accounts import users as accounts
+from cms.articles import tags as tags_
 from cms.core import clock, db
 from cms.core.errors import CmsError
 from cms.importer.load import Imported, ImportFailed, Options, Outcome, import_file
 from cms.media.storage import store_from_settings
 from cms.media.uploads import Limits, UploadLimits
-from cms.models import Event, Role
+from cms.models import Event, Role, Section
 from cms.web.server import uvicorn_options
 from settings import Settings
 
@@ -115,7 +116,8 @@ def migrate_command() -> None:
 
 @app.command()
 def demo() -> None:
-    """Load the demo content (sample article, its photos, its event). Safe to run again."""
+    """Load the demo content (sample article, its photos, its event, a few sections, two tags
+    and a front page). Safe to run again."""
     from cms import demo as demo_content
 
     settings = _settings()
@@ -128,7 +130,10 @@ def demo() -> None:
     loaded = _run(run())
     event_word = "created" if loaded.event_created else "already there"
     console.print(f"Event [bold]{escape(loaded.event.name)}[/bold]: {event_word}.")
+    console.print(f"Sections: {loaded.sections_created} created.")
     console.print(f"Article [bold]{loaded.article.slug}[/bold]: {loaded.article.outcome}.")
+    front_word = "created" if loaded.front_page_created else "already there"
+    console.print(f"Front page [bold]{demo_content.FRONT_PAGE[0]}[/bold]: {front_word}.")
 
 
 @app.command("import")
@@ -144,6 +149,14 @@ def import_command(
     event: Annotated[
         str | None, typer.Option(help="Slug of an existing event the articles report on.")
     ] = None,
+    section: Annotated[
+        str | None,
+        typer.Option(help="Slug (or path) of an existing section the articles go in."),
+    ] = None,
+    tags: Annotated[
+        str | None,
+        typer.Option(help='Tags the articles carry, comma-separated: "khu công nghiệp, FDI".'),
+    ] = None,
 ) -> None:
     """Import articles from the portal's plain-text export. Re-importing changes nothing."""
     files = _expand(paths)
@@ -151,7 +164,9 @@ def import_command(
         errors.print("[red]No files to import.[/red]")
         raise typer.Exit(2)
     settings = _settings()
-    results, failures = _run(_import_all(settings, files, images, placeholder_images, event))
+    tag_names = _tag_names(tags)
+    where = _Where(event, section, tag_names)
+    results, failures = _run(_import_all(settings, files, images, placeholder_images, where))
     _summary(results, failures)
     if failures:
         raise typer.Exit(1)
@@ -164,18 +179,60 @@ def _expand(paths: list[Path]) -> list[Path]:
     return found
 
 
+@dataclass(frozen=True, slots=True)
+class _Where:
+    """Where ``cms import`` files its articles: an event, a section (slugs), tags (checked)."""
+
+    event: str | None
+    section: str | None
+    tags: tuple[str, ...] | None
+
+
+def _tag_names(given: str | None) -> tuple[str, ...] | None:
+    """``--tags "a, b"`` as checked tag names; a bad one is a message and exit 2."""
+    if given is None:
+        return None
+    names = [name for name in given.split(",") if name.strip()]
+    try:
+        return tuple(tags_.checked(names, "--tags"))
+    except CmsError as error:
+        errors.print(f"[red]{escape(error.message)}[/red]")
+        raise typer.Exit(2) from None
+
+
 async def _import_all(
     settings: Settings,
     files: list[Path],
     images_dir: Path | None,
     placeholder_images: bool,
-    event_slug: str | None,
+    where: _Where,
 ) -> tuple[list[Imported], list[str]]:
     await db.migrate(settings)
     async with db.connected(settings), store_from_settings(settings) as store:
-        event_id = await _event_id(event_slug)
-        options = Options(store, _limits(settings), images_dir, placeholder_images, event_id)
+        event_id = await _event_id(where.event)
+        section_id = await _section_id(where.section)
+        options = Options(
+            store,
+            _limits(settings),
+            images_dir,
+            placeholder_images,
+            event_id,
+            section_id=section_id,
+            tags=where.tags,
+        )
         return await _run_imports(files, options)
+
+
+async def _section_id(slug: str | None) -> int | None:
+    if slug is None:
+        return None
+    found = await (
+        Section.get_or_none(path=slug) if "/" in slug else Section.get_or_none(slug=slug)
+    )
+    if found is None:
+        errors.print(f"[red]No section with slug {slug!r}.[/red]")
+        raise typer.Exit(2)
+    return found.id
 
 
 async def _event_id(slug: str | None) -> int | None:

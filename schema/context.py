@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,13 +17,15 @@ from cms.accounts import users as accounts
 from cms.articles import nested as nested_articles
 from cms.articles import reads, revisions
 from cms.core import clock
-from cms.core.pagination import Page, Window
+from cms.core.pagination import Page
 from cms.core.viewer import Viewer
 from cms.media import images
 from cms.media.rendition_urls import RenditionUrls
 from cms.media.storage import MediaStore
 from cms.media.uploads import Limits
 from cms.notify.live import Broker
+from schema.batching import ParentPageKey, loader, nested, pages
+from schema.structure_loaders import StructureLoaders
 from settings import Settings
 
 K = TypeVar("K")
@@ -35,14 +36,15 @@ Resolved: TypeAlias = T | Awaitable[T]
 """What a relation's resolver returns (see :func:`resolved`): the value itself when the request
 already holds it, else an awaitable."""
 
-ParentPageKey = tuple[int, Window]
+__all__ = ["Context", "Info", "Loaders", "ParentPageKey", "Resolved", "resolved"]
 
 
-class Loaders:
+class Loaders(StructureLoaders):
     """Batch readers for one request. Each turns many ``load(key)`` calls into one query.
 
     Each loader is made when first asked for: a request uses two or three of them (the planned
-    lists none), and making all seventeen cost about 6 % of an article page's CPU time.
+    lists none), and making all seventeen (there are more now) cost about 6 % of an article
+    page's CPU time.
 
     No batch function refers back to ``self``: a loader that did (a bound method, a lambda over
     ``self``) made a reference cycle, and every request's rows and bodies, held by the loaders'
@@ -57,79 +59,79 @@ class Loaders:
     @cached_property
     def article_by_id(self) -> DataLoader[int, reads.ArticleRow | None]:
         viewer, now = self.viewer, self.now
-        return _loader(lambda ids: reads.articles_by_ids(viewer, now, ids))
+        return loader(lambda ids: reads.articles_by_ids(viewer, now, ids))
 
     @cached_property
     def article_by_slug(self) -> DataLoader[str, reads.ArticleRow | None]:
         viewer, now = self.viewer, self.now
-        return _loader(lambda slugs: reads.articles_by_slugs(viewer, now, slugs))
+        return loader(lambda slugs: reads.articles_by_slugs(viewer, now, slugs))
 
     @cached_property
     def author_by_id(self) -> DataLoader[int, reads.AuthorRow | None]:
-        return _loader(reads.authors_by_ids)
+        return loader(reads.authors_by_ids)
 
     @cached_property
     def author_by_slug(self) -> DataLoader[str, reads.AuthorRow | None]:
-        return _loader(reads.authors_by_slugs)
+        return loader(reads.authors_by_slugs)
 
     @cached_property
     def authors_by_article_id(self) -> DataLoader[int, list[reads.AuthorRow]]:
-        return _loader(reads.authors_by_article_ids)
+        return loader(reads.authors_by_article_ids)
 
     @cached_property
     def event_by_id(self) -> DataLoader[int, reads.EventRow | None]:
-        return _loader(reads.events_by_ids)
+        return loader(reads.events_by_ids)
 
     @cached_property
     def event_by_slug(self) -> DataLoader[str, reads.EventRow | None]:
-        return _loader(reads.events_by_slugs)
+        return loader(reads.events_by_slugs)
 
     @cached_property
     def image_by_id(self) -> DataLoader[int, reads.ImageRow | None]:
-        return _loader(reads.images_by_ids)
+        return loader(reads.images_by_ids)
 
     @cached_property
     def images_by_article_id(self) -> DataLoader[int, list[reads.ImageRow]]:
         image_by_id = self.image_by_id
-        return _loader(lambda ids: _images_priming(image_by_id, ids))
+        return loader(lambda ids: _images_priming(image_by_id, ids))
 
     @cached_property
     def image_is_public(self) -> DataLoader[int, bool]:
         viewer, now = self.viewer, self.now
-        return _loader(lambda ids: _images_public(viewer, now, ids))
+        return loader(lambda ids: _images_public(viewer, now, ids))
 
     @cached_property
     def articles_by_author(self) -> DataLoader[ParentPageKey, Page[reads.ArticleRow]]:
         viewer, now, counter = self.viewer, self.now, self.article_count_by_author
-        return _loader(lambda keys: _parent_pages(viewer, now, "author", counter, keys))
+        return loader(lambda keys: pages(nested(viewer, now, "author"), counter, keys))
 
     @cached_property
     def articles_by_event(self) -> DataLoader[ParentPageKey, Page[reads.ArticleRow]]:
         viewer, now, counter = self.viewer, self.now, self.article_count_by_event
-        return _loader(lambda keys: _parent_pages(viewer, now, "event", counter, keys))
+        return loader(lambda keys: pages(nested(viewer, now, "event"), counter, keys))
 
     @cached_property
     def article_count_by_author(self) -> DataLoader[int, int]:
         viewer, now = self.viewer, self.now
-        return _loader(lambda ids: nested_articles.counts(viewer, now, "author", ids))
+        return loader(lambda ids: nested_articles.counts(viewer, now, "author", ids))
 
     @cached_property
     def article_count_by_event(self) -> DataLoader[int, int]:
         viewer, now = self.viewer, self.now
-        return _loader(lambda ids: nested_articles.counts(viewer, now, "event", ids))
+        return loader(lambda ids: nested_articles.counts(viewer, now, "event", ids))
 
     @cached_property
     def revisions_by_article(self) -> DataLoader[ParentPageKey, Page[models.ArticleRevision]]:
         counter = self.revision_count_by_article
-        return _loader(lambda keys: _revision_pages(counter, keys))
+        return loader(lambda keys: pages(revisions.pages, counter, keys))
 
     @cached_property
     def revision_count_by_article(self) -> DataLoader[int, int]:
-        return _loader(revisions.counts)
+        return loader(revisions.counts)
 
     @cached_property
     def user_by_id(self) -> DataLoader[int, models.User | None]:
-        return _loader(accounts.by_ids)
+        return loader(accounts.by_ids)
 
 
 async def _images_priming(
@@ -148,40 +150,6 @@ async def _images_public(viewer: Viewer, now: datetime, ids: Sequence[int]) -> l
     return [i in seen for i in ids]
 
 
-async def _revision_pages(
-    counter: DataLoader[int, int], keys: Sequence[ParentPageKey]
-) -> list[Page[models.ArticleRevision]]:
-    pages: dict[ParentPageKey, Page[models.ArticleRevision]] = {}
-    for win, ids in _by_window(keys).items():
-        found = await revisions.pages(ids, win, lambda i: lambda: counter.load(i))
-        pages.update({(i, win): p for i, p in zip(ids, found, strict=True)})
-    return [pages[key] for key in keys]
-
-
-async def _parent_pages(
-    viewer: Viewer,
-    now: datetime,
-    parent: nested_articles.Parent,
-    counter: DataLoader[int, int],
-    keys: Sequence[ParentPageKey],
-) -> list[Page[reads.ArticleRow]]:
-    pages: dict[ParentPageKey, Page[reads.ArticleRow]] = {}
-    for win, ids in _by_window(keys).items():
-        found = await nested_articles.first_pages(
-            viewer, now, parent, ids, win, lambda i: lambda: counter.load(i)
-        )
-        pages.update({(i, win): p for i, p in zip(ids, found, strict=True)})
-    return [pages[key] for key in keys]
-
-
-def _by_window(keys: Sequence[ParentPageKey]) -> dict[Window, list[int]]:
-    """The parents' ids of page requests, grouped by window (one batch per window)."""
-    by_window: defaultdict[Window, list[int]] = defaultdict(list)
-    for parent_id, win in keys:
-        by_window[win].append(parent_id)
-    return by_window
-
-
 def resolved(loader: DataLoader[K, V], key: K, then: Callable[[V], T]) -> Resolved[T]:
     """``then`` of what ``loader`` gives for ``key``: every relation of the API is read this way.
 
@@ -198,13 +166,6 @@ def resolved(loader: DataLoader[K, V], key: K, then: Callable[[V], T]) -> Resolv
 
 async def _then(pending: Awaitable[V], then: Callable[[V], T]) -> T:
     return then(await pending)
-
-
-def _loader(batch: Callable[[list[K]], Awaitable[Sequence[V]]]) -> DataLoader[K, V]:
-    async def load(keys: list[K]) -> list[V]:
-        return list(await batch(keys))
-
-    return DataLoader(load_fn=load)
 
 
 @dataclass(slots=True)

@@ -12,6 +12,10 @@ from schema.types.article import ArticleStatus
 
 MAX_SLUG_LENGTH = 160
 """The width of the slug columns (see ``cms.models``): no slug is longer."""
+MAX_PATH_LENGTH = 1000
+"""The width of a section's path (see ``cms.models.Section``)."""
+MAX_TAG_SLUGS = 20
+"""An article carries at most 20 tags: a filter by more finds nothing."""
 
 
 @strawberry.enum(description="Sort direction.")
@@ -73,6 +77,15 @@ class ArticleFilter:
         default=None,
         description="Only these statuses. Anonymous readers only ever see PUBLISHED articles.",
     )
+    section_slug: str | None = strawberry.field(
+        default=None,
+        description="Only articles in this section or in a section below it: the section's slug "
+        "(`tin-tuc`) or path (`tin-tuc/hoat-dong-cua-ban`).",
+    )
+    tag_slugs: list[str] | None = strawberry.field(
+        default=None,
+        description="Only articles that carry every one of these tags (their slugs, at most 20).",
+    )
 
 
 @strawberry.input(description="Narrows `events` by start time. Date-times need an offset.")
@@ -117,3 +130,25 @@ def slug(value: str | None, argument: str) -> str | None:
             field=argument,
         )
     return value
+
+
+def section_slug(value: str | None, argument: str) -> str | None:
+    """A section's slug or path as given, or :class:`InvalidInput` if no section has one this
+    long."""
+    if value is not None and "/" in value:
+        if len(value) > MAX_PATH_LENGTH:
+            raise InvalidInput(
+                f"`{argument}` is longer than {MAX_PATH_LENGTH} characters: no path is.",
+                field=argument,
+            )
+        return value
+    return slug(value, argument)
+
+
+def tag_slugs(values: list[str] | None, argument: str) -> tuple[str, ...]:
+    """Tag slugs as given (each checked by :func:`slug`), at most :data:`MAX_TAG_SLUGS`."""
+    if not values:
+        return ()
+    if len(values) > MAX_TAG_SLUGS:
+        raise InvalidInput(f"Give at most {MAX_TAG_SLUGS} tags.", field=argument)
+    return tuple(slug(value, f"{argument}.{n}") or "" for n, value in enumerate(values))

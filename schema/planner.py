@@ -24,7 +24,7 @@ from typing import TypeVar
 from strawberry.dataloader import DataLoader
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 
-from cms.articles import reads
+from cms.articles import reads, structure_reads
 from schema.context import Info
 from schema.types.article import Article
 
@@ -48,6 +48,10 @@ BODILESS = frozenset(
         "authors",
         "event",
         "cover",
+        "section",
+        "tags",
+        "seoTitle",
+        "seoDescription",
     }
 )
 """The fields of an article that read nothing of its body but the cover's caption: a list
@@ -110,6 +114,15 @@ async def prefetch(info: Info, articles: Sequence[Article], selected: set[str]) 
     if "event" in selected:
         event_ids = _present(row.event_id for row in rows)
         reading.append(_prime_rows(loaders.event_by_id, event_ids, reads.events_by_ids))
+    if "section" in selected:
+        section_ids = _present(row.section_id for row in rows)
+        reading.append(
+            _prime_rows(loaders.section_by_id, section_ids, structure_reads.sections_by_ids)
+        )
+    if "tags" in selected:
+        reading.append(
+            _prime_lists(loaders.tags_by_article_id, ids, structure_reads.tags_by_article_ids)
+        )
     if "cover" in selected:
         cover_ids = _present(row.cover_id for row in rows)
         reading.append(_prime_rows(loaders.image_by_id, cover_ids, reads.images_by_ids))

@@ -28,16 +28,22 @@ from schema.inputs import (
     EventOrder,
     OrderDirection,
     aware,
+    section_slug,
+    tag_slugs,
 )
 from schema.inputs import slug as checked_slug
 from schema.notify_queries import NotifyQueries
+from schema.structure_queries import StructureQueries
 from schema.types.article import Article
 from schema.types.author import Author
+from schema.types.collection import Collection
 from schema.types.event import Event
 from schema.types.image import Image
 from schema.types.node import Node, from_global_id, pk_of
 from schema.types.pagination import Connection, page_window
 from schema.types.search import ArticleSearchConnection
+from schema.types.section import Section
+from schema.types.tag import Tag
 
 N = TypeVar("N")
 N_co = TypeVar("N_co", covariant=True)
@@ -47,6 +53,9 @@ _NODE_TYPES: dict[str, Callable[[Info, int], Awaitable[Node | None]]] = {
     "Author": Author.load,
     "Event": Event.load,
     "Image": Image.load,
+    "Section": Section.load,
+    "Tag": Tag.load,
+    "Collection": Collection.load,
 }
 
 First = Annotated[
@@ -107,7 +116,7 @@ async def _by_id_or_slug(
 
 
 @strawberry.type(description="Read access to published content. Everything here is public.")
-class Query(AccountQueries, AuditQueries, NotifyQueries):
+class Query(AccountQueries, AuditQueries, NotifyQueries, StructureQueries):
     @strawberry.field(description="Any object by its global ID; null if it does not exist.")
     async def node(
         self,
@@ -289,4 +298,6 @@ def _article_filter(given: ArticleFilter) -> articles.ArticleFilter:
         published_after=aware(given.published_after, "publishedAfter"),
         published_before=aware(given.published_before, "publishedBefore"),
         statuses=tuple(ModelStatus[s.name] for s in given.status or ()),
+        section_slug=section_slug(given.section_slug, "sectionSlug"),
+        tag_slugs=tag_slugs(given.tag_slugs, "tagSlugs"),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -11,13 +12,17 @@ from tortoise.transactions import in_transaction
 
 from cms import models
 from cms.accounts import tokens
-from cms.articles import authors, body, events
+from cms.articles import authors, body, collections, events, sections
 from cms.articles import store as articles
+from cms.articles import tags as tags_
+from cms.core.viewer import Viewer
 from cms.media import images
 from cms.media.storage import LocalMediaStore
 
 LIMITS = images.Limits(max_bytes=5_000_000, max_pixels=40_000_000)
 T0 = datetime(2024, 3, 1, 8, 0, tzinfo=UTC)
+DESK = Viewer(can_preview=True, role=models.Role.EDITOR, label="factory")
+"""The editor the factory makes sections and collections as."""
 
 
 def jpeg(width: int = 64, height: int = 48, color: tuple[int, int, int] = (200, 30, 30)) -> bytes:
@@ -62,6 +67,8 @@ class Factory:
         figures: int = 0,
         cover: bool = False,
         paragraphs: tuple[str, ...] = ("Đoạn văn đầu tiên.",),
+        section: models.Section | None = None,
+        tags: list[str] | None = None,
     ) -> models.Article:
         blocks: list[body.Block] = [body.Paragraph(p) for p in paragraphs]
         for i in range(figures):
@@ -76,9 +83,29 @@ class Factory:
             author_ids=[a.id for a in author_list or []],
             event_id=event.id if event else None,
             cover_id=cover_image.id if cover_image else None,
+            section_id=section.id if section else None,
+            tags=tags_.checked(tags) if tags is not None else None,
         )
         async with in_transaction():
             return await articles.save(data)
+
+    async def section(
+        self, name: str, parent: models.Section | None = None, slug: str | None = None
+    ) -> models.Section:
+        """A section at the end of ``parent``'s children (or of the roots)."""
+        given = sections.SectionInput(name, slug, parent_id=parent.id if parent else None)
+        return await sections.create(DESK, datetime.now(UTC), given)
+
+    async def collection(
+        self, name: str, items: Sequence[models.Article] = (), slug: str | None = None
+    ) -> models.Collection:
+        """A collection listing ``items`` in that order."""
+        now = datetime.now(UTC)
+        made = await collections.create(DESK, now, collections.CollectionInput(name, slug))
+        if items:
+            ids = [article.id for article in items]
+            made = await collections.set_items(DESK, now, made.id, made.version, ids)
+        return made
 
     async def feed(self, count: int, **options: object) -> list[models.Article]:
         """``count`` published articles one minute apart, oldest first."""

@@ -27,6 +27,7 @@ from cms.accounts.permissions import EDITORS, WRITERS, require
 from cms.articles import body, publishing, revisions
 from cms.articles import store as articles
 from cms.articles.input import ArticleChanges, ArticleInput, BodyLimits, check
+from cms.articles.structure_reads import tag_names
 from cms.articles.visibility import effective_status
 from cms.core.errors import Forbidden, InvalidInput, NotFound
 from cms.core.fields import instant, slug_race
@@ -123,7 +124,8 @@ async def restore_revision(
     viewer: Viewer, now: datetime, article_id: int, number: int, version: int, limits: BodyLimits
 ) -> Article:
     """Make revision ``number``'s title, summary and body the article's again, as a new revision
-    (``articleRestoreRevision``). Status, authors, event and cover stay as they are."""
+    (``articleRestoreRevision``). Status, authors, event, cover, section and tags stay as they
+    are."""
     require(viewer, EDITORS, "restore revisions")
     async with in_transaction():
         await _catch_up(now)
@@ -235,6 +237,10 @@ async def _as_input(article: Article) -> ArticleInput:
         author_ids=tuple(await articles.author_ids(article.id)),
         event_id=article.event_id,
         cover_id=article.cover_id,
+        section_id=article.section_id,
+        tags=tuple(await tag_names(article.id)),
+        seo_title=article.seo_title,
+        seo_description=article.seo_description,
     )
 
 

@@ -1,9 +1,10 @@
 """What a writer sends for an article, checked and normalised before anything is written.
 
 Every rule of an article's content lives here: text is NFC and trimmed, within length limits; an
-explicit slug is ASCII kebab-case and free; the body has at most ``max_blocks`` blocks of at most
-``max_block_chars`` characters, headings of level 2 to 6, and figures of pictures the writer may
-see; authors, event and cover exist. A refusal is an :class:`InvalidInput` (or
+explicit slug is ASCII kebab-case and free; tags follow :func:`cms.articles.tags.checked`; the
+body has at most ``max_blocks`` blocks of at most ``max_block_chars`` characters, headings of
+level 2 to 6, and figures of pictures the writer may see; authors, event, section and cover
+exist. A refusal is an :class:`InvalidInput` (or
 :class:`SlugTaken`) whose ``field`` is the path of the value in the API's input, such as
 ``title``, ``authorIds.2`` or ``body.3.figure.imageIds.1``.
 """
@@ -15,18 +16,22 @@ from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any
 
-from cms.articles import body
+from cms.articles import body, tags
 from cms.articles.store import ArticleData
 from cms.core.errors import InvalidInput
 from cms.core.fields import KEEP, Keep, free_slug, line, slug_format, text
 from cms.core.viewer import Viewer
 from cms.media import images
-from cms.models import Article, Author, Event
+from cms.models import Article, Author, Event, Section
 
 TITLE_MAX = 500
 SUMMARY_MAX = 2000
 BYLINE_MAX = 300
 MAX_AUTHORS = 20
+SEO_TITLE_MAX = 70
+"""What search engines show of a title."""
+SEO_DESCRIPTION_MAX = 160
+"""What search engines show of a description."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,14 +57,19 @@ class ArticleInput:
     event_id: int | None = None
     cover_id: int | None = None
     slug: str | None = None
+    section_id: int | None = None
+    tags: tuple[str, ...] = ()
+    seo_title: str = ""
+    seo_description: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class ArticleChanges:
     """An update: the fields given replace the article's; ``KEEP`` leaves one as it is.
 
-    ``None`` clears the event or the cover and empties summary, byline, body and authors; a
-    title or slug cannot be cleared.
+    ``None`` clears the event, the cover or the section and empties summary, byline, body,
+    authors, tags and the search engines' title and description; a title or slug cannot be
+    cleared.
     """
 
     title: str | Keep | None = KEEP
@@ -70,6 +80,10 @@ class ArticleChanges:
     event_id: int | Keep | None = KEEP
     cover_id: int | Keep | None = KEEP
     slug: str | Keep | None = KEEP
+    section_id: int | Keep | None = KEEP
+    tags: tuple[str, ...] | Keep | None = KEEP
+    seo_title: str | Keep | None = KEEP
+    seo_description: str | Keep | None = KEEP
 
     def given(self) -> dict[str, Any]:
         """The fields given, by name."""
@@ -82,7 +96,15 @@ class ArticleChanges:
         for name in ("title", "slug"):
             if name in given and given[name] is None:
                 raise InvalidInput(f"`{name}` cannot be null: leave it out to keep it.", field=name)
-        empty: dict[str, Any] = {"summary": "", "byline": "", "blocks": (), "author_ids": ()}
+        empty: dict[str, Any] = {
+            "summary": "",
+            "byline": "",
+            "blocks": (),
+            "author_ids": (),
+            "tags": (),
+            "seo_title": "",
+            "seo_description": "",
+        }
         return replace(
             current, **{k: empty[k] if v is None and k in empty else v for k, v in given.items()}
         )
@@ -98,13 +120,16 @@ async def check(
 ) -> ArticleData:
     """The checked, normalised content of an article (a draft; the caller sets the status).
 
-    Text first, then what needs the database: the authors, event and pictures exist (and the
-    pictures are ones ``viewer`` may see), and an explicit slug is free (``article_id``'s own
-    slug counts as free). Reads only: call it before the first write.
+    Text first, then what needs the database: the authors, event, section and pictures exist
+    (and the pictures are ones ``viewer`` may see), and an explicit slug is free
+    (``article_id``'s own slug counts as free). Reads only: call it before the first write.
     """
     title = line(given.title, "title", TITLE_MAX, required=True)
     summary = text(given.summary, "summary", SUMMARY_MAX)
     byline = line(given.byline, "byline", BYLINE_MAX)
+    seo_title = line(given.seo_title, "seoTitle", SEO_TITLE_MAX)
+    seo_description = line(given.seo_description, "seoDescription", SEO_DESCRIPTION_MAX)
+    tag_names = tags.checked(given.tags)
     slug = slug_format(given.slug.strip(), "slug") if given.slug is not None else None
     blocks = checked_blocks(given.blocks, limits)
     author_ids = list(dict.fromkeys(given.author_ids or ()))
@@ -112,6 +137,7 @@ async def check(
         raise InvalidInput(f"At most {MAX_AUTHORS} authors.", field="authorIds")
     await _check_authors(author_ids, list(given.author_ids or ()))
     await _check_event(given.event_id)
+    await _check_section(given.section_id)
     await _check_pictures(blocks, given.cover_id, viewer, now)
     if slug is not None:
         await free_slug(Article, slug, "slug", own_id=article_id)
@@ -124,6 +150,10 @@ async def check(
         event_id=given.event_id,
         cover_id=given.cover_id,
         slug=slug,
+        section_id=given.section_id,
+        tags=tag_names,
+        seo_title=seo_title,
+        seo_description=seo_description,
     )
 
 
@@ -150,6 +180,11 @@ async def _check_authors(unique: list[int], given: list[int]) -> None:
 async def _check_event(event_id: int | None) -> None:
     if event_id is not None and not await Event.filter(id=event_id).exists():
         raise InvalidInput("There is no event with this ID.", field="eventId")
+
+
+async def _check_section(section_id: int | None) -> None:
+    if section_id is not None and not await Section.filter(id=section_id).exists():
+        raise InvalidInput("There is no section with this ID.", field="sectionId")
 
 
 async def _check_pictures(

@@ -1,9 +1,11 @@
-"""An author's or an event's articles: newest-first pages and counts for many parents at once.
+"""The articles of an author, an event, a section or a tag: newest-first pages and counts for
+many parents at once.
 
-The batch readers behind nested lists (``author { articles }``, ``event { articles }``): one
+The batch readers behind nested lists (``author { articles }``, ``section { articles }``): one
 statement for the pages of every parent in a request, one for their articles' rows, one for their
-counts. Who sees which article, and the newest-first order with its cursors, are the lists' own
-rules (:func:`cms.articles.queries.conditions`, :data:`cms.articles.queries.FEED_ORDER`).
+counts. A section's articles are those of the sections below it too. Who sees which article,
+and the newest-first order with its cursors, are the lists' own rules
+(:func:`cms.articles.queries.conditions`, :data:`cms.articles.queries.FEED_ORDER`).
 """
 
 from __future__ import annotations
@@ -15,13 +17,14 @@ from typing import Any, Literal
 from cms.articles import reads
 from cms.articles.queries import FEED_ORDER, ArticleFilter, conditions, sees_undated
 from cms.articles.reads import ArticleRow
+from cms.articles.structure_reads import within_sql
 from cms.articles.visibility import visible_sql
 from cms.core import db
 from cms.core.db import Fragment, all_of, marks
 from cms.core.pagination import Page, Source, Window, constant, edge
 from cms.core.viewer import Viewer
 
-Parent = Literal["author", "event"]
+Parent = Literal["author", "event", "section", "tag"]
 
 
 async def first_pages(
@@ -62,9 +65,13 @@ def _id(row: dict[str, Any]) -> int:
 
 def _scope(viewer: Viewer, now: datetime, parent: Parent, parent_id: int) -> Fragment:
     """The articles of one parent ``viewer`` may see, as SQL over ``article a``."""
-    if parent == "author":
-        return conditions(viewer, now, ArticleFilter(author_id=parent_id), "a")
-    return conditions(viewer, now, ArticleFilter(event_id=parent_id), "a")
+    narrowed = {
+        "author": ArticleFilter(author_id=parent_id),
+        "event": ArticleFilter(event_id=parent_id),
+        "section": ArticleFilter(section_id=parent_id),
+        "tag": ArticleFilter(tag_ids=(parent_id,)),
+    }[parent]
+    return conditions(viewer, now, narrowed, "a")
 
 
 async def _ranked_ids(
@@ -95,9 +102,18 @@ async def _ranked_ids(
 
 def _source(parent: Parent) -> tuple[str, str]:
     """The articles of a parent kind, and the column naming their parent."""
-    if parent == "author":
-        return "article_author l JOIN article a ON a.id = l.article_id", "l.author_id"
-    return "article a", "a.event_id"
+    return _SOURCES[parent]
+
+
+_SOURCES: dict[Parent, tuple[str, str]] = {
+    "author": ("article_author l JOIN article a ON a.id = l.article_id", "l.author_id"),
+    "event": ("article a", "a.event_id"),
+    "section": (
+        f"section p JOIN section d ON {within_sql('p', 'd')} JOIN article a ON a.section_id = d.id",
+        "p.id",
+    ),
+    "tag": ("article_tag l JOIN article a ON a.id = l.article_id", "l.tag_id"),
+}
 
 
 async def counts(

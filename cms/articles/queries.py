@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cms.articles.reads import ARTICLE, ArticleRow, listed
+from cms.articles.structure_reads import within_sql
 from cms.articles.visibility import visible_sql, with_status_sql
 from cms.core.clock import utc
 from cms.core.db import Fragment, all_of
@@ -46,6 +47,14 @@ class ArticleFilter:
     published_after: datetime | None = None
     published_before: datetime | None = None
     statuses: tuple[ArticleStatus, ...] = ()
+    section_id: int | None = None
+    """In this section or any section below it."""
+    section_slug: str | None = None
+    """In the section with this slug, or this path (``tin-tuc/hoat-dong-cua-ban``), or below."""
+    tag_ids: tuple[int, ...] = ()
+    """Carrying every one of these tags."""
+    tag_slugs: tuple[str, ...] = ()
+    """Carrying every one of the tags with these slugs."""
 
 
 def filtered(viewer: Viewer, now: datetime, where: ArticleFilter) -> Fragment:
@@ -70,6 +79,28 @@ def conditions(viewer: Viewer, now: datetime, where: ArticleFilter, row: str) ->
         _when(where.published_after, f"{row}.published_at >= ?"),
         _when(where.published_before, f"{row}.published_at < ?"),
         with_status_sql(where.statuses, now, row) if where.statuses else None,
+        _in_section(where.section_id, where.section_slug, row),
+        *(_when(tag_id, _TAGGED.format(row=row, tag="l.tag_id = ?")) for tag_id in where.tag_ids),
+        *(_when(slug, _TAGGED.format(row=row, tag=_TAG_SLUG)) for slug in where.tag_slugs),
+    )
+
+
+_TAGGED = "{row}.id IN (SELECT l.article_id FROM article_tag l WHERE {tag})"
+_TAG_SLUG = "l.tag_id IN (SELECT t.id FROM tag t WHERE t.slug = ?)"
+
+
+def _in_section(section_id: int | None, slug: str | None, row: str) -> Fragment | None:
+    """Articles in one section or below it, the section named by id, slug or path."""
+    if section_id is None and slug is None:
+        return None
+    named, params = all_of(
+        _when(section_id, "s.id = ?"),
+        _when(slug, "s.path = ?" if slug is not None and "/" in slug else "s.slug = ?"),
+    )
+    return (
+        f"{row}.section_id IN (SELECT d.id FROM section s JOIN section d "
+        f"ON {within_sql('s', 'd')} WHERE {named})",
+        params,
     )
 
 

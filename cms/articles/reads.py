@@ -47,6 +47,8 @@ __all__ = [
     "images_by_article_ids",
     "images_by_ids",
     "listed",
+    "rows_by",
+    "rows_by_article",
 ]
 
 
@@ -67,6 +69,9 @@ class ArticleRow:
     byline: str
     event_id: int | None
     cover_id: int | None
+    section_id: int | None
+    seo_title: str
+    seo_description: str
     raw_body: Any = field(default=None, metadata=stored_as("body"))
     """The stored body, decoded only when a field reads it (see :attr:`body`); None when the
     row was read without it (:func:`listed`)."""
@@ -170,17 +175,17 @@ AUTHOR = shape(AuthorRow, "author")
 
 async def authors_by_ids(ids: Sequence[int]) -> list[AuthorRow | None]:
     """Batch reader: item ``i`` answers ``ids[i]``."""
-    return await _by(AUTHOR, "id", ids)
+    return await rows_by(AUTHOR, "id", ids)
 
 
 async def authors_by_slugs(slugs: Sequence[str]) -> list[AuthorRow | None]:
     """Batch reader by slug."""
-    return await _by(AUTHOR, "slug", slugs)
+    return await rows_by(AUTHOR, "slug", slugs)
 
 
 async def authors_by_article_ids(article_ids: Sequence[int]) -> list[list[AuthorRow]]:
     """Batch reader: each article's authors in byline order, in one statement."""
-    return await _grouped(AUTHOR, "article_author", "author_id", article_ids)
+    return await rows_by_article(AUTHOR, "article_author", "author_id", article_ids)
 
 
 @dataclass(slots=True)
@@ -209,12 +214,12 @@ EVENT = shape(EventRow, "event")
 
 async def events_by_ids(ids: Sequence[int]) -> list[EventRow | None]:
     """Batch reader: item ``i`` answers ``ids[i]``."""
-    return await _by(EVENT, "id", ids)
+    return await rows_by(EVENT, "id", ids)
 
 
 async def events_by_slugs(slugs: Sequence[str]) -> list[EventRow | None]:
     """Batch reader by slug."""
-    return await _by(EVENT, "slug", slugs)
+    return await rows_by(EVENT, "slug", slugs)
 
 
 @dataclass(slots=True)
@@ -248,18 +253,18 @@ IMAGE = shape(ImageRow, "image")
 
 async def images_by_ids(ids: Sequence[int]) -> list[ImageRow | None]:
     """Batch reader: item ``i`` answers ``ids[i]``."""
-    return await _by(IMAGE, "id", ids)
+    return await rows_by(IMAGE, "id", ids)
 
 
 async def images_by_article_ids(article_ids: Sequence[int]) -> list[list[ImageRow]]:
     """Batch reader: each article's pictures (cover first, then figures) in reading order."""
-    return await _grouped(IMAGE, "article_image", "image_id", article_ids)
+    return await rows_by_article(IMAGE, "article_image", "image_id", article_ids)
 
 
 # --- the statements every reader shares -------------------------------------------------------
 
 
-async def _by(of: Shape[R], column_name: str, keys: Sequence[Any]) -> list[R | None]:
+async def rows_by(of: Shape[R], column_name: str, keys: Sequence[Any]) -> list[R | None]:
     """Rows of ``of`` whose ``column_name`` is one of ``keys``: item ``i`` answers ``keys[i]``."""
     if not keys:
         return []
@@ -271,7 +276,7 @@ async def _by(of: Shape[R], column_name: str, keys: Sequence[Any]) -> list[R | N
     return [found.get(key) for key in keys]
 
 
-async def _grouped(
+async def rows_by_article(
     of: Shape[R], links: str, link_column: str, article_ids: Sequence[int]
 ) -> list[list[R]]:
     """Each article's rows of ``of`` through the link table ``links`` (by its ``position``)."""

@@ -1,8 +1,9 @@
 """Revisions: every save of an article keeps a copy of what was saved, numbered from 1.
 
-A revision holds the title, summary and body as saved, the status, who saved it (null for the
-importer and API tokens) and when. They are written in the saving transaction (see
-:func:`cms.articles.store.save`), listed newest first, and deleted with their article.
+A revision holds the title, summary and body as saved, the status, the names of the tags, who
+saved it (null for the importer and API tokens) and when. They are written in the saving
+transaction (see :func:`cms.articles.store.save`), listed newest first, and deleted with their
+article.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from tortoise.functions import Count, Max
 
+from cms.articles.structure_reads import tag_names
 from cms.core import db
 from cms.core.db import marks
 from cms.core.errors import InvalidCursor, NotFound
@@ -18,10 +20,15 @@ from cms.core.pagination import Cursor, Ordering, Page, Window, constant
 from cms.models import Article, ArticleRevision
 
 
-async def record(article: Article, user_id: int | None, *, first: bool = False) -> ArticleRevision:
+async def record(
+    article: Article, user_id: int | None, *, first: bool = False, tags: list[str] | None = None
+) -> ArticleRevision:
     """Store the article as it now stands as its next revision (call in the saving transaction,
-    after the article's row is written: on PostgreSQL its row lock then orders the numbers)."""
+    after the article's row is written: on PostgreSQL its row lock then orders the numbers).
+    ``tags``: the names of its tags, when the caller knows them (else they are read)."""
     number = 1 if first else await _last_number(article.id) + 1
+    if tags is None:
+        tags = await tag_names(article.id)
     return await ArticleRevision.create(
         article_id=article.id,
         number=number,
@@ -30,6 +37,7 @@ async def record(article: Article, user_id: int | None, *, first: bool = False) 
         summary=article.summary,
         body=article.body,
         status=article.status,
+        tags=tags,
     )
 
 

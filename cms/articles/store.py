@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from cms.articles import body as body_
-from cms.articles import revisions
+from cms.articles import revisions, tags
 from cms.articles.visibility import visible_sql
 from cms.core import clock, db
 from cms.core.db import all_of
@@ -42,6 +42,12 @@ class ArticleData:
     slug: str | None = None
     source_key: str | None = None
     source_hash: str | None = None
+    section_id: int | None = None
+    tags: list[str] | None = None
+    """The tags' names (checked by :func:`cms.articles.tags.checked`); None keeps them as they
+    are (none for a new article)."""
+    seo_title: str = ""
+    seo_description: str = ""
 
 
 async def save(
@@ -51,8 +57,8 @@ async def save(
     expected_version: int | None = None,
     user_id: int | None = None,
 ) -> Article:
-    """Create (``article`` None) or update an article with its authors, images and index entry,
-    and store the result as its next revision (saved by ``user_id``; None for the importer).
+    """Create (``article`` None) or update an article with its authors, tags, images and index
+    entry, and store the result as its next revision (saved by ``user_id``; None for the importer).
 
     ``data`` is already checked and normalised (:func:`cms.articles.input.check`, or the
     importer's parser): it is written as it is. Call inside a transaction: the article, its
@@ -74,6 +80,9 @@ async def save(
         "cover_id": data.cover_id,
         "source_key": data.source_key,
         "source_hash": data.source_hash,
+        "section_id": data.section_id,
+        "seo_title": data.seo_title,
+        "seo_description": data.seo_description,
     }
     created = article is None
     if article is None:
@@ -86,10 +95,13 @@ async def save(
         else:
             await write_if_unchanged(article, expected_version, values)
     await _set_authors(article, data.author_ids)
+    names = [] if created and data.tags is None else data.tags
+    if data.tags is not None:
+        names = await tags.set_on_article(article.id, data.tags, clock.now())
     cover = [data.cover_id] if data.cover_id is not None else []
     await images.set_article_images(article, [*cover, *body_.image_ids(data.blocks)])
     await search_index.index_articles([article])
-    await revisions.record(article, user_id, first=created)
+    await revisions.record(article, user_id, first=created, tags=names)
     return article
 
 

@@ -22,6 +22,8 @@ from tortoise.transactions import in_transaction
 
 from cms.articles import authors, body, publishing
 from cms.articles import store as articles
+from cms.articles.structure_reads import tag_names
+from cms.articles.tags import key as tag_key
 from cms.core import clock
 from cms.core.errors import CmsError, ErrorCode
 from cms.importer.parser import Block, Figure, Paragraph, ParsedArticle, ParseError, parse_bytes
@@ -72,6 +74,10 @@ class Options:
     images_dir: Path | None = None
     placeholder_images: bool = False
     event_id: int | None = None
+    section_id: int | None = None
+    """The section the articles go in (None: an article already imported keeps its own)."""
+    tags: tuple[str, ...] | None = None
+    """The tags the articles carry, checked (None: an article already imported keeps its own)."""
 
 
 async def import_file(path: Path, options: Options) -> Imported:
@@ -181,9 +187,17 @@ def _identity(parsed: ParsedArticle) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def _content_hash(parsed: ParsedArticle, blocks: list[body.Block], event_id: int | None) -> str:
-    """Everything the import writes: equal hashes mean there is nothing to update."""
-    content = [
+def _content_hash(
+    parsed: ParsedArticle,
+    blocks: list[body.Block],
+    event_id: int | None,
+    section_id: int | None,
+    tags: list[str],
+) -> str:
+    """Everything the import writes: equal hashes mean there is nothing to update. The section
+    and the tags count only once given, so that an article imported before they existed hashes
+    as it did then."""
+    content: list[object] = [
         parsed.title,
         parsed.published_at.isoformat(),
         parsed.byline,
@@ -191,17 +205,24 @@ def _content_hash(parsed: ParsedArticle, blocks: list[body.Block], event_id: int
         body.to_json(blocks),
         event_id,
     ]
+    if section_id is not None:
+        content.append(["section", section_id])
+    if tags:
+        content.append(["tags", [tag_key(name) for name in tags]])
     return hashlib.sha256(orjson.dumps(content)).hexdigest()
 
 
 async def _save(
     path: Path, parsed: ParsedArticle, stored: dict[str, int], options: Options
 ) -> Imported:
-    key = _identity(parsed)
-    existing = await Article.get_or_none(source_key=key)
+    identity = _identity(parsed)
+    existing = await Article.get_or_none(source_key=identity)
     event_id = options.event_id if options.event_id is not None else _event_of(existing)
+    section_id = options.section_id if options.section_id is not None else _section_of(existing)
+    given_tags = list(options.tags) if options.tags is not None else None
+    tags = given_tags if given_tags is not None else await _tags_of(existing)
     blocks = _blocks(parsed, stored)
-    content = _content_hash(parsed, blocks, event_id)
+    content = _content_hash(parsed, blocks, event_id, section_id, tags)
     if existing is not None and existing.source_hash == content:
         return Imported(path, Outcome.UNCHANGED, existing.id, existing.slug, existing.title)
     first_paragraph = next((b.text for b in blocks if isinstance(b, body.Paragraph)), "")
@@ -223,8 +244,12 @@ async def _save(
             author_ids=author_ids,
             event_id=event_id,
             cover_id=image_ids[0] if image_ids else None,
-            source_key=key,
+            source_key=identity,
             source_hash=content,
+            section_id=section_id,
+            tags=given_tags,
+            seo_title=existing.seo_title if existing is not None else "",
+            seo_description=existing.seo_description if existing is not None else "",
         )
         article = await articles.save(data, existing)
         await outbox.article_moved(article, was_public, now)
@@ -234,3 +259,11 @@ async def _save(
 
 def _event_of(article: Article | None) -> int | None:
     return article.event_id if article is not None else None
+
+
+def _section_of(article: Article | None) -> int | None:
+    return article.section_id if article is not None else None
+
+
+async def _tags_of(article: Article | None) -> list[str]:
+    return await tag_names(article.id) if article is not None else []

@@ -22,6 +22,7 @@ from cms.models.notify import (
 )
 from cms.models.persisted_query import PersistedQuery
 from cms.models.secret import InstanceSecret
+from cms.models.structure import ArticleTag, Collection, CollectionItem, Section, Tag
 
 __all__ = [
     "Article",
@@ -30,8 +31,11 @@ __all__ = [
     "ArticleImage",
     "ArticleRevision",
     "ArticleStatus",
+    "ArticleTag",
     "AuditEntry",
     "Author",
+    "Collection",
+    "CollectionItem",
     "DeliveryStatus",
     "Event",
     "Image",
@@ -41,6 +45,8 @@ __all__ = [
     "OutboxEvent",
     "PersistedQuery",
     "Role",
+    "Section",
+    "Tag",
     "Token",
     "TokenKind",
     "User",

@@ -1,4 +1,4 @@
-"""An article: text, status, byline and authors, an optional event and cover image."""
+"""An article: text, status, byline and authors, an optional event, cover image and section."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from cms.models.author import Author
     from cms.models.event import Event
     from cms.models.image import Image
+    from cms.models.structure import Section
 
 
 class ArticleStatus(StrEnum):
@@ -55,6 +56,22 @@ class Article(Model):
         "cms.Image", related_name=False, null=True, on_delete=fields.SET_NULL
     )
     cover_id: int | None
+    section: fields.ForeignKeyNullableRelation[Section] = fields.ForeignKeyField(
+        "cms.Section", related_name="articles", null=True, on_delete=fields.RESTRICT
+    )
+    section_id: int | None
+    seo_title = fields.CharField(
+        max_length=70,
+        default="",
+        db_default="",
+        description="The title for search engines (empty: the title).",
+    )
+    seo_description = fields.CharField(
+        max_length=160,
+        default="",
+        db_default="",
+        description="The description for search engines (empty: the summary).",
+    )
     source_key = fields.CharField(
         max_length=64, unique=True, null=True, description="Identity of an imported original."
     )
@@ -67,6 +84,7 @@ class Article(Model):
         indexes = (
             ("status", "published_at", "id"),
             ("event_id", "published_at"),
+            ("section_id", "published_at"),
             ("title_sort", "id"),
         )
 
@@ -154,6 +172,11 @@ class ArticleRevision(Model):
     summary = fields.TextField(default="")
     body: fields.Field[list[dict[str, Any]]] = fields.JSONField(default=list)
     status = fields.CharEnumField(ArticleStatus, max_length=16)
+    tags: fields.Field[list[str] | None] = fields.JSONField(
+        null=True,
+        description="The names of the article's tags as saved, in order (null: saved before "
+        "tags were recorded).",
+    )
 
     class Meta:
         table = "article_revision"

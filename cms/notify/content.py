@@ -18,11 +18,24 @@ from cms.core import db
 from cms.core.clock import utc
 from cms.core.db import Fragment
 
-TABLES = ("article", "article_author", "article_image", "author", "event", "image")
+TABLES = (
+    "article",
+    "article_author",
+    "article_image",
+    "author",
+    "event",
+    "image",
+    "section",
+    "tag",
+    "article_tag",
+    "collection",
+    "collection_item",
+)
 """What the public API reads. A write to any of them is a new version of the content.
 
-The triggers that watch them are made by migration ``0003_content_version`` (from its own copy of
-this list): a new content table needs a migration of its own.
+The triggers that watch them are made by migrations ``0003_content_version`` (the first six)
+and ``0012_site_structure`` (the site's structure), each from its own copy of its tables: a new
+content table needs a migration of its own.
 """
 
 

@@ -34,6 +34,14 @@ class EventType(StrEnum):
     IMAGE_UPDATED = "image.updated"
     AUTHOR_UPDATED = "author.updated"
     EVENT_UPDATED = "event.updated"
+    SECTION_CREATED = "section.created"
+    SECTION_UPDATED = "section.updated"
+    SECTION_DELETED = "section.deleted"
+    TAG_UPDATED = "tag.updated"
+    TAG_DELETED = "tag.deleted"
+    COLLECTION_CREATED = "collection.created"
+    COLLECTION_UPDATED = "collection.updated"
+    COLLECTION_DELETED = "collection.deleted"
 
 
 def new_uid() -> str:

@@ -8,6 +8,7 @@ from schema.mutations.accounts import AccountMutations
 from schema.mutations.articles import ArticleMutations
 from schema.mutations.content import ContentMutations
 from schema.mutations.images import ImageMutations
+from schema.mutations.structure import StructureMutations
 from schema.mutations.uploads import UploadMutations
 from schema.mutations.users import UserMutations
 from schema.mutations.webhooks import WebhookMutations
@@ -24,6 +25,7 @@ class Mutation(
     ArticleMutations,
     ContentMutations,
     ImageMutations,
+    StructureMutations,
     UploadMutations,
     UserMutations,
     WebhookMutations,

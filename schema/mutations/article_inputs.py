@@ -62,6 +62,25 @@ class ArticleCreateInput:
         description="The URL name: lower-case ASCII letters and digits joined by hyphens, at "
         "most 120 characters, not taken (`SLUG_TAKEN`). Default: made from the title.",
     )
+    section_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The section the article is in (a Section ID)."
+    )
+    tags: list[str] | None = strawberry.field(
+        default=None,
+        description='The article\'s topics by name, in order, e.g. `["Khu công nghiệp"]`: at '
+        "most 20, each at most 60 characters. A name that matches a tag's, whatever its accents "
+        "and case, is that tag (`khu cong nghiep` is `Khu công nghiệp`); an unknown one becomes "
+        "a new tag.",
+    )
+    seo_title: str | None = strawberry.field(
+        default=None,
+        description="The title search engines show, at most 70 characters. Default: the title.",
+    )
+    seo_description: str | None = strawberry.field(
+        default=None,
+        description="The description search engines show, at most 160 characters. Default: "
+        "the summary.",
+    )
 
 
 @strawberry.input(
@@ -93,6 +112,22 @@ class ArticleUpdateInput:
     slug: str | None = strawberry.field(
         default=strawberry.UNSET,
         description="A new URL name (old links then stop working)." + _KEEP,
+    )
+    section_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="The new section; null: none." + _KEEP
+    )
+    tags: list[str] | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The new list of tags by name, whole (see `ArticleCreateInput.tags`); "
+        "null empties it." + _KEEP,
+    )
+    seo_title: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The new title for search engines; null: the title again." + _KEEP,
+    )
+    seo_description: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The new description for search engines; null: the summary again." + _KEEP,
     )
 
 
@@ -159,6 +194,10 @@ def to_input(given_input: ArticleCreateInput) -> ArticleInput:
         event_id=_pk(given_input.event_id, "Event", "eventId"),
         cover_id=_pk(given_input.cover_id, "Image", "coverId"),
         slug=given_input.slug,
+        section_id=_pk(given_input.section_id, "Section", "sectionId"),
+        tags=tuple(given_input.tags or ()),
+        seo_title=given_input.seo_title or "",
+        seo_description=given_input.seo_description or "",
     )
 
 
@@ -166,6 +205,7 @@ def to_changes(changes: ArticleUpdateInput) -> ArticleChanges:
     """An update as the services take it (``KEEP`` for each field left out)."""
     blocks = given(changes.body)
     authors = given(changes.author_ids)
+    tags = given(changes.tags)
     return ArticleChanges(
         title=given(changes.title),
         summary=given(changes.summary),
@@ -175,6 +215,10 @@ def to_changes(changes: ArticleUpdateInput) -> ArticleChanges:
         event_id=given_pk(changes.event_id, "Event", "eventId"),
         cover_id=given_pk(changes.cover_id, "Image", "coverId"),
         slug=given(changes.slug),
+        section_id=given_pk(changes.section_id, "Section", "sectionId"),
+        tags=tuple(tags) if isinstance(tags, list) else tags,
+        seo_title=given(changes.seo_title),
+        seo_description=given(changes.seo_description),
     )
 
 

@@ -46,7 +46,9 @@ class ErrorCode(Enum):
     )
     SLUG_TAKEN = strawberry.enum_value("SLUG_TAKEN", description="Another object has this slug.")
     IN_USE = strawberry.enum_value(
-        "IN_USE", description="Articles still refer to the object: it cannot be deleted."
+        "IN_USE",
+        description="Articles (or, for a section, sections below it) still refer to the "
+        "object: it cannot be deleted.",
     )
     RATE_LIMITED = strawberry.enum_value(
         "RATE_LIMITED", description="Too many attempts: wait `retryAfter` seconds."
@@ -106,7 +108,10 @@ class SlugTakenError(UserError):
 
 @strawberry.type(description="Articles still refer to the object: it cannot be deleted.")
 class InUseError(UserError):
-    count: int = strawberry.field(description="How many articles refer to it.")
+    count: int = strawberry.field(
+        description="How many articles refer to it (for a section: its articles and the "
+        "sections just below it)."
+    )
 
 
 @strawberry.type(description="Too many attempts in a short time.")

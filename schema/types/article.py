@@ -12,6 +12,7 @@ from cms import models
 from cms.articles import body as body_
 from cms.articles import preview
 from cms.articles.reads import ArticleRow, AuthorRow, EventRow, ImageRow
+from cms.articles.structure_reads import SectionRow, TagRow
 from cms.articles.visibility import effective_status
 from cms.core.errors import Forbidden, InvalidInput
 from schema.context import Info, Resolved, resolved
@@ -22,7 +23,9 @@ from schema.types.image import Image
 from schema.types.node import Node, from_global_id, to_global_id
 from schema.types.pagination import Connection
 from schema.types.revision import ArticleRevision, RevisionsAfter, RevisionsFirst, revisions_of
+from schema.types.section import Section
 from schema.types.status import ArticleStatus
+from schema.types.tag import Tag
 
 __all__ = ["Article", "ArticleBlock", "ArticleStatus"]
 
@@ -73,6 +76,35 @@ class Article(Node):
         if self._row.cover_id is None:
             return None
         return resolved(info.context.loaders.image_by_id, self._row.cover_id, self._cover)
+
+    @strawberry.field(
+        description="The section the article is in, if any.", graphql_type=Section | None
+    )
+    def section(self, info: Info) -> Resolved[Section | None]:
+        if self._row.section_id is None:
+            return None
+        return resolved(info.context.loaders.section_by_id, self._row.section_id, _section)
+
+    @strawberry.field(
+        description="The article's topics, in the order the editors gave them.",
+        graphql_type=list[Tag],
+    )
+    def tags(self, info: Info) -> Resolved[list[Tag]]:
+        return resolved(info.context.loaders.tags_by_article_id, self._row.id, _tags)
+
+    @strawberry.field(
+        description="The title search engines show (at most 70 characters as set); the title "
+        "when none was set."
+    )
+    def seo_title(self) -> str:
+        return self._row.seo_title or self._row.title
+
+    @strawberry.field(
+        description="The description search engines show (at most 160 characters as set); the "
+        "summary when none was set."
+    )
+    def seo_description(self) -> str:
+        return self._row.seo_description or self._row.summary
 
     @strawberry.field(
         description="Every picture the article uses (cover first, then figures), each once, with "
@@ -183,3 +215,11 @@ def _authors(found: list[AuthorRow]) -> list[Author]:
 
 def _event(found: EventRow | None) -> Event | None:
     return Event.from_row(found) if found is not None else None
+
+
+def _section(found: SectionRow | None) -> Section | None:
+    return Section.from_row(found) if found is not None else None
+
+
+def _tags(found: list[TagRow]) -> list[Tag]:
+    return [Tag.from_row(tag) for tag in found]

@@ -33,6 +33,10 @@ class ArticleRevision:
     status: ArticleStatus = strawberry.field(
         description="The status it was saved with (a scheduled article stays SCHEDULED here)."
     )
+    tags: list[str] | None = strawberry.field(
+        description="The names of the article's tags as saved, in order; null for a save made "
+        "before tags were recorded."
+    )
     _model: strawberry.Private[models.ArticleRevision]
 
     @strawberry.field(description="Who saved it; null for imports, API tokens, removed users.")
@@ -54,6 +58,7 @@ class ArticleRevision:
             title=revision.title,
             summary=revision.summary,
             status=ArticleStatus[revision.status.name],
+            tags=list(revision.tags) if revision.tags is not None else None,
             _model=revision,
         )
 

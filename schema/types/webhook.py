@@ -48,6 +48,35 @@ class WebhookEventType(Enum):
     EVENT_UPDATED = strawberry.enum_value(
         outbox.EventType.EVENT_UPDATED.value, description="An event changed."
     )
+    SECTION_CREATED = strawberry.enum_value(
+        outbox.EventType.SECTION_CREATED.value, description="A section was created."
+    )
+    SECTION_UPDATED = strawberry.enum_value(
+        outbox.EventType.SECTION_UPDATED.value,
+        description="A section was renamed, described, re-slugged, moved or reordered (a new "
+        "slug or place changes the paths of the sections below it too).",
+    )
+    SECTION_DELETED = strawberry.enum_value(
+        outbox.EventType.SECTION_DELETED.value, description="A section was deleted."
+    )
+    TAG_UPDATED = strawberry.enum_value(
+        outbox.EventType.TAG_UPDATED.value,
+        description="A tag was renamed, or another tag was merged into it.",
+    )
+    TAG_DELETED = strawberry.enum_value(
+        outbox.EventType.TAG_DELETED.value,
+        description="A tag was deleted, or merged into another (it is gone from its articles).",
+    )
+    COLLECTION_CREATED = strawberry.enum_value(
+        outbox.EventType.COLLECTION_CREATED.value, description="A collection was created."
+    )
+    COLLECTION_UPDATED = strawberry.enum_value(
+        outbox.EventType.COLLECTION_UPDATED.value,
+        description="A collection's articles, name, slug or description changed.",
+    )
+    COLLECTION_DELETED = strawberry.enum_value(
+        outbox.EventType.COLLECTION_DELETED.value, description="A collection was deleted."
+    )
 
     @property
     def model(self) -> outbox.EventType:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from tests.conftest import gql
-from tests.factories import Factory
+from tests.factories import T0, Factory
 
 pytestmark = pytest.mark.database("sqlite", "postgres")
 
@@ -120,3 +122,72 @@ async def test_feed_answers_are_complete(client, settings, first):
         assert node["event"]["name"].startswith("Sự kiện")
         figures = [b for b in node["body"] if b["__typename"] == "FigureBlock"]
         assert [f["caption"] for f in figures] == ["Chú thích 0", "Chú thích 1"]
+
+
+FEED_STRUCTURED = FEED.replace("summary\n", "summary section { name path } tags { name }\n")
+SECTION_PAGE = """
+query ($first: Int) {
+  section(slug: "tin-tuc") {
+    name path ancestors { name } children { name path }
+    articles(first: $first) {
+      totalCount pageInfo { hasNextPage endCursor }
+      nodes { title slug publishedAt section { name path } tags { name } authors { name }
+              cover { url caption } }
+    }
+  }
+}
+"""
+SECTION_FEED = FEED_STRUCTURED.replace(
+    "articles(first: $first)", 'articles(first: $first, filter: { sectionSlug: "tin-tuc" })'
+)
+
+
+async def seed_structured(settings, articles: int) -> None:
+    """``articles`` published articles spread over a small section tree, two tags each."""
+    factory = Factory(settings.media_root)
+    news = await factory.section("Tin tức", slug="tin-tuc")
+    below = [await factory.section(name, news) for name in ("Hoạt động", "Thông báo")]
+    writers = [await factory.author(name) for name in ("Bích Liên", "Đức Anh")]
+    for n in range(articles):
+        await factory.article(
+            f"Bài số {n}",
+            T0 + timedelta(minutes=n),
+            author_list=writers,
+            cover=True,
+            section=[news, *below][n % 3],
+            tags=[f"Chủ đề {n % 4}", "Khu công nghiệp"],
+        )
+
+
+async def test_the_feed_with_sections_and_tags_costs_one_statement_more_for_each(
+    client, settings, count_queries
+):
+    await seed_structured(settings, 30)
+    plain = {n: await statements(client, count_queries, FEED, n) for n in (1, 20)}
+    # page, authors, covers, figure images (these articles report on no event)
+    assert plain == {1: 4, 20: 4}, count_queries.statements
+    costs = {n: await statements(client, count_queries, FEED_STRUCTURED, n) for n in (1, 20)}
+    assert costs == {1: 6, 20: 6}, count_queries.statements  # and sections, and tags
+    costs = {n: await statements(client, count_queries, SECTION_FEED, n) for n in (1, 20)}
+    assert costs == {1: 6, 20: 6}, count_queries.statements
+    body = await gql(client, FEED_STRUCTURED, {"first": 3})
+    nodes = body["data"]["articles"]["nodes"]
+    assert [node["section"]["path"] for node in nodes] == [
+        "tin-tuc/thong-bao",
+        "tin-tuc/hoat-dong",
+        "tin-tuc",
+    ]
+    assert nodes[0]["tags"] == [{"name": "Chủ đề 1"}, {"name": "Khu công nghiệp"}]
+
+
+async def test_a_section_page_costs_a_fixed_number_of_statements(client, settings, count_queries):
+    await seed_structured(settings, 30)
+    costs = {n: await statements(client, count_queries, SECTION_PAGE, n) for n in (1, 20)}
+    # the section, its children, the page of ids (a window function), the articles, the count,
+    # their tags, authors and covers; their sections are the section and its children, read
+    # already (ancestors: none at the top)
+    assert costs == {1: 8, 20: 8}, count_queries.statements
+    body = await gql(client, SECTION_PAGE, {"first": 20})
+    page = body["data"]["section"]["articles"]
+    assert page["totalCount"] == 30
+    assert len(page["nodes"]) == 20

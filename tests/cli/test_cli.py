@@ -280,6 +280,71 @@ def test_event_option_links_an_existing_event_and_refuses_an_unknown_one(cms, db
     assert rows == [(DEMO_EVENT_SLUG,)]
 
 
+def test_the_demo_files_its_article_in_a_section_with_two_tags_on_the_front_page(cms, db_url):
+    first = cms("demo")
+
+    assert first.returncode == 0, output(first)
+    assert "Sections: 4 created." in first.stdout
+    assert "Front page Trang chủ: created." in first.stdout
+    sections = query(db_url, "SELECT path, position FROM section ORDER BY path")
+    assert sections == [
+        ("thu-hut-dau-tu", 1),
+        ("tin-tuc", 0),
+        ("tin-tuc/hoat-dong-cua-ban", 0),
+        ("tin-tuc/thong-bao", 1),
+    ]
+    [(section, version)] = query(
+        db_url, "SELECT s.path, a.version FROM article a JOIN section s ON s.id = a.section_id"
+    )
+    assert (section, version) == ("tin-tuc/hoat-dong-cua-ban", 1)
+    tags = query(
+        db_url, "SELECT t.name FROM article_tag l JOIN tag t ON t.id = l.tag_id ORDER BY l.position"
+    )
+    assert tags == [("Khu công nghiệp",), ("Doanh nghiệp FDI",)]
+    front = query(
+        db_url,
+        "SELECT c.slug, c.name, a.slug FROM collection c JOIN collection_item i "
+        "ON i.collection_id = c.id JOIN article a ON a.id = i.article_id",
+    )
+    assert front == [("trang-chu", "Trang chủ", DEMO_SLUG)]
+    again = cms("demo")
+    assert "Sections: 0 created." in again.stdout, output(again)
+    assert "Front page Trang chủ: already there." in again.stdout
+    assert f"Article {DEMO_SLUG}: unchanged." in again.stdout
+    assert count(db_url, "collection_item") == 1
+
+
+def test_section_and_tags_options_file_the_articles(cms, db_url, tmp_path):
+    write(tmp_path / "in" / "tin.txt", export("Tin đầu tư", "Một nhà đầu tư mới."))
+    assert cms("demo").returncode == 0
+
+    unknown = cms("import", "in", "--section", "khong-co")
+    assert unknown.returncode == 2, output(unknown)
+    assert "No section with slug 'khong-co'" in unknown.stderr
+    too_long = cms("import", "in", "--tags", "x" * 61)
+    assert too_long.returncode == 2, output(too_long)
+    assert "`--tags.0` is 61 characters long" in too_long.stderr
+    assert count(db_url, "article") == 1  # the demo's only
+
+    options = ("--section", "tin-tuc/thong-bao", "--tags", "FDI, khu cong nghiep, ,fdi")
+    filed = cms("import", "in", *options)
+    assert filed.returncode == 0, output(filed)
+    sql = (
+        "SELECT s.path, t.name FROM article a JOIN section s ON s.id = a.section_id "
+        "JOIN article_tag l ON l.article_id = a.id JOIN tag t ON t.id = l.tag_id "
+        "WHERE a.title = ? ORDER BY l.position"
+    )
+    assert query(db_url, sql, "Tin đầu tư") == [
+        ("tin-tuc/thong-bao", "FDI"),
+        ("tin-tuc/thong-bao", "Khu công nghiệp"),  # the demo's tag, as first typed
+    ]
+    assert summary(cms("import", "in", *options).stdout)["unchanged"] == 1
+    assert summary(cms("import", "in").stdout)["unchanged"] == 1  # keeps its section and tags
+    moved = cms("import", "in", "--section", "thu-hut-dau-tu")
+    assert summary(moved.stdout)["updated"] == 1
+    assert query(db_url, sql, "Tin đầu tư")[0] == ("thu-hut-dau-tu", "FDI")
+
+
 def test_import_without_files_is_a_usage_error(cms_bare, tmp_path):
     (tmp_path / "empty").mkdir()
 

@@ -1,0 +1,97 @@
+"""The ``Section`` type: a part of the site, in a tree ordered by hand."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from cms import models
+from cms.articles.structure_reads import SectionRow
+from schema.context import Info, Resolved, resolved
+from schema.types.nested import ArticleRef, parent_articles
+from schema.types.node import Node, to_global_id
+from schema.types.pagination import Connection
+
+SectionRef = Annotated["Section", strawberry.lazy("schema.types.section")]
+"""The type itself, for the fields that return sections (the class is not made yet there)."""
+
+
+@strawberry.type(
+    description="A part of the site, e.g. `Tin tức - Sự kiện` › `Hoạt động của Ban`. Sections "
+    "form a tree ordered by hand (a menu, the tabs of an app); an article is in at most one."
+)
+class Section(Node):
+    id: strawberry.ID = strawberry.field(description="Opaque, globally unique ID.")
+    slug: str = strawberry.field(
+        description="URL-safe name, unique among all sections, e.g. `hoat-dong-cua-ban`."
+    )
+    name: str = strawberry.field(description="Name as shown, e.g. `Hoạt động của Ban`.")
+    description: str = strawberry.field(description="What the section holds; may be empty.")
+    path: str = strawberry.field(
+        description="The slugs from the top of the tree down to this section, joined by `/`, "
+        "e.g. `tin-tuc/hoat-dong-cua-ban`; `section(slug:)` takes it too. It changes when the "
+        "section or one above it moves or changes its slug."
+    )
+    _row: strawberry.Private[SectionRow]
+    _pk: strawberry.Private[int]
+
+    articles: Connection[ArticleRef] = strawberry.field(
+        resolver=parent_articles(lambda loaders: loaders.articles_by_section),
+        description="The published articles of this section and of every section below it, "
+        "newest first.",
+    )
+
+    @strawberry.field(
+        description="The section just above; null at the top of the tree.",
+        graphql_type=SectionRef | None,
+    )
+    def parent(self, info: Info) -> Resolved[Section | None]:
+        if self._row.parent_id is None:
+            return None
+        return resolved(info.context.loaders.section_by_id, self._row.parent_id, _section)
+
+    @strawberry.field(
+        description="The sections just below, in their order.", graphql_type=list[SectionRef]
+    )
+    def children(self, info: Info) -> Resolved[list[Section]]:
+        return resolved(info.context.loaders.sections_by_parent, self._row.id, _sections)
+
+    @strawberry.field(
+        description="The sections above this one, the top of the tree first: a breadcrumb "
+        "(empty at the top)."
+    )
+    async def ancestors(self, info: Info) -> list[Section]:
+        slugs = self._row.ancestor_slugs
+        found = await info.context.loaders.section_by_slug.load_many(slugs) if slugs else []
+        return [Section.from_row(row) for row in found if row is not None]
+
+    @classmethod
+    def from_row(cls, row: SectionRow) -> Section:
+        return cls(
+            id=to_global_id("Section", row.id),
+            slug=row.slug,
+            name=row.name,
+            description=row.description,
+            path=row.path,
+            _row=row,
+            _pk=row.id,
+        )
+
+    @classmethod
+    def from_model(cls, section: models.Section) -> Section:
+        """The section a mutation just wrote (its row made from the model, no statement)."""
+        return cls.from_row(SectionRow.of(section))
+
+    @classmethod
+    async def load(cls, info: Info, pk: int) -> Section | None:
+        found = await info.context.loaders.section_by_id.load(pk)
+        return cls.from_row(found) if found else None
+
+
+def _section(found: SectionRow | None) -> Section | None:
+    return Section.from_row(found) if found is not None else None
+
+
+def _sections(found: list[SectionRow]) -> list[Section]:
+    return [Section.from_row(row) for row in found]

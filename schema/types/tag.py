@@ -1,0 +1,44 @@
+"""The ``Tag`` type: a topic articles carry."""
+
+from __future__ import annotations
+
+import strawberry
+
+from cms import models
+from cms.articles.structure_reads import TagRow
+from schema.context import Info
+from schema.types.nested import ArticleRef, parent_articles
+from schema.types.node import Node, to_global_id
+from schema.types.pagination import Connection
+
+
+@strawberry.type(
+    description="A topic articles carry, e.g. `khu công nghiệp`. One tag per name whatever its "
+    "accents and case: `Khu công nghiệp`, `khu cong nghiep` and `KHU CÔNG NGHIỆP` are one tag."
+)
+class Tag(Node):
+    id: strawberry.ID = strawberry.field(description="Opaque, globally unique ID.")
+    slug: str = strawberry.field(description="URL-safe name, unique, e.g. `khu-cong-nghiep`.")
+    name: str = strawberry.field(
+        description="The name as an editor first typed it, e.g. `Khu công nghiệp`."
+    )
+    _pk: strawberry.Private[int]
+
+    articles: Connection[ArticleRef] = strawberry.field(
+        resolver=parent_articles(lambda loaders: loaders.articles_by_tag),
+        description="The published articles that carry this tag, newest first.",
+    )
+
+    @classmethod
+    def from_row(cls, row: TagRow) -> Tag:
+        return cls(id=to_global_id("Tag", row.id), slug=row.slug, name=row.name, _pk=row.id)
+
+    @classmethod
+    def from_model(cls, tag: models.Tag) -> Tag:
+        """The tag a mutation just wrote (its row made from the model, no statement)."""
+        return cls.from_row(TagRow(tag.id, tag.slug, tag.name))
+
+    @classmethod
+    async def load(cls, info: Info, pk: int) -> Tag | None:
+        found = await info.context.loaders.tag_by_id.load(pk)
+        return cls.from_row(found) if found else None
