@@ -25,6 +25,14 @@ from tortoise.backends.base.config_generator import expand_db_url
 _SQLITE_PRAGMAS = {"journal_mode": "WAL", "busy_timeout": 5000, "synchronous": "NORMAL"}
 
 
+PATH_PLACEHOLDERS: dict[str, frozenset[str]] = {
+    "article_path": frozenset({"section", "slug", "id"}),
+    "section_path": frozenset({"path", "slug"}),
+    "tag_path": frozenset({"slug"}),
+}
+"""The placeholders each website path template may use (filled by :mod:`cms.site.urls`)."""
+
+
 class Settings(BaseSettings):
     """Every knob of the CMS. Field names map to ``CMS_<NAME>`` environment variables."""
 
@@ -69,6 +77,31 @@ class Settings(BaseSettings):
         default=None,
         description="Base of absolute media URLs (https://cms.example.org). Unset: the request's "
         "own origin.",
+    )
+    site_url: str | None = Field(
+        default=None,
+        description="The public website the articles are read on (https://kcn.example.vn): the "
+        "base of canonical URLs, feeds and sitemaps. Unset: `url` fields are null and the feeds "
+        "answer 404 saying so.",
+    )
+    article_path: str = Field(
+        default="/{section}/{slug}",
+        description="An article's path on the website: `{section}` (its section's path; dropped "
+        "with its slash when it has none), `{slug}`, `{id}` (its global ID).",
+    )
+    section_path: str = Field(
+        default="/{path}", description="A section's path on the website: `{path}`, `{slug}`."
+    )
+    tag_path: str = Field(
+        default="/tag/{slug}", description="A tag's page on the website: `{slug}`."
+    )
+    publisher_name: str = Field(
+        default="",
+        description="The publisher named in JSON-LD and feeds (the site's title). Empty: the "
+        "site URL's host.",
+    )
+    publisher_logo_url: str | None = Field(
+        default=None, description="Absolute URL of the publisher's logo, for JSON-LD."
     )
     graphiql: bool = Field(default=True, description="Serve GraphiQL to browsers at /graphql.")
     max_query_depth: int = Field(
@@ -247,7 +280,9 @@ class Settings(BaseSettings):
         description="Most WebSocket connections from one client address, per instance.",
     )
 
-    @field_validator("public_url", "s3_endpoint_url", "s3_public_url")
+    @field_validator(
+        "public_url", "s3_endpoint_url", "s3_public_url", "site_url", "publisher_logo_url"
+    )
     @classmethod
     def _check_public_url(cls, value: str | None) -> str | None:
         if not value:
@@ -256,6 +291,20 @@ class Settings(BaseSettings):
         if parts.scheme not in {"http", "https"} or not parts.netloc:
             raise ValueError("must be an absolute http(s) URL such as https://cms.example.org")
         return value.rstrip("/")
+
+    @field_validator("article_path", "section_path", "tag_path")
+    @classmethod
+    def _check_path_template(cls, value: str, info: ValidationInfo) -> str:
+        allowed = PATH_PLACEHOLDERS[info.field_name or ""]
+        used = set(re.findall(r"{([^{}]*)}", value))
+        if unknown := used - allowed:
+            names = ", ".join(f"{{{name}}}" for name in sorted(allowed))
+            raise ValueError(f"unknown placeholder {{{sorted(unknown)[0]}}}: use {names}")
+        if not value.startswith("/") or not used & {"slug", "id", "path"}:
+            raise ValueError("must start with / and name the page ({slug}, {id} or {path})")
+        if re.search(r"[\s?#]", value.replace("{", "").replace("}", "")):
+            raise ValueError("must be a path only: no spaces, query or fragment")
+        return value
 
     @field_validator("s3_bucket")
     @classmethod

@@ -1,0 +1,75 @@
+"""Canonical URLs of the website's pages, from ``CMS_SITE_URL`` and the path templates.
+
+``CMS_ARTICLE_PATH`` (default ``/{section}/{slug}``), ``CMS_SECTION_PATH`` (``/{path}``) and
+``CMS_TAG_PATH`` (``/tag/{slug}``) are checked when the settings load (``settings.py`` lists each
+template's placeholders). An article without a section drops ``{section}`` together with the
+slash before it. Without ``CMS_SITE_URL`` there is no website to point at: every URL is None.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from cms.core.ids import to_global_id
+from settings import Settings
+
+_PLACEHOLDER = re.compile(r"{([a-z]+)}")
+_SAFE = "/-._~"
+
+
+@dataclass(frozen=True, slots=True)
+class SiteUrls:
+    """How the website names its pages; made once from the settings (:meth:`of`)."""
+
+    base: str | None
+    """``CMS_SITE_URL`` without its trailing slash; None when it is not set."""
+    article_path: str = "/{section}/{slug}"
+    section_path: str = "/{path}"
+    tag_path: str = "/tag/{slug}"
+
+    @classmethod
+    def of(cls, settings: Settings) -> SiteUrls:
+        return cls(
+            base=settings.site_url,
+            article_path=settings.article_path,
+            section_path=settings.section_path,
+            tag_path=settings.tag_path,
+        )
+
+    MISSING = "CMS_SITE_URL is not set: the website's address is needed for links"
+    """What the feeds and sitemaps answer (404) without a site URL."""
+
+    def absolute(self, path: str) -> str | None:
+        """``path`` (starting with ``/``) on the website; None without a site URL."""
+        return None if self.base is None else self.base + path
+
+    def article(self, slug: str, pk: int, section_path: str | None) -> str | None:
+        """The article's canonical URL: ``section_path`` is its section's path (None: none)."""
+        return self.absolute(
+            _fill(
+                self.article_path,
+                {"section": section_path or "", "slug": slug, "id": to_global_id("Article", pk)},
+            )
+        )
+
+    def section(self, path: str, slug: str) -> str | None:
+        """The section page's URL."""
+        return self.absolute(_fill(self.section_path, {"path": path, "slug": slug}))
+
+    def tag(self, slug: str) -> str | None:
+        """The tag page's URL."""
+        return self.absolute(_fill(self.tag_path, {"slug": slug}))
+
+
+def _fill(template: str, values: dict[str, str]) -> str:
+    """The template with each placeholder replaced by its value, percent-encoded; an empty value
+    takes the slash before it along (``/{section}/{slug}`` without a section: ``/{slug}``)."""
+
+    def value(match: re.Match[str]) -> str:
+        return quote(values[match.group(1)], safe=_SAFE)
+
+    path = _PLACEHOLDER.sub(value, template)
+    path = re.sub(r"/{2,}", "/", path)
+    return path if path == "/" else path.rstrip("/") if not template.endswith("/") else path
