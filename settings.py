@@ -103,6 +103,13 @@ class Settings(BaseSettings):
     publisher_logo_url: str | None = Field(
         default=None, description="Absolute URL of the publisher's logo, for JSON-LD."
     )
+    sitemap_max_urls: int = Field(
+        default=50_000,
+        ge=1,
+        le=50_000,
+        description="URLs per sitemap file (the protocol's most, 50,000): a month with more "
+        "articles continues in `/sitemaps/YYYY-MM-2.xml`, and so on.",
+    )
     graphiql: bool = Field(default=True, description="Serve GraphiQL to browsers at /graphql.")
     max_query_depth: int = Field(
         default=12, ge=1, description="Deepest selection a query may nest."

@@ -40,6 +40,7 @@ from cms.web.media.file_cache import FileCache
 from cms.web.media.files import media_endpoint
 from cms.web.media.renditions import rendition_endpoint
 from cms.web.security import Secured
+from cms.web.site import feed_routes
 from cms.web.workbench.landing import home_endpoint, sdl_endpoint
 from schema import build_schema
 from schema.context import Context
@@ -115,6 +116,7 @@ def create_app(settings: Settings | None = None, *, own_process: bool = False) -
         ),
         Route("/media/{key:path}", media_endpoint(store), methods=["GET", "HEAD"]),
         Route("/healthz", _health),
+        *feed_routes(settings, store, urls, cache, watch),
     ]
     middleware = _middleware(settings, uploads, graphql)
     return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)

@@ -69,6 +69,7 @@ class Factory:
         paragraphs: tuple[str, ...] = ("Đoạn văn đầu tiên.",),
         section: models.Section | None = None,
         tags: list[str] | None = None,
+        summary: str = "",
     ) -> models.Article:
         blocks: list[body.Block] = [body.Paragraph(p) for p in paragraphs]
         for i in range(figures):
@@ -77,6 +78,7 @@ class Factory:
         cover_image = await self.image(caption="Ảnh bìa") if cover else None
         data = articles.ArticleData(
             title=title,
+            summary=summary,
             blocks=blocks,
             status=status,
             published_at=published_at,

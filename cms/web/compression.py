@@ -1,10 +1,11 @@
-"""Compressed JSON answers for slow networks: brotli, zstd or gzip, as the client accepts.
+"""Compressed JSON and XML answers for slow networks: brotli, zstd or gzip, as the client accepts.
 
 A 20-article feed is about 15 KB of JSON and 3 KB compressed. :class:`Compress` wraps the
-``/graphql`` endpoint: a JSON answer of at least ``min_bytes`` goes out in the best encoding the
-request's ``Accept-Encoding`` allows (the highest ``q``; on equal terms brotli, then zstd, then
-gzip), with ``Vary: Accept-Encoding`` whether it was compressed or not, and its ``ETag``, if it
-has one, marked with the encoding (``"…-br"``): each encoding is a representation of its own.
+``/graphql`` endpoint and the feeds and sitemaps: a JSON or XML answer of at least
+``min_bytes`` goes out in the best encoding the request's ``Accept-Encoding`` allows (the
+highest ``q``; on equal terms brotli, then zstd, then gzip), with ``Vary: Accept-Encoding``
+whether it was compressed or not, and its ``ETag``, if it has one, marked with the encoding
+(``"…-br"``): each encoding is a representation of its own.
 
 Answers the response cache keeps are compressed once per encoding and kept so
 (:mod:`cms.web.graphql.response_cache`), with the same :func:`encode`: an answer carrying its
@@ -117,7 +118,7 @@ def tagged(etag: bytes, coding: str) -> bytes:
 
 
 class Compress:
-    """ASGI middleware: JSON answers of ``min_bytes`` or more, compressed (module doc)."""
+    """ASGI middleware: JSON and XML answers of ``min_bytes`` or more, compressed (module doc)."""
 
     def __init__(self, app: ASGIApp, min_bytes: int) -> None:
         self.app = app
@@ -129,6 +130,13 @@ class Compress:
             return
         coding = choose(request_state(scope).head.accept_encoding)
         await self.app(scope, receive, _Compressing(send, coding, self.min_bytes).send)
+
+
+def _compressible(media_type: bytes) -> bool:
+    """JSON (the API's answers) and XML (feeds and sitemaps)."""
+    if media_type in (b"application/json", b"application/xml"):
+        return True
+    return media_type.endswith((b"+json", b"+xml"))
 
 
 class _Compressing:
@@ -161,19 +169,18 @@ class _Compressing:
     def _may_compress(self, start: Message) -> bool:
         if start["status"] in (204, 304):
             return False
-        json = False
+        text = False
         for name, value in start.get("headers", ()):
             name = name.lower()
             if name == b"content-type":
-                media_type = value.split(b";", 1)[0].strip().lower()
-                json = media_type == b"application/json" or media_type.endswith(b"+json")
+                text = _compressible(value.split(b";", 1)[0].strip().lower())
             elif name == b"content-encoding":
                 return False
             elif name == b"vary" and b"accept-encoding" in value.lower():
                 return False  # its encoding is decided already (the response cache's answers)
             elif name == b"content-length" and value.isdigit() and int(value) < self.min_bytes:
                 return False
-        return json
+        return text
 
     async def _finish(self) -> None:
         assert self.start is not None

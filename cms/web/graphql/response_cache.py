@@ -349,14 +349,24 @@ class CachedGraphQL:
         operation = state.graphql.operation()
         if operation is None:
             return None
-        # Media URLs are absolute: without a public URL they follow the request's own origin.
-        origin = self.public_url or f"{scope.get('scheme', 'http')}://{head.host.decode('latin-1')}"
-        parts = [PUBLIC, method, *operation, head.accept.decode("latin-1"), origin]
+        parts = [
+            PUBLIC,
+            method,
+            *operation,
+            head.accept.decode("latin-1"),
+            self.origin(state, scope),
+        ]
         try:
             raw = orjson.dumps(parts, option=orjson.OPT_SORT_KEYS)
         except orjson.JSONEncodeError:  # variables nested past what orjson writes
             return None
         return hashlib.blake2b(raw, digest_size=20).digest()
+
+    def origin(self, state: RequestState, scope: Scope) -> str:
+        """Where absolute media URLs point: the public URL, else the request's own origin (so
+        answers are kept per origin)."""
+        host = state.head.host.decode("latin-1")
+        return self.public_url or f"{scope.get('scheme', 'http')}://{host}"
 
 
 def _multipart(head: Head) -> bool:

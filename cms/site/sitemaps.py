@@ -1,0 +1,142 @@
+"""Sitemaps (protocol 0.9) of what anyone may read, and a Google News sitemap.
+
+``/sitemap.xml`` is an index: one sitemap per month of publication (Vietnam time), named
+``YYYY-MM`` (a month of more than :data:`MAX_URLS` articles continues in ``YYYY-MM-2``, ...),
+and ``sections``. Each monthly sitemap lists the canonical URL of every article published that
+month with its ``lastmod`` (when it last changed); the index gives each sitemap the latest
+``lastmod`` of its month. ``/sitemap-news.xml`` lists the articles of the last 48 hours (at
+most 1,000, as Google News asks), with the publication's name, ``vi`` and each one's title and
+publication date. Dates are W3C date-times in Vietnam time (``2023-07-18T15:51:06+07:00``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from cms.site import reads
+from cms.site.reads import VIETNAM, Month
+from cms.site.urls import SiteUrls
+
+__all__ = [
+    "MAX_URLS",
+    "NEWS_MAX",
+    "NEWS_WINDOW",
+    "SITEMAP_NS",
+    "Sitemaps",
+    "w3c",
+]
+
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
+MAX_URLS = 50_000
+"""At most this many URLs in one sitemap, as the protocol says."""
+NEWS_WINDOW = timedelta(hours=48)
+NEWS_MAX = 1_000
+SECTIONS = "sections"
+_NAME = re.compile(r"(?P<year>[0-9]{4})-(?P<month>0[1-9]|1[0-2])(?:-(?P<part>[1-9][0-9]{0,5}))?")
+
+ET.register_namespace("", SITEMAP_NS)
+ET.register_namespace("news", NEWS_NS)
+
+
+def _q(name: str, ns: str = SITEMAP_NS) -> str:
+    return f"{{{ns}}}{name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Sitemaps:
+    """The sitemaps of one website: its URLs, the address of each sitemap (``sitemap(name)``,
+    on the CMS), the publication's name, and the URLs per file (the protocol's 50,000; tests
+    use fewer)."""
+
+    site: SiteUrls
+    sitemap_url: Callable[[str], str]
+    publication: str
+    max_urls: int = MAX_URLS
+
+    async def index(self, now: datetime) -> bytes:
+        """``/sitemap.xml``: the sitemap of the sections, then one per month (and part)."""
+        found = await reads.months(now)
+        return await asyncio.to_thread(self._index, found)
+
+    async def sitemap(self, name: str, now: datetime) -> bytes | None:
+        """The sitemap called ``name`` (``2023-07``, ``2023-07-2``, ``sections``); None when
+        there is no such sitemap (a month without articles, a part past its last)."""
+        if name == SECTIONS:
+            sections = await reads.section_links(self.max_urls)
+            entries = [(self.site.section(s.path, s.slug), s.updated_at) for s in sections]
+            return await asyncio.to_thread(_urlset, entries)
+        found = _NAME.fullmatch(name)
+        if found is None or (found["part"] is not None and found["part"] == "1"):
+            return None  # part 1 is the month's own name: one address per sitemap
+        part = int(found["part"] or 1)
+        year, month = int(found["year"]), int(found["month"])
+        links = await reads.month_links(now, year, month, (part - 1) * self.max_urls, self.max_urls)
+        if not links:
+            return None
+        entries = [(self.site.article(a.slug, a.id, a.section_path), a.updated_at) for a in links]
+        return await asyncio.to_thread(_urlset, entries)
+
+    async def news(self, now: datetime) -> bytes:
+        """``/sitemap-news.xml``: the articles published in the last 48 hours."""
+        found = await reads.news_links(now, now - NEWS_WINDOW, NEWS_MAX)
+        return await asyncio.to_thread(self._news, found)
+
+    def _index(self, found: Sequence[Month]) -> bytes:
+        root = ET.Element(_q("sitemapindex"))
+        _sitemap(root, self.sitemap_url(SECTIONS), None)
+        for month in found:
+            name = f"{month.first_day:%Y-%m}"
+            parts = max(1, -(-month.count // self.max_urls))
+            for part in range(1, parts + 1):
+                named = name if part == 1 else f"{name}-{part}"
+                _sitemap(root, self.sitemap_url(named), month.lastmod)
+        return _xml(root)
+
+    def _news(self, found: Sequence[reads.NewsRow]) -> bytes:
+        root = ET.Element(_q("urlset"))
+        for article in found:
+            url = ET.SubElement(root, _q("url"))
+            _text(url, _q("loc"), self.site.article(article.slug, article.id, article.section_path))
+            news = ET.SubElement(url, _q("news", NEWS_NS))
+            publication = ET.SubElement(news, _q("publication", NEWS_NS))
+            _text(publication, _q("name", NEWS_NS), self.publication)
+            _text(publication, _q("language", NEWS_NS), "vi")
+            _text(news, _q("publication_date", NEWS_NS), w3c(article.published_at))
+            _text(news, _q("title", NEWS_NS), article.title)
+        return _xml(root)
+
+
+def w3c(moment: datetime) -> str:
+    """A W3C date-time in Vietnam time, to the second: ``2023-07-18T15:51:06+07:00``."""
+    return moment.astimezone(VIETNAM).replace(microsecond=0).isoformat()
+
+
+def _urlset(entries: Sequence[tuple[str | None, datetime]]) -> bytes:
+    root = ET.Element(_q("urlset"))
+    for loc, lastmod in entries:
+        url = ET.SubElement(root, _q("url"))
+        _text(url, _q("loc"), loc)
+        _text(url, _q("lastmod"), w3c(lastmod))
+    return _xml(root)
+
+
+def _sitemap(root: ET.Element, loc: str, lastmod: datetime | None) -> None:
+    sitemap = ET.SubElement(root, _q("sitemap"))
+    _text(sitemap, _q("loc"), loc)
+    if lastmod is not None:
+        _text(sitemap, _q("lastmod"), w3c(lastmod))
+
+
+def _text(parent: ET.Element, tag: str, value: str | None) -> None:
+    ET.SubElement(parent, tag).text = value or ""
+
+
+def _xml(root: ET.Element) -> bytes:
+    data: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return data
