@@ -52,8 +52,20 @@ class CachedPages(CachedGraphQL):
     """The response cache in front of one page (module doc): keyed by the path, and by the
     hour when ``hourly``."""
 
-    def __init__(self, app: ASGIApp, *args: object, hourly: bool = False, **kwargs: object):
-        super().__init__(app, *args, **kwargs)  # type: ignore[arg-type]
+    def __init__(
+        self,
+        app: ASGIApp,
+        cache: ResponseCache,
+        public_url: str | None,
+        watch: ContentWatch | None,
+        *,
+        max_age: int,
+        compress_min_bytes: int,
+        hourly: bool = False,
+    ) -> None:
+        super().__init__(
+            app, cache, public_url, watch, max_age=max_age, compress_min_bytes=compress_min_bytes
+        )
         self.hourly = hourly
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
