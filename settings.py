@@ -249,8 +249,8 @@ class Settings(BaseSettings):
     compress_min_bytes: int = Field(
         default=1024,
         ge=0,
-        description="JSON answers at least this long are compressed (gzip, brotli or zstd) for "
-        "clients that accept it.",
+        description="JSON answers (and feeds and sitemaps) at least this long are compressed "
+        "(gzip, brotli or zstd) for clients that accept it.",
     )
     persisted_queries_only: bool = Field(
         default=False,
