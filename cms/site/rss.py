@@ -11,6 +11,7 @@ by :mod:`xml.etree.ElementTree` (every text escaped by it), in a worker thread.
 from __future__ import annotations
 
 import asyncio
+import logging
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -41,6 +42,8 @@ __all__ = [
     "site_feed",
     "tag_feed",
 ]
+
+_log = logging.getLogger(__name__)
 
 FEED_SIZE = 50
 """How many of the newest articles a feed lists."""
@@ -170,10 +173,14 @@ def _item(item: ET.Element, links: Links, article: FeedArticle) -> None:
         _text(item, "pubDate", _rfc822(row.published_at))
     _text(item, "description", row.summary)
     by_id = {image.id: image for image in article.images}
-    html = body_.render_html(
-        body_.from_json(row.body), by_id, lambda image: links.media(image.store_key)
-    )
-    _text(item, _q("content", "encoded"), html)
+    try:
+        blocks = body_.from_json(row.body)
+    except body_.UnknownBlockType as error:  # a newer version's: no body rather than no feed
+        _log.error("article %d in a feed without its body: %s", row.id, error)
+        blocks = None
+    if blocks is not None:
+        html = body_.render_html(blocks, by_id, lambda image: links.media(image.store_key))
+        _text(item, _q("content", "encoded"), html)
     if section is not None:
         _text(item, "category", section.name).set(
             "domain", links.site.section(section.path, section.slug) or ""

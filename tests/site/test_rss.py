@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import unicodedata
 import xml.etree.ElementTree as ET
 from datetime import timedelta
@@ -163,3 +164,17 @@ async def test_at_most_fifty(client: httpx.AsyncClient, factory: Factory):
     entries = (await feed(client, "/rss.xml")).entries
     assert len(entries) == 50
     assert entries[0].title == "Bài số 51"
+
+
+async def test_a_body_of_an_unknown_block_leaves_the_item_without_it(
+    client: httpx.AsyncClient, factory: Factory, caplog: pytest.LogCaptureFixture
+):
+    article = await factory.article("Bài lạ", figures=1)
+    await factory.article("Bài thường", T0 - timedelta(hours=1))
+    stored = [*article.body, {"type": "gallery", "images": [article.body[1]["images"][0]]}]
+    await models.Article.filter(id=article.id).update(body=stored)
+    with caplog.at_level(logging.ERROR):
+        entries = (await feed(client, "/rss.xml")).entries
+    assert [e.title for e in entries] == ["Bài lạ", "Bài thường"]
+    assert "content" not in entries[0] and "content" in entries[1]
+    assert "'gallery'" in caplog.text  # the operator sees which article, and why
