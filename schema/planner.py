@@ -55,6 +55,7 @@ BODILESS = frozenset(
         "url",
         "socialImage",
         "jsonLd",
+        "related",
     }
 )
 """The fields of an article that read nothing of its body but the cover's caption: a list

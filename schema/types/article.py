@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
 import strawberry
 from strawberry.dataloader import DataLoader
@@ -43,6 +43,8 @@ JSON_LD_RATIOS = ((16, 9), (4, 3), (1, 1))
 """The shapes of the cover in JSON-LD's ``image`` (what Google's article results ask for), each
 at the largest allowed width up to 1280 pixels."""
 JSON_LD_WIDTH = 1280
+MAX_RELATED = 20
+"""Most related articles one article may ask for."""
 
 
 @strawberry.type(description="A news article.")
@@ -181,6 +183,27 @@ class Article(Node):
         )
 
     @strawberry.field(
+        description="Published articles like this one, for a `Đọc thêm` box: those sharing the "
+        "most tags first, then those in the same section, then those whose titles best match "
+        "this title (the search index's ranking), the newest first among equals; never this "
+        "article, never a draft, an archived or a scheduled one, whoever asks. A whole page of "
+        "articles reads theirs in one statement.",
+        graphql_type=list["Article"],
+    )
+    def related(
+        self,
+        info: Info,
+        first: Annotated[
+            int,
+            strawberry.argument(description=f"How many, at most (1 to {MAX_RELATED})."),
+        ] = 5,
+    ) -> Resolved[list[Article]]:
+        if not 1 <= first <= MAX_RELATED:
+            raise InvalidInput(f"`first` goes from 1 to {MAX_RELATED}.", field="first")
+        key = (self._row.id, self._row.title, first)
+        return resolved(info.context.loaders.related_by_article, key, _articles)
+
+    @strawberry.field(
         description="The title search engines show (at most 70 characters as set); the title "
         "when none was set."
     )
@@ -300,6 +323,10 @@ class Article(Node):
 async def _maybe(loader: DataLoader[int, T | None], key: int | None) -> T | None:
     """What ``loader`` gives for ``key``; None for no key."""
     return None if key is None else await loader.load(key)
+
+
+def _articles(found: list[ArticleRow]) -> list[Article]:
+    return [Article.from_row(row) for row in found]
 
 
 def _authors(found: list[AuthorRow]) -> list[Author]:

@@ -1,0 +1,94 @@
+"""Related articles: for many articles at once, the published ones most like each, in one statement.
+
+Each article's related articles are the published ones (whoever asks: an editor looking at a
+draft gets what readers will see; :func:`~cms.articles.visibility.public_sql`) that share the
+most tags with it, then those in the same section, then those whose titles best match its title
+(the search index's ranking: :meth:`cms.search.backend.SearchBackend.similar_titles`), the
+newest first among equals; never the article itself.
+
+The candidates are the articles sharing a tag, the newest ``first`` of the same section (beyond
+them, an article of the section that shares no tag and matches no title would never be chosen),
+and the title matches; each is scored, ranked per article with a window function, and read as a
+list row (no body) in the same statement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from cms.articles.reads import ARTICLE, ArticleRow, listed
+from cms.articles.visibility import public_sql
+from cms.core import db
+from cms.core.db import Fragment, marks
+from cms.search import backend_for
+
+POOL = 50
+"""Most title matches weighed per article (the best ones)."""
+
+NO_MATCHES = (
+    "SELECT CAST(NULL AS INTEGER) AS source_id, CAST(NULL AS INTEGER) AS article_id, "
+    "CAST(NULL AS REAL) AS score WHERE 1 = 0"
+)
+"""The title matches when there are none to look for."""
+
+
+async def related(
+    now: datetime, sources: Sequence[tuple[int, str]], first: int
+) -> dict[int, list[ArticleRow]]:
+    """Up to ``first`` related articles of each article of ``sources`` (its id and title), the
+    most related first (an article with none is absent)."""
+    sources = list(dict.fromkeys(sources))
+    if not sources or first < 1:
+        return {}
+    connection = db.connection()
+    matches = backend_for(connection).similar_titles(sources, now, POOL)
+    sql, params = _ranked(now, [pk for pk, _ in sources], first, matches)
+    found: dict[int, list[ArticleRow]] = {}
+    for row in await db.fetch(sql, params, connection):
+        found.setdefault(int(row["related_source_id"]), []).append(ARTICLE.build(row))
+    return found
+
+
+def _ranked(now: datetime, ids: list[int], first: int, title_matches: Fragment | None) -> Fragment:
+    hits_sql, hits_params = title_matches or (NO_MATCHES, [])
+    sources = marks(len(ids))
+    public_r, public_r_params = public_sql(now, "r")
+    shared = (
+        "(SELECT COUNT(*) FROM article_tag x JOIN article_tag y ON y.tag_id = x.tag_id "
+        "WHERE x.article_id = c.source_id AND y.article_id = c.article_id)"
+    )
+    sql = (
+        f"WITH hits AS ({hits_sql}), "
+        "candidates AS ("
+        "SELECT x.article_id AS source_id, y.article_id AS article_id FROM article_tag x "
+        f"JOIN article_tag y ON y.tag_id = x.tag_id WHERE x.article_id IN ({sources}) "
+        "UNION SELECT source_id, article_id FROM (SELECT s.id AS source_id, r.id AS article_id, "
+        "ROW_NUMBER() OVER (PARTITION BY s.id ORDER BY r.published_at DESC, r.id DESC) AS n "
+        "FROM article s JOIN article r ON r.section_id = s.section_id AND r.id <> s.id "
+        f"WHERE s.id IN ({sources}) AND {public_r}) in_section WHERE n <= ? "
+        "UNION SELECT source_id, article_id FROM hits), "
+        "scored AS ("
+        f"SELECT c.source_id, c.article_id, r.published_at, {shared} AS shared, "
+        "CASE WHEN r.section_id = s.section_id THEN 1 ELSE 0 END AS same_section, "
+        "COALESCE(h.score, 0) AS matched FROM candidates c "
+        "JOIN article r ON r.id = c.article_id JOIN article s ON s.id = c.source_id "
+        "LEFT JOIN hits h ON h.source_id = c.source_id AND h.article_id = c.article_id "
+        f"WHERE r.id <> c.source_id AND {public_r}), "
+        "ranked AS (SELECT source_id, article_id, ROW_NUMBER() OVER (PARTITION BY source_id "
+        "ORDER BY shared DESC, same_section DESC, matched DESC, published_at DESC, "
+        "article_id DESC) AS n FROM scored) "
+        f"SELECT ranked.source_id AS related_source_id, {listed('a')} FROM ranked "
+        "JOIN article a ON a.id = ranked.article_id WHERE ranked.n <= ? "
+        "ORDER BY ranked.source_id, ranked.n"
+    )
+    params = [
+        *hits_params,
+        *ids,
+        *ids,
+        *public_r_params,
+        first,
+        *public_r_params,
+        first,
+    ]
+    return sql, params
