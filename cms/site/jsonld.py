@@ -48,7 +48,7 @@ class Publisher:
 
 def vietnam_time(moment: datetime) -> str:
     """``moment`` in ISO 8601 with Vietnam's offset: ``2023-07-14T09:30:00+07:00``."""
-    return moment.astimezone(VIETNAM).isoformat()
+    return moment.astimezone(VIETNAM).isoformat(timespec="seconds")
 
 
 def news_article(
