@@ -19,14 +19,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from strawberry.dataloader import DataLoader
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 
 from cms.articles import reads, structure_reads
 from schema.context import Info
-from schema.types.article import Article
+
+if TYPE_CHECKING:  # the type asks the planner what its related articles show
+    from schema.types.article import Article
 
 R = TypeVar("R")
 

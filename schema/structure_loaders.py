@@ -20,8 +20,9 @@ from cms.core.viewer import Viewer
 from schema.batching import PagesOf, ParentPageKey, Total, loader, pages
 from schema.batching import nested as nested_pages
 
-RelatedKey = tuple[int, str, int]
-"""An article's id and title, and how many related articles are asked for."""
+RelatedKey = tuple[int, str, int, bool]
+"""An article's id and title, how many related articles are asked for, and whether their bodies
+are needed (the fields selected on them read it)."""
 
 
 class StructureLoaders:
@@ -127,9 +128,10 @@ async def _children_priming(
 
 async def _related(now: datetime, keys: Sequence[RelatedKey]) -> list[list[reads.ArticleRow]]:
     """The related articles of every article asked for, in one statement (the most asked)."""
-    first = max(wanted for _, _, wanted in keys)
-    found = await related.related(now, [(pk, title) for pk, title, _ in keys], first)
-    return [found.get(pk, [])[:wanted] for pk, _, wanted in keys]
+    first = max(key[2] for key in keys)
+    bodies = any(key[3] for key in keys)
+    found = await related.related(now, [key[:2] for key in keys], first, bodies=bodies)
+    return [found.get(pk, [])[:wanted] for pk, _, wanted, _ in keys]
 
 
 def _items(viewer: Viewer, now: datetime) -> PagesOf[collection_items.Item]:

@@ -34,16 +34,19 @@ NO_MATCHES = (
 
 
 async def related(
-    now: datetime, sources: Sequence[tuple[int, str]], first: int
+    now: datetime, sources: Sequence[tuple[int, str]], first: int, *, bodies: bool = False
 ) -> dict[int, list[ArticleRow]]:
     """Up to ``first`` related articles of each article of ``sources`` (its id and title), the
-    most related first (an article with none is absent)."""
+    most related first (an article with none is absent); read with their bodies if ``bodies``,
+    else as a list reads them (:func:`~cms.articles.reads.listed`)."""
     sources = list(dict.fromkeys(sources))
     if not sources or first < 1:
         return {}
     connection = db.connection()
     matches = backend_for(connection).similar_titles(sources, now, POOL)
     sql, params = _ranked(now, [pk for pk, _ in sources], first, matches)
+    if bodies:
+        sql = sql.replace(listed("a"), ARTICLE.select("a"), 1)
     found: dict[int, list[ArticleRow]] = {}
     for row in await db.fetch(sql, params, connection):
         found.setdefault(int(row["related_source_id"]), []).append(ARTICLE.build(row))

@@ -19,6 +19,7 @@ from cms.articles.structure_reads import SectionRow, TagRow
 from cms.articles.visibility import effective_status
 from cms.core.errors import Forbidden, InvalidInput
 from cms.site import jsonld
+from schema import planner
 from schema.context import Info, Resolved, resolved
 from schema.types.author import Author
 from schema.types.blocks import ArticleBlock, block_type
@@ -200,7 +201,8 @@ class Article(Node):
     ) -> Resolved[list[Article]]:
         if not 1 <= first <= MAX_RELATED:
             raise InvalidInput(f"`first` goes from 1 to {MAX_RELATED}.", field="first")
-        key = (self._row.id, self._row.title, first)
+        bodies = planner.needs_bodies(planner.article_fields(info, connection=False))
+        key = (self._row.id, self._row.title, first, bodies)
         return resolved(info.context.loaders.related_by_article, key, _articles)
 
     @strawberry.field(

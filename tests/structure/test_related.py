@@ -70,6 +70,20 @@ async def test_the_most_alike_first(client, factory: Factory):
     assert await related(client, source, 2) == ["Hai thẻ chung", "Một thẻ, cùng chuyên mục"]
 
 
+async def test_related_articles_show_their_bodies_when_asked(client, factory: Factory):
+    source = await _newsroom(factory)
+    query = """query ($id: ID!) { node(id: $id) { ... on Article {
+      related(first: 1) { title bodyText related(first: 1) { title } } } } }"""
+    found = (await read(client, query, {"id": gid("Article", source.id)}))["node"]["related"]
+    assert found == [
+        {
+            "title": "Hai thẻ chung",
+            "bodyText": "Đoạn văn đầu tiên.",
+            "related": [{"title": "Hội nghị sơ kết công tác đầu tư"}],  # back to the source
+        }
+    ]
+
+
 async def test_an_editor_gets_what_readers_get(client, factory: Factory):
     source = await _newsroom(factory)
     editor = await factory.token(Role.EDITOR)
