@@ -54,44 +54,32 @@ async def related(
 
 
 def _ranked(now: datetime, ids: list[int], first: int, title_matches: Fragment | None) -> Fragment:
+    """The statement: each candidate's points from each source (shared tags, counted in one
+    aggregate; a title match's score), summed per article, ranked with the section and date."""
     hits_sql, hits_params = title_matches or (NO_MATCHES, [])
     sources = marks(len(ids))
     public_r, public_r_params = public_sql(now, "r")
-    shared = (
-        "(SELECT COUNT(*) FROM article_tag x JOIN article_tag y ON y.tag_id = x.tag_id "
-        "WHERE x.article_id = c.source_id AND y.article_id = c.article_id)"
-    )
     sql = (
         f"WITH hits AS ({hits_sql}), "
-        "candidates AS ("
-        "SELECT x.article_id AS source_id, y.article_id AS article_id FROM article_tag x "
-        f"JOIN article_tag y ON y.tag_id = x.tag_id WHERE x.article_id IN ({sources}) "
-        "UNION SELECT source_id, article_id FROM (SELECT s.id AS source_id, r.id AS article_id, "
-        "ROW_NUMBER() OVER (PARTITION BY s.id ORDER BY r.published_at DESC, r.id DESC) AS n "
-        "FROM article s JOIN article r ON r.section_id = s.section_id AND r.id <> s.id "
-        f"WHERE s.id IN ({sources}) AND {public_r}) in_section WHERE n <= ? "
-        "UNION SELECT source_id, article_id FROM hits), "
-        "scored AS ("
-        f"SELECT c.source_id, c.article_id, r.published_at, {shared} AS shared, "
-        "CASE WHEN r.section_id = s.section_id THEN 1 ELSE 0 END AS same_section, "
-        "COALESCE(h.score, 0) AS matched FROM candidates c "
+        "points AS ("
+        "SELECT x.article_id AS source_id, y.article_id AS article_id, COUNT(*) AS shared, "
+        "0 AS matched FROM article_tag x JOIN article_tag y ON y.tag_id = x.tag_id "
+        f"WHERE x.article_id IN ({sources}) GROUP BY x.article_id, y.article_id "
+        "UNION ALL SELECT source_id, article_id, 0, 0 FROM (SELECT s.id AS source_id, "
+        "r.id AS article_id, ROW_NUMBER() OVER (PARTITION BY s.id ORDER BY r.published_at DESC, "
+        "r.id DESC) AS n FROM article s JOIN article r ON r.section_id = s.section_id "
+        f"AND r.id <> s.id WHERE s.id IN ({sources}) AND {public_r}) in_section WHERE n <= ? "
+        "UNION ALL SELECT source_id, article_id, 0, score FROM hits), "
+        "summed AS (SELECT source_id, article_id, SUM(shared) AS shared, MAX(matched) AS matched "
+        "FROM points GROUP BY source_id, article_id), "
+        "ranked AS (SELECT c.source_id, c.article_id, ROW_NUMBER() OVER (PARTITION BY c.source_id "
+        "ORDER BY c.shared DESC, CASE WHEN r.section_id = s.section_id THEN 1 ELSE 0 END DESC, "
+        "c.matched DESC, r.published_at DESC, r.id DESC) AS n FROM summed c "
         "JOIN article r ON r.id = c.article_id JOIN article s ON s.id = c.source_id "
-        "LEFT JOIN hits h ON h.source_id = c.source_id AND h.article_id = c.article_id "
-        f"WHERE r.id <> c.source_id AND {public_r}), "
-        "ranked AS (SELECT source_id, article_id, ROW_NUMBER() OVER (PARTITION BY source_id "
-        "ORDER BY shared DESC, same_section DESC, matched DESC, published_at DESC, "
-        "article_id DESC) AS n FROM scored) "
+        f"WHERE r.id <> c.source_id AND {public_r}) "
         f"SELECT ranked.source_id AS related_source_id, {listed('a')} FROM ranked "
         "JOIN article a ON a.id = ranked.article_id WHERE ranked.n <= ? "
         "ORDER BY ranked.source_id, ranked.n"
     )
-    params = [
-        *hits_params,
-        *ids,
-        *ids,
-        *public_r_params,
-        first,
-        *public_r_params,
-        first,
-    ]
+    params = [*hits_params, *ids, *ids, *public_r_params, first, *public_r_params, first]
     return sql, params

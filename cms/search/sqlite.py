@@ -69,7 +69,7 @@ class SqliteSearch(SearchBackend):
             parts.append(
                 "SELECT * FROM (SELECT CAST(? AS INTEGER) AS source_id, rowid AS article_id, "
                 "-bm25(article_search) AS score FROM article_search WHERE article_search MATCH ? "
-                "ORDER BY rank LIMIT ?)"
+                "ORDER BY bm25(article_search) LIMIT ?)"
             )
             params += [source_id, match, pool]
         return (" UNION ALL ".join(parts), params) if parts else None
