@@ -59,8 +59,10 @@ SOURCES = {
     "font_css": "vendor/jetbrains-mono.css",
     "explorer_js": "vendor/plugin-explorer.umd.js",
     "explorer_css": "vendor/plugin-explorer.css",
+    "compose_js": "compose.js",
     "workbench_js": "workbench.js",
     "workbench_css": "workbench.css",
+    "compose_css": "compose.css",
 }
 """The page template's name for each asset: its file under ``static/graphiql/``."""
 
@@ -195,10 +197,18 @@ class Workbench:
             "upload": graphiql_documents.UPLOAD,
             "maxUploadFiles": self.uploads.photos.max_files,
             "maxUploadBytes": self.uploads.photos.max_bytes,
+            "previewUrl": self._preview_url(),
         }
         # "<" escaped: no text in the configuration can end the script element.
         data = orjson.dumps(config).decode().replace("<", "\\u003c")
         return f"window.CMS_WORKBENCH = {data};"
+
+    def _preview_url(self) -> str | None:
+        """The website's address of an article (``CMS_SITE_URL`` and ``CMS_ARTICLE_PATH``, with
+        ``{section}``, ``{slug}`` and ``{id}`` left for the page to fill), where the Compose
+        panel's *Copy preview link* adds ``?preview=<token>``; None without a website."""
+        site = self.settings.site_url
+        return site.rstrip("/") + self.settings.article_path if site else None
 
     def routes(self) -> list[Route]:
         return [
