@@ -20,7 +20,7 @@ import PIL.Image
 
 from tests.browser.axe import serious_violations
 from tests.browser.conftest import EDITOR_EMAIL, EDITOR_NAME, EDITOR_PASSWORD, Server, cms_command
-from tests.browser.test_workbench import READY, Story, guarded, until
+from tests.browser.test_workbench import EDITOR, READY, Story, guarded, until
 
 TITLE = "Hội nghị sơ kết 6 tháng đầu năm của Ban Quản lý các khu công nghiệp"
 SUMMARY = "Gặp mặt doanh nghiệp, nhà đầu tư; triển khai nhiệm vụ 6 tháng cuối năm."
@@ -28,6 +28,9 @@ FIRST = "Chiều ngày 19/7/2023, Ban Quản lý các khu công nghiệp tỉnh 
 SECOND = "Đồng chí Hoàng Văn Khởi, Phó Trưởng Ban phụ trách, chủ trì hội nghị."
 CAPTION = "Toàn cảnh hội nghị sơ kết"
 LATER = " Bản sửa sau."
+VARIABLES = (
+    "document.querySelector('.graphiql-editor-tool .graphiql-editor .CodeMirror').CodeMirror"
+)
 SECOND_EDITOR = ("thu-ky@baobackan.example", "Minh Thư ký", "một mật khẩu khác đủ dài")
 AUTHOR = ("phong-vien@baobackan.example", "Hà Phóng viên", "mật khẩu phóng viên đủ dài")
 
@@ -101,6 +104,12 @@ async def test_an_editor_writes_illustrates_and_publishes(
         await page.get_by_role("button", name="Add paragraph").click()
         await page.get_by_label("Paragraph").last.fill(text)
     await page.get_by_role("button", name="Add figure").click()
+    # Saved with an empty figure: the error marks that block, with the field's path.
+    await page.get_by_role("button", name="Save draft").click()
+    await status(page, "Not saved:")
+    marked = page.locator("[data-type=figure].cms-invalid [role=alert]")
+    await marked.wait_for()
+    assert (await marked.get_attribute("data-field") or "").startswith("body.2.figure")
     photos = [photo(tmp_path / f"hoi-nghi-{n}.jpg", n) for n in (1, 2)]
     await page.get_by_label("Upload photos").set_input_files(photos)
     await page.get_by_label("Alt text for hoi-nghi-1.jpg").fill("Đại biểu dự hội nghị")
@@ -122,6 +131,14 @@ async def test_an_editor_writes_illustrates_and_publishes(
 
     await page.get_by_role("button", name="Save draft").click()
     await status(page, "Saved · version 1")
+    assert await page.locator(".cms-invalid").count() == 0
+
+    # The form teaches the API: the save just sent, in a GraphiQL tab with its variables.
+    await page.get_by_role("button", name="Show as GraphQL").click()
+    await until(page, f"{EDITOR}.getValue().includes('mutation ComposeCreate')")
+    sent = json.loads(await page.evaluate(f"{VARIABLES}.getValue()"))
+    assert sent["input"]["title"] == unicodedata.normalize("NFC", TITLE)
+    assert len(sent["input"]["body"]) == 3
 
     # A later change, not saved (the tab reloads before autosave): it comes back, with a notice.
     summary = page.get_by_label("Summary")
