@@ -9,6 +9,7 @@ conflict) go to ``tests/browser/output/<test>/``.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import unicodedata
@@ -298,3 +299,134 @@ async def _token(server: Server, email: str, password: str) -> str:
         )
     token: str = answer.json()["data"]["login"]["token"]
     return token
+
+
+LIBRARY_CAPTION = "Ảnh thư viện Bắc Kạn"
+
+
+async def _upload(server: Server, token: str, path: Path) -> str:
+    """A photo put in the library over the multipart request (as another client would)."""
+    query = """mutation ($input: ImagesUploadInput!) { imagesUpload(input: $input) {
+      ... on ImagesUploadSuccess { images { id } } } }"""
+    files = [{"file": None, "alt": "Thư viện", "caption": LIBRARY_CAPTION, "credit": ""}]
+    operations = {"query": query, "variables": {"input": {"files": files}}}
+    async with httpx.AsyncClient(base_url=server.url) as client:
+        answer = await client.post(
+            "/graphql",
+            data={
+                "operations": json.dumps(operations),
+                "map": json.dumps({"0": ["variables.input.files.0.file"]}),
+            },
+            files={"0": (path.name, await asyncio.to_thread(path.read_bytes), "image/jpeg")},
+            headers={"authorization": f"Bearer {token}", "apollo-require-preflight": "true"},
+        )
+    image_id: str = answer.json()["data"]["imagesUpload"]["images"][0]["id"]
+    return image_id
+
+
+async def test_the_panels_tools(
+    browser: Any, cms_server: Server, output: Path, tmp_path: Path
+) -> None:
+    """Moving blocks, pasting, autosave waiting for an input method, tags, the photo library,
+    preview, revisions with their differences and restore, scheduling in Vietnam time,
+    archiving."""
+    token = await _token(cms_server, EDITOR_EMAIL, EDITOR_PASSWORD)
+    await _upload(cms_server, token, photo(tmp_path / "thu-vien.jpg", 5))
+    story = await signed_in(browser, cms_server, output, (EDITOR_EMAIL, EDITOR_PASSWORD))
+    page = story.page
+    await page.get_by_role("button", name="New article").click()
+    await page.get_by_label("Title", exact=True).fill("Bài thử các công cụ")
+    for text in ("Một", "Hai"):
+        await page.get_by_role("button", name="Add paragraph").click()
+        await page.get_by_label("Paragraph").last.fill(text)
+    await page.get_by_role("button", name="Move up: block 2").click()
+    paragraphs = page.get_by_label("Paragraph")
+    assert [await p.input_value() for p in await paragraphs.all()] == ["Hai", "Một"]
+
+    # Pasted from a word processor: the plain text only, non-breaking spaces made plain.
+    await paragraphs.last.evaluate(
+        """(area) => {
+          area.focus();
+          area.setSelectionRange(area.value.length, area.value.length);
+          const data = new DataTransfer();
+          data.setData("text/html", "<p><b>Ba</b>&nbsp;bốn</p>");
+          data.setData("text/plain", " Ba\\u00a0bốn");
+          area.dispatchEvent(new ClipboardEvent("paste", { clipboardData: data, bubbles: true,
+                                                           cancelable: true }));
+        }"""
+    )
+    assert await paragraphs.last.input_value() == "Một Ba bốn"
+
+    # An input method composing (Telex): no autosave until the word is done.
+    summary = page.get_by_label("Summary")
+    await summary.dispatch_event("compositionstart")
+    await summary.fill("Tóm tắt gõ bằng Telex")
+    await page.wait_for_timeout(4500)
+    assert "Saving" not in await page.get_by_test_id("compose-status").inner_text()
+    assert "version" not in await page.get_by_test_id("compose-status").inner_text()
+    await summary.dispatch_event("compositionend")
+    await status(page, "Saved · version 1")
+
+    await page.get_by_label("Tags", exact=True).fill("Khu công nghiệp")
+    await page.get_by_label("Tags", exact=True).press("Enter")
+    await page.get_by_role("button", name="Remove tag Khu công nghiệp").wait_for()
+
+    # A figure from the photo library, searched without accents.
+    await page.get_by_role("button", name="Add figure").click()
+    await page.get_by_role("button", name="Choose from library").click()
+    await page.get_by_label("Search photos").fill("thu vien bac kan")
+    await page.get_by_role("button", name=f"Use photo: {LIBRARY_CAPTION}").click()
+    await page.get_by_label("Caption").fill("Chú thích từ thư viện")
+    await page.get_by_role("button", name="Save draft").click()
+    await status(page, "Saved · version 2")
+
+    await page.get_by_role("button", name="Preview", exact=True).click()
+    await page.locator(".cms-preview-body figure img").wait_for()
+    await page.get_by_role("button", name="Copy preview link").click()
+    assert len(await page.get_by_test_id("preview-link").inner_text()) > 20
+
+    # Revisions: compare the first with the form (a new title typed), then restore it: the
+    # form is saved first (version 3), the restore is version 4, and the figure goes.
+    await page.get_by_label("Title", exact=True).fill("Bài thử các công cụ, bản mới")
+    await page.get_by_role("button", name="Revisions").click()
+    await page.get_by_role("button", name="Compare revision 1").click()
+    diff = page.locator(".cms-diff").first
+    assert [await i.inner_text() for i in await diff.locator("ins").all()] == ["cụ, bản mới"]
+    assert [await d.inner_text() for d in await diff.locator("del").all()] == ["cụ"]
+    await page.get_by_role("button", name="Restore revision 1").click()
+    await status(page, "Saved · version 4")
+    assert await page.locator("[data-type=figure]").count() == 0
+    assert await page.get_by_label("Title", exact=True).input_value() == "Bài thử các công cụ"
+
+    # Scheduled for tomorrow 09:30 in Vietnam, whatever the browser's time zone.
+    await page.get_by_role("button", name="Schedule…").click()
+    await page.get_by_label("Publish at (Vietnam time, UTC+7)").fill("2030-01-02T09:30")
+    await page.get_by_role("button", name="Schedule", exact=True).click()
+    await page.get_by_role("button", name="Archive").wait_for()
+    found = await _search(cms_server, token, "bai thu cac cong cu")
+    assert found == {
+        "status": "SCHEDULED",
+        "publishedAt": "2030-01-02T02:30:00+00:00",
+        "tags": [{"name": "Khu công nghiệp"}],
+    }
+    await page.get_by_role("button", name="Archive").click()
+    await status(page, "Saved · version 6")
+    assert (await _search(cms_server, token, "bai thu cac cong cu"))["status"] == "ARCHIVED"
+    assert story.errors == [] and story.outside == []  # type: ignore[attr-defined]
+    assert await page.evaluate("window.__violations") == []
+    await page.context.close()
+
+
+async def _search(server: Server, token: str, words: str) -> dict[str, Any]:
+    query = """query ($q: String!) { search(query: $q,
+      filter: {status: [DRAFT, SCHEDULED, PUBLISHED, ARCHIVED]}) {
+      nodes { status publishedAt tags { name } } } }"""
+    async with httpx.AsyncClient(base_url=server.url) as client:
+        answer = await client.post(
+            "/graphql",
+            json={"query": query, "variables": {"q": words}},
+            headers={"authorization": f"Bearer {token}"},
+        )
+    [found] = answer.json()["data"]["search"]["nodes"]
+    node: dict[str, Any] = found
+    return node
