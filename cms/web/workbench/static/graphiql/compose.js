@@ -325,6 +325,7 @@
     /* ---- loading, saving, conflicts ---- */
 
     async function open(id) {
+      remember("article", DOCS.article, { id });
       const data = await send(DOCS.article, { id });
       if (!data.article) throw new Error("This article is gone, or you may not see it.");
       const draft = draftOf(data.article);
@@ -735,6 +736,7 @@
       const [list, setList] = useState(null);
       const [shown, setShown] = useState(null);
       const [state, act] = useAction(async () => {
+        remember("revisions", DOCS.revisions, { id: s.draft.id });
         const data = await send(DOCS.revisions, { id: s.draft.id });
         setList(data.article.revisions.nodes);
       });
