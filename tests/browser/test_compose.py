@@ -363,7 +363,10 @@ async def test_the_panels_tools(
     assert "Saving" not in await page.get_by_test_id("compose-status").inner_text()
     assert "version" not in await page.get_by_test_id("compose-status").inner_text()
     await summary.dispatch_event("compositionend")
+    await paragraphs.last.focus()  # the writer moves on to the body while the save runs
     await status(page, "Saved · version 1")
+    # The save re-created no block under the cursor: the writer is still in that paragraph.
+    assert await page.evaluate("document.activeElement.value") == "Một Ba bốn"
 
     await page.get_by_label("Tags", exact=True).fill("Khu công nghiệp")
     await page.get_by_label("Tags", exact=True).press("Enter")

@@ -364,8 +364,12 @@
       if (answer.__typename.endsWith("Success")) {
         const fresh = draftOf(answer.article);
         desk.set((now) => {
-          // Edits made while saving stay: only what was sent is now the saved state.
-          const kept = now.draft === sent ? fresh : Object.assign({}, now.draft, { id: fresh.id, version: fresh.version, slug: now.draft.slugEdited ? now.draft.slug : fresh.slug, status: fresh.status });
+          // The form keeps what is in it (edits made while saving, the blocks as they are: no
+          // input is re-created under the writer's cursor); what was sent is the saved state.
+          const kept = Object.assign({}, now.draft, {
+            id: fresh.id, version: fresh.version, status: fresh.status, updatedAt: fresh.updatedAt,
+            sectionPath: fresh.sectionPath, slug: now.draft.slugEdited ? now.draft.slug : fresh.slug, slugEdited: true,
+          });
           return Object.assign({}, now, {
             saving: false, draft: kept, base: fresh, dirty: now.draft !== sent, errors: {},
             status: { kind: "saved", version: fresh.version, at: fresh.updatedAt },
@@ -384,6 +388,10 @@
     async function conflicted() {
       const s = desk.get();
       const data = await send(DOCS.article, { id: s.draft.id });
+      if (!data.article) {
+        patch({ saving: false, status: { kind: "error", reason: "the article was deleted, or you may no longer see it" } });
+        return;
+      }
       const theirs = draftOf(data.article);
       const changed = changedFields(s.base, theirs);
       patch({
@@ -886,6 +894,13 @@
               h("span", { className: "cms-help" }, " " + a.status + " · " + clock(a.updatedAt))))));
     }
 
+    /* Back to the list: unsaved changes are saved first (and the form stays if they cannot be). */
+    async function back() {
+      if (desk.get().dirty) await save(false);
+      const s = desk.get();
+      if (!s.dirty && !s.conflict) patch({ view: "list", notice: null });
+    }
+
     function ComposePanel() {
       const current = useStore(session);
       const s = useStore(desk);
@@ -905,7 +920,7 @@
       return h("div", { className: "cms-panel cms-compose-panel" },
         h("div", { className: "graphiql-doc-explorer-title" }, "Compose"),
         current ? null : h("p", { className: "cms-error" }, "Sign in to write articles."),
-        current && s.view === "edit" ? h(Editor, { choices, onBack: () => patch({ view: "list", notice: null }) }) : null,
+        current && s.view === "edit" ? h(Editor, { choices, onBack: back }) : null,
         current && s.view === "list" ? h(List) : null);
     }
 
