@@ -383,6 +383,19 @@ async def test_the_panels_tools(
     await page.get_by_role("button", name="Save draft").click()
     await status(page, "Saved · version 2")
 
+    # A slug taken by another article: the Slug field says so; putting it back saves nothing.
+    slug = page.get_by_label("Slug")
+    mine = await slug.input_value()
+    await slug.fill(await _demo_slug(cms_server))
+    await page.get_by_role("button", name="Save draft").click()
+    await status(page, "Not saved:")
+    assert await page.locator(".cms-field.cms-invalid").filter(has=slug).count() == 1
+    assert await slug.get_attribute("aria-invalid") == "true"
+    await slug.fill(mine)
+    await page.get_by_role("button", name="Save draft").click()
+    await status(page, "Saved · version 2")
+    assert await page.locator(".cms-invalid").count() == 0
+
     await page.get_by_role("button", name="Preview", exact=True).click()
     await page.locator(".cms-preview-body figure img").wait_for()
     await page.get_by_role("button", name="Copy preview link").click()
@@ -418,6 +431,15 @@ async def test_the_panels_tools(
     assert story.errors == [] and story.outside == []  # type: ignore[attr-defined]
     assert await page.evaluate("window.__violations") == []
     await page.context.close()
+
+
+async def _demo_slug(server: Server) -> str:
+    async with httpx.AsyncClient(base_url=server.url) as client:
+        answer = await client.post(
+            "/graphql", json={"query": "{ articles(first: 1) { nodes { slug } } }"}
+        )
+    slug: str = answer.json()["data"]["articles"]["nodes"][0]["slug"]
+    return slug
 
 
 async def _search(server: Server, token: str, words: str) -> dict[str, Any]:

@@ -349,7 +349,8 @@
       if (s.saving) return;
       const op = saveOperation(s.base, s.draft);
       if (s.draft.id && Object.keys(op.variables.input).length === 2) {
-        patch({ dirty: false });
+        // Nothing differs from the saved version (an edit undone): nothing to send.
+        patch({ dirty: false, errors: {}, status: { kind: "saved", version: s.draft.version, at: s.draft.updatedAt } });
         return;
       }
       const sent = s.draft;
