@@ -13,6 +13,7 @@ from cms.articles import authors, events
 from cms.articles import queries as articles
 from cms.core.errors import InvalidInput
 from cms.core.pagination import page_size
+from cms.media import library
 from cms.models import ArticleStatus as ModelStatus
 from cms.search import engine
 from cms.search import query as search_query
@@ -281,6 +282,34 @@ class Query(AccountQueries, AuditQueries, NotifyQueries, StructureQueries):
         found = ArticleSearchConnection.of(page, parsed)
         await planner.prefetch(info, found.nodes, planner.article_fields(info, connection=True))
         return found
+
+    @strawberry.field(
+        description="The photo library: every picture you may use in an article, newest upload "
+        "first (editors and admins: all of them; authors: those of public articles, of their "
+        "own articles, and avatars). `query` searches captions, alt texts and credits as "
+        "`search` does: accents, case and Unicode form do not matter (`hoi nghi` finds `Hội "
+        "nghị`), every word must occur, a word also matches the start of a longer one. For "
+        "signed-in writers only: anyone else gets an error with code `UNAUTHENTICATED`."
+    )
+    async def images(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        query: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Words to find in the caption, alt text or credit, e.g. `hoi nghi` "
+                "(at most 200 characters); null or empty: every picture."
+            ),
+        ] = None,
+    ) -> Connection[Image]:
+        win = page_window(info, library.NEWEST_FIRST, first=first, after=after)
+        ctx = info.context
+        page = await library.page(ctx.viewer, ctx.now, query, win.size, win.after)
+        for image in page.items:
+            ctx.loaders.image_by_id.prime(image.id, image)
+        return Connection.of(page, Image.from_row)
 
     @strawberry.field(description="One picture by ID; null unless a published article uses it.")
     async def image(

@@ -16,6 +16,7 @@ from graphql import ASTValidationRule, GraphQLError, OperationDefinitionNode, Op
 from starlette.websockets import WebSocket
 from strawberry.extensions import SchemaExtension
 
+from cms.articles import revisions
 from cms.core import clock
 from cms.core.errors import CmsError
 from cms.notify.live import Event
@@ -23,6 +24,7 @@ from cms.notify.outbox import EventType
 from schema.context import Context, Info, Loaders
 from schema.types.article import Article
 from schema.types.node import pk_of, to_global_id
+from schema.types.revision import may_see
 from schema.types.webhook import Change, ChangeKind
 
 _ARTICLE_EVENTS = frozenset(kind.value for kind in EventType if kind.name.startswith("ARTICLE"))
@@ -49,7 +51,11 @@ class Subscription:
 
     @strawberry.subscription(
         description="Each change to one article: `UPSERT` with the article as it now is, or "
-        "`REMOVE` when it leaves your view (unpublished, archived, deleted)."
+        "`REMOVE` when it leaves your view (unpublished, archived, deleted). Signed-in writers "
+        "who may see a draft also hear of its every save (and of saves of scheduled or "
+        "archived articles), with who saved and when (`savedBy`, `savedAt`), so an editor "
+        "learns of a colleague's save before saving over it; anyone else hears only of what "
+        "the public sees."
     )
     async def article_changed(
         self,
@@ -64,8 +70,9 @@ class Subscription:
             if event.type not in _ARTICLE_EVENTS or event.object_id != article_id:
                 continue
             found = await _article(info, article_id)
-            kind = ChangeKind.UPSERT if found is not None else ChangeKind.REMOVE
-            yield Change(kind=kind, id=to_global_id("Article", article_id), article=found)
+            if found is None and event.type == EventType.ARTICLE_SAVED.value:
+                continue  # a save out of public view, of an article out of this viewer's
+            yield await _change(info, article_id, found)
 
 
 async def _events(info: Info) -> AsyncGenerator[Event, None]:
@@ -84,6 +91,20 @@ async def _article(info: Info, article_id: int) -> Article | None:
     ctx.loaders = Loaders(ctx.viewer, ctx.now)
     found = await ctx.loaders.article_by_id.load(article_id)
     return Article.from_row(found) if found is not None else None
+
+
+async def _change(info: Info, article_id: int, found: Article | None) -> Change:
+    """The change as the viewer may know it: who saved it last and when, for those who may
+    see the article's revisions."""
+    ident = to_global_id("Article", article_id)
+    if found is None:
+        return Change(kind=ChangeKind.REMOVE, id=ident, article=None)
+    change = Change(kind=ChangeKind.UPSERT, id=ident, article=found)
+    if await may_see(info, found._row):
+        last = await revisions.last_save(article_id)
+        if last is not None:
+            change.saved_by, change.saved_at = last.by, last.at
+    return change
 
 
 class _NoSubscriptionOverHttp(ASTValidationRule):

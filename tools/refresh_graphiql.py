@@ -3,7 +3,7 @@
 from the npm registry, at the versions pinned in ``tools/graphiql/package-lock.json``.
 
     python tools/refresh_graphiql.py            # npm ci: exactly the locked versions
-    python tools/refresh_graphiql.py --update   # npm install: package.json's versions, new lock
+    python tools/refresh_graphiql.py --update   # npm install: package.json's versions, lock updated
 
 To move to newer versions, edit the exact versions in ``tools/graphiql/package.json``, run with
 ``--update``, run the browser test (``tests/browser/``), and commit package.json, the lock and the
@@ -43,6 +43,18 @@ FILES = {
 }
 """Vendored file name: its path under ``node_modules``."""
 
+FONT = "@fontsource/jetbrains-mono"
+FONT_SUBSETS = ("vietnamese", "latin-ext", "latin")
+"""The panes' monospace font (GraphiQL's Fira Code lacks most Vietnamese letters): the regular
+weight of these subsets, as woff2 files, and one style sheet of their ``@font-face`` rules
+(``jetbrains-mono.css``; the CMS rewrites each ``url()`` to the file's hashed address)."""
+FONT_LICENCE = "jetbrains-mono-OFL.txt"
+
+_FONT_SOURCE = re.compile(
+    r"url\(\./files/([\w.-]+\.woff2)\) format\('woff2'\), url\([^)]*\) format\('woff'\)"
+)
+"""A rule's sources: the woff2 file (kept, by its name beside the style sheet), the woff one."""
+
 _SOURCE_MAP = re.compile(rb"\n?/[/*]# sourceMappingURL=[^\n]*\s*$")
 
 
@@ -65,8 +77,8 @@ def main() -> int:
 def _install(work: Path, *, update: bool) -> None:
     """``npm ci`` (or ``npm install``) of the pinned packages in ``work``; the new lock is kept."""
     shutil.copy(PINS / "package.json", work)
-    if not update:
-        shutil.copy(PINS / "package-lock.json", work)
+    # npm install keeps the lock's resolutions of packages package.json did not change.
+    shutil.copy(PINS / "package-lock.json", work)
     # graphiql-explorer (inside the explorer plugin's bundle) still names React 16 as its peer.
     command = ["npm", "install" if update else "ci", "--ignore-scripts", "--no-audit", "--no-fund"]
     subprocess.run([*command, "--loglevel=error"], cwd=work, check=True)
@@ -82,6 +94,24 @@ def _copy(modules: Path) -> None:
     for name, source in FILES.items():
         data = (modules / source).read_bytes()
         (VENDOR / name).write_bytes(_SOURCE_MAP.sub(b"\n", data).rstrip(b"\n") + b"\n")
+    _copy_font(modules / FONT)
+
+
+def _copy_font(package: Path) -> None:
+    """The font's subsets (woff2 only: every browser GraphiQL 4 runs in reads it), their rules
+    (from ``400.css``, with each subset's ``unicode-range``) pointing at the copies, and the
+    font's licence."""
+    rules = []
+    for block in (package / "400.css").read_text(encoding="utf-8").split("/* ")[1:]:
+        name, _, rule = block.partition(" */")
+        if name.removeprefix("jetbrains-mono-").removesuffix("-400-normal") in FONT_SUBSETS:
+            for file in _FONT_SOURCE.findall(rule):
+                shutil.copy(package / "files" / file, VENDOR / file)
+            rule = _FONT_SOURCE.sub(r"url(\1) format('woff2')", rule.strip())
+            rules.append(f"/* {name} */\n{rule}")
+    header = f"/* {FONT} (SIL Open Font License 1.1, {FONT_LICENCE}): {', '.join(FONT_SUBSETS)} */"
+    (VENDOR / "jetbrains-mono.css").write_text("\n".join([header, *rules]) + "\n", encoding="utf-8")
+    shutil.copy(package / "LICENSE", VENDOR / FONT_LICENCE)
 
 
 def _licences(work: Path) -> str:

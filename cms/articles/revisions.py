@@ -9,6 +9,8 @@ article.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
 from tortoise.functions import Count, Max
 
@@ -48,6 +50,29 @@ async def _last_number(article_id: int) -> int:
         .values_list("last", flat=True)
     )
     return int(str(found[0])) if found and found[0] is not None else 0
+
+
+@dataclass(frozen=True, slots=True)
+class LastSave:
+    """Who saved an article last (the user's name; None for imports, API tokens, the clock
+    publishing a scheduled article, removed users) and when."""
+
+    by: str | None
+    at: datetime
+
+
+async def last_save(article_id: int) -> LastSave | None:
+    """The article's newest revision's user and time, in one statement; None without any."""
+    rows = await (
+        ArticleRevision.filter(article_id=article_id)
+        .order_by("-number")
+        .limit(1)
+        .values("created_at", "user__name")
+    )
+    if not rows:
+        return None
+    name = rows[0]["user__name"]
+    return LastSave(str(name) if name is not None else None, rows[0]["created_at"])
 
 
 async def get(article_id: int, number: int) -> ArticleRevision:

@@ -6,7 +6,10 @@ which the delivery worker (:mod:`cms.notify.delivery`) sends afterwards, and whi
 subscribers (:mod:`cms.notify.live`) read. What counts as an event is what the public can
 see: an article is *published* when it comes into public view (also when its scheduled time
 arrives: :mod:`cms.articles.publishing`), *updated* when it changes while in view, and
-*unpublished*, *archived* or *deleted* when it leaves public view that way.
+*unpublished*, *archived* or *deleted* when it leaves public view that way. One more kind is for
+the newsroom only: *saved*, a change the public does not see (a draft, a scheduled or archived
+article saved), which live subscribers who may see the article hear of (``articleChanged``) and
+no webhook endpoint can receive.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ class EventType(StrEnum):
     ARTICLE_UNPUBLISHED = "article.unpublished"
     ARTICLE_ARCHIVED = "article.archived"
     ARTICLE_DELETED = "article.deleted"
+    ARTICLE_SAVED = "article.saved"
+    """Saved out of public view: for the newsroom's live subscribers, never for webhooks."""
     IMAGE_UPDATED = "image.updated"
     AUTHOR_UPDATED = "author.updated"
     EVENT_UPDATED = "event.updated"
@@ -42,6 +47,10 @@ class EventType(StrEnum):
     COLLECTION_CREATED = "collection.created"
     COLLECTION_UPDATED = "collection.updated"
     COLLECTION_DELETED = "collection.deleted"
+
+
+INTERNAL = frozenset({EventType.ARTICLE_SAVED})
+"""Kinds no webhook endpoint may subscribe to: they tell of what the public does not see."""
 
 
 def new_uid() -> str:
@@ -78,6 +87,8 @@ async def emit(
         object_id=object_id,
         body=body,
     )
+    if type_ in INTERNAL:
+        return event
     hooks = await Webhook.filter(active=True).values_list("id", "events")
     wanted = [int(str(hook_id)) for hook_id, events in hooks if type_.value in (events or [])]
     if wanted:
@@ -103,7 +114,8 @@ async def article_event(type_: EventType, article: Article, now: datetime) -> No
 
 
 async def article_moved(article: Article, was_public: bool, now: datetime) -> None:
-    """Emit what a saved change or status move means to the public, if anything.
+    """Emit what a saved change or status move means to the public, or ``article.saved`` when
+    it means nothing to them (the newsroom's live subscribers still hear of it).
 
     ``was_public`` is whether readers saw the article before the change; ``article`` is as it
     is after it.
@@ -117,3 +129,5 @@ async def article_moved(article: Article, was_public: bool, now: datetime) -> No
             ArticleStatus.ARCHIVED: EventType.ARTICLE_ARCHIVED,
         }.get(article.status, EventType.ARTICLE_UNPUBLISHED)
         await article_event(gone, article, now)
+    else:
+        await article_event(EventType.ARTICLE_SAVED, article, now)

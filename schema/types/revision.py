@@ -69,13 +69,14 @@ async def revisions_of(
     """An article's revisions, newest first, if the viewer may see them (editors, admins and
     the article's own author); an empty list for anyone else."""
     win = page_window(info, revisions.NEWEST_FIRST, first=first, after=after)
-    if not await _may_see(info, article):
+    if not await may_see(info, article):
         return Connection.of(revisions.empty_page(), ArticleRevision.from_model)
     page = await info.context.loaders.revisions_by_article.load((article.id, win))
     return Connection.of(page, ArticleRevision.from_model)
 
 
-async def _may_see(info: Info, article: models.Article | ArticleRow) -> bool:
+async def may_see(info: Info, article: models.Article | ArticleRow) -> bool:
+    """Whether the viewer may see the article's revisions (and who saved them)."""
     viewer = info.context.viewer
     if viewer.can_preview:
         return True

@@ -219,6 +219,18 @@ class Change:
     article: Article | None = strawberry.field(
         description="The article as it now is (`UPSERT`); null for `REMOVE`."
     )
+    saved_by: str | None = strawberry.field(
+        default=None,
+        description="Who saved the article last (their name), on `articleChanged` for viewers "
+        "who may see its revisions (editors, admins, its own authors): the workbench says "
+        '"Changed by Lan at 10:43". Null in the change feed, for anyone else, and for saves '
+        "by imports, API tokens or the clock (a scheduled time arriving).",
+    )
+    saved_at: datetime | None = strawberry.field(
+        default=None,
+        description="When the article was saved last; null where `savedBy` is for lack of "
+        "permission (it stays set for saves by imports, API tokens and the clock).",
+    )
 
     @classmethod
     def from_service(cls, change: changes.Change) -> Change:

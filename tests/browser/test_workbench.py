@@ -325,6 +325,7 @@ async def test_the_pages_weight_and_time_to_interactive(browser, cms_server: Ser
     print(json.dumps(metrics, indent=2))  # for the record (pytest -s)
     assert hosts == {"127.0.0.1"}
     assert metrics["first"]["assets"] == len(SOURCES)
+    assert metrics["first"]["fonts"] <= 3  # JetBrains Mono's subsets, as the panes' text needs
     assert metrics["first"]["asset_bytes_transferred"] > 0
     assert metrics["second"]["asset_bytes_transferred"] == 0
 
@@ -336,8 +337,10 @@ async def measure(page: Any) -> dict[str, Any]:
     numbers: dict[str, Any] = await page.evaluate(
         """() => {
           const nav = performance.getEntriesByType("navigation")[0];
-          const assets = performance.getEntriesByType("resource")
+          const ours = performance.getEntriesByType("resource")
             .filter((e) => new URL(e.name).pathname.startsWith("/graphiql/"));
+          const fonts = ours.filter((e) => e.name.endsWith(".woff2"));
+          const assets = ours.filter((e) => !e.name.endsWith(".woff2"));
           const sum = (list, key) => list.reduce((total, e) => total + e[key], 0);
           const ready = performance.getEntriesByName("cms-workbench-ready")[0];
           return {
@@ -345,6 +348,8 @@ async def measure(page: Any) -> dict[str, Any]:
             asset_bytes_transferred: sum(assets, "transferSize"),
             asset_bytes_decoded: sum(assets, "decodedBodySize"),
             assets: assets.length,
+            fonts: fonts.length,
+            font_bytes_transferred: sum(fonts, "transferSize"),
             dom_content_loaded_ms: Math.round(nav.domContentLoadedEventEnd),
             load_ms: Math.round(nav.loadEventEnd),
             interactive_ms: Math.round(ready.startTime),
@@ -352,7 +357,9 @@ async def measure(page: Any) -> dict[str, Any]:
         }"""
     )
     numbers["total_bytes_transferred"] = (
-        numbers["page_bytes_transferred"] + numbers["asset_bytes_transferred"]
+        numbers["page_bytes_transferred"]
+        + numbers["asset_bytes_transferred"]
+        + numbers["font_bytes_transferred"]
     )
     return numbers
 

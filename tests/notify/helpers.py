@@ -25,6 +25,7 @@ from tortoise.expressions import Q
 from cms.app import create_app
 from cms.core import clock
 from cms.models import DeliveryStatus, OutboxEvent, WebhookDelivery
+from cms.notify.outbox import INTERNAL
 from settings import Settings
 from tests.editing.helpers import post
 
@@ -173,10 +174,12 @@ async def deliveries(client: httpx.AsyncClient, token: str) -> list[dict[str, An
     return found
 
 
-async def outbox() -> list[tuple[str, str, int]]:
-    """Every event written so far, oldest first: (type, object type, object pk)."""
+async def outbox(*, internal: bool = False) -> list[tuple[str, str, int]]:
+    """Every public event written so far (with ``internal``, the newsroom's ``article.saved``
+    too), oldest first: (type, object type, object pk)."""
     rows = await OutboxEvent.all().order_by("id").values_list("type", "object_type", "object_id")
-    return [(str(t), str(o), int(str(i))) for t, o, i in rows]
+    found = [(str(t), str(o), int(str(i))) for t, o, i in rows]
+    return [row for row in found if internal or row[0] not in INTERNAL]
 
 
 async def settled(seconds: float = 15.0) -> None:

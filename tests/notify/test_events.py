@@ -97,6 +97,15 @@ async def test_article_moves_and_edits(client, admin, editor, fake_clock: FakeCl
         ("article.deleted", "Article", pk(gone)),
     ]
     assert await WebhookDelivery.all().count() == len(await outbox()) == 8
+    # Saves out of public view are the newsroom's live events, and no webhook's.
+    saved = [(kind, pk) for kind, _, pk in await outbox(internal=True) if kind == "article.saved"]
+    assert saved == [
+        ("article.saved", n),  # the draft's update
+        ("article.saved", n),  # the archived article's update
+        ("article.saved", pk(scheduled)),  # scheduled
+        ("article.saved", pk(scheduled)),  # its update
+        ("article.saved", pk(scheduled)),  # archived while scheduled
+    ]
 
 
 async def test_the_payload_names_the_object(client, admin, editor):

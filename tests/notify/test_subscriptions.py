@@ -181,3 +181,53 @@ async def test_a_subscription_sent_over_http_is_refused_with_a_typed_error(clien
         [error] = answer.json()["errors"]
         assert error["extensions"]["code"] == "OPERATION_NOT_SUPPORTED", error
         assert "WebSocket" in error["message"]
+
+
+UPDATE = """
+mutation ($input: ArticleUpdateInput!) {
+  articleUpdate(input: $input) { __typename ... on ArticleUpdateSuccess { article { version } } }
+}"""
+WATCH = """subscription ($id: ID!) {
+  articleChanged(id: $id) { kind id article { title version } savedBy savedAt }
+}"""
+
+
+async def test_draft_saves_reach_writers_who_may_see_them_with_who_saved(
+    settings: Settings, orm: None, tmp_path: Path
+):
+    """A colleague's save of a draft reaches an editor watching it (with the colleague's name
+    and the time), and an author who may not see the draft hears nothing of it, nor does an
+    anonymous socket: both hear of the article only once it is published."""
+    clock_file = tmp_path / "clock"
+    clock_file.write_text("0")
+    editor = await token(Role.EDITOR, "Lan Biên tập")
+    colleague = await token(Role.EDITOR, "Minh Thư ký")
+    stranger = await token(Role.AUTHOR, "Hà Phóng viên")
+    async with (
+        instance(settings, clock_file, tmp_path / "a.log") as base,
+        httpx.AsyncClient(base_url=base, timeout=30) as client,
+        socket(base, {"Authorization": f"Bearer {editor}"}) as watching,
+        socket(base, {"Authorization": f"Bearer {stranger}"}) as author,
+        socket(base) as anonymous,
+    ):
+        article = await new_article(client, editor, "Bản nháp")
+        for live in (watching, author, anonymous):
+            await live.subscribe(WATCH, {"id": article["id"]})
+        await asyncio.sleep(0.3)  # the subscriptions are listening
+        changes = {"id": article["id"], "version": article["version"], "title": "Bản nháp mới"}
+        body = await post(client, UPDATE, {"input": changes}, colleague)
+        version = body["data"]["articleUpdate"]["article"]["version"]
+
+        heard = (await watching.next())["payload"]["data"]["articleChanged"]
+        assert heard["kind"] == "UPSERT"
+        assert heard["article"] == {"title": "Bản nháp mới", "version": version}
+        assert heard["savedBy"] == "Minh Thư ký"
+        assert heard["savedAt"] is not None
+
+        await publish(client, editor, {"id": article["id"], "version": version})
+        for live in (author, anonymous):  # their first message is the publication
+            public = (await live.next())["payload"]["data"]["articleChanged"]
+            assert public["article"]["title"] == "Bản nháp mới"
+            assert (public["savedBy"], public["savedAt"]) == (None, None)
+        published = (await watching.next())["payload"]["data"]["articleChanged"]
+        assert published["savedBy"] == "Lan Biên tập"

@@ -3,10 +3,13 @@ ready-made documents.
 
 Every script and style sheet comes from this package (``static/graphiql/``: GraphiQL 4, React 18
 and the explorer plugin as published on npm, pinned and refreshed by
-``tools/refresh_graphiql.py``, and the page's own ``workbench.js``/``workbench.css``). Fonts are
-inside GraphiQL's style sheet as ``data:`` URLs, and nothing starts a worker, so the page works
-with no internet access at all. Assets are served at ``/graphiql/<name>.<hash>.<ext>``: the hash
-is of their content, so they are cached for a year and a new version is a new URL. The page's
+``tools/refresh_graphiql.py``, and the page's own ``workbench.js``/``workbench.css``). GraphiQL's
+interface font (Roboto) is inside its style sheet as ``data:`` URLs; the panes' monospace font,
+JetBrains Mono (its Vietnamese, Latin and Latin Extended subsets: GraphiQL's own Fira Code lacks
+most Vietnamese letters), is served as woff2 files beside it, fetched by a browser only for the
+subsets a page shows. Nothing starts a worker, so the page works with no internet access at all.
+Assets are served at ``/graphiql/<name>.<hash>.<ext>``: the hash is of their content, so they
+are cached for a year and a new version is a new URL. The page's
 ``Content-Security-Policy`` names no other origin than the CMS's own (and the public addresses of
 its media, when set).
 
@@ -53,23 +56,37 @@ SOURCES = {
     "react_dom": "vendor/react-dom.production.min.js",
     "graphiql_js": "vendor/graphiql.umd.js",
     "graphiql_css": "vendor/graphiql.css",
+    "font_css": "vendor/jetbrains-mono.css",
     "explorer_js": "vendor/plugin-explorer.umd.js",
     "explorer_css": "vendor/plugin-explorer.css",
+    "compose_js": "compose.js",
     "workbench_js": "workbench.js",
     "workbench_css": "workbench.css",
+    "compose_css": "compose.css",
 }
 """The page template's name for each asset: its file under ``static/graphiql/``."""
 
-_MEDIA_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
+FONTS = "vendor/*.woff2"
+"""The font files the style sheets name (``url(<file name>)``, rewritten to the served name)."""
+
+_MEDIA_TYPES = {
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".woff2": "font/woff2",
+}
+_COMPRESSED = {".woff2"}
+"""Already compressed: served as they are, whatever the request accepts."""
+_FONT_URL = re.compile(r"url\(([\w.-]+\.woff2)\)")
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", flags=re.DOTALL)
 
 
 @dataclass(frozen=True)
 class Asset:
-    """One file as served: its bytes, gzipped once, and its type and entity tag."""
+    """One file as served: its bytes, gzipped once (``None`` for a font: woff2 is compressed
+    already), and its type and entity tag."""
 
     body: bytes
-    gzipped: bytes
+    gzipped: bytes | None
     media_type: str
     etag: str
 
@@ -84,24 +101,37 @@ class Assets:
 
 @functools.cache
 def load_assets() -> Assets:
-    """Read, hash and gzip the assets: once per process (about 0.1 s), in a worker thread."""
+    """Read, hash and gzip the assets: once per process (about 0.1 s), in a worker thread. The
+    fonts come first: a style sheet's ``url(<font file>)`` becomes the font's served address."""
     files: dict[str, Asset] = {}
+    fonts: dict[str, str] = {}
+    for path in sorted(STATIC.glob(FONTS)):
+        name, asset = _asset(path, path.read_bytes())
+        files[name], fonts[path.name] = asset, PREFIX + name
     urls: dict[str, str] = {}
     for key, source in SOURCES.items():
         path = STATIC / source
         body = path.read_bytes()
-        digest = hashlib.sha256(body).hexdigest()[:16]
-        name = f"{path.stem}.{digest}{path.suffix}"
-        files[name] = Asset(
-            body, gzip.compress(body, 6, mtime=0), _MEDIA_TYPES[path.suffix], f'"{digest}"'
-        )
+        if path.suffix == ".css":
+            text = _FONT_URL.sub(lambda m: f"url({fonts[m[1]]})", body.decode())
+            body = text.encode()
+        name, files[name] = _asset(path, body)
         urls[key] = PREFIX + name
     return Assets(files, urls)
 
 
+def _asset(path: Path, body: bytes) -> tuple[str, Asset]:
+    """A file's served (hashed) name and its asset."""
+    digest = hashlib.sha256(body).hexdigest()[:16]
+    gzipped = None if path.suffix in _COMPRESSED else gzip.compress(body, 6, mtime=0)
+    asset = Asset(body, gzipped, _MEDIA_TYPES[path.suffix], f'"{digest}"')
+    return f"{path.stem}.{digest}{path.suffix}", asset
+
+
 def page_policy(page: str, settings: Settings) -> str:
     """The page's ``Content-Security-Policy``: its own scripts (the files by origin, the inline
-    configuration by hash), styles (GraphiQL sets inline ones), fonts inlined as ``data:``,
+    configuration by hash), styles (GraphiQL sets inline ones), fonts (the CMS's files, and
+    GraphiQL's inlined as ``data:``),
     images from the CMS (and its media's public addresses: thumbnails), requests to the CMS
     only; no framing, no forms, no plugins, no ``eval``."""
     hashes = " ".join(f"'sha256-{_sha256(code)}'" for code in _INLINE_SCRIPT.findall(page))
@@ -167,10 +197,18 @@ class Workbench:
             "upload": graphiql_documents.UPLOAD,
             "maxUploadFiles": self.uploads.photos.max_files,
             "maxUploadBytes": self.uploads.photos.max_bytes,
+            "previewUrl": self._preview_url(),
         }
         # "<" escaped: no text in the configuration can end the script element.
         data = orjson.dumps(config).decode().replace("<", "\\u003c")
         return f"window.CMS_WORKBENCH = {data};"
+
+    def _preview_url(self) -> str | None:
+        """The website's address of an article (``CMS_SITE_URL`` and ``CMS_ARTICLE_PATH``, with
+        ``{section}``, ``{slug}`` and ``{id}`` left for the page to fill), where the Compose
+        panel's *Copy preview link* adds ``?preview=<token>``; None without a website."""
+        site = self.settings.site_url
+        return site.rstrip("/") + self.settings.article_path if site else None
 
     def routes(self) -> list[Route]:
         return [
@@ -192,7 +230,7 @@ class Workbench:
         if etag_matches(request.headers.get("if-none-match"), asset.etag):
             return Response(status_code=304, headers=headers)
         body = asset.body
-        if _accepts_gzip(request.headers.get("accept-encoding", "")):
+        if asset.gzipped is not None and _accepts_gzip(request.headers.get("accept-encoding", "")):
             body, headers["Content-Encoding"] = asset.gzipped, "gzip"
         return Response(body, media_type=asset.media_type, headers=headers)
 

@@ -359,12 +359,20 @@
   async function upload() {
     const { picked } = photos.get();
     if (!picked.length) return;
+    const images = await uploadImages(picked);
+    picked.forEach((p) => URL.revokeObjectURL(p.preview));
+    photos.set((s) => Object.assign({}, s, { picked: [], uploaded: images.concat(s.uploaded) }));
+  }
+
+  /* Files with their alt text, caption and credit, in one imagesUpload; the new images (with a
+   * 320-wide thumbnail). The Photos and Compose panels both send photos this way. */
+  async function uploadImages(picked) {
     if (picked.length > config.maxUploadFiles) {
       throw new Error("At most " + config.maxUploadFiles + " photos at once.");
     }
     const tooBig = picked.find((p) => p.file.size > config.maxUploadBytes);
     if (tooBig) throw new Error(tooBig.file.name + " is larger than the CMS takes.");
-    const files = picked.map((p) => ({ file: null, alt: p.alt, caption: p.caption, credit: p.credit }));
+    const files = picked.map((p) => ({ file: null, alt: p.alt || "", caption: p.caption || "", credit: p.credit || "" }));
     const map = {};
     picked.forEach((_, i) => (map[String(i)] = ["variables.input.files." + i + ".file"]));
     const form = new FormData();
@@ -378,8 +386,7 @@
     });
     const answer = (await answerOf(response)).imagesUpload;
     if (!answer.images) throw new Error(answer.message + (answer.field ? " (" + answer.field + ")" : ""));
-    picked.forEach((p) => URL.revokeObjectURL(p.preview));
-    photos.set((s) => Object.assign({}, s, { picked: [], uploaded: answer.images.concat(s.uploaded) }));
+    return answer.images;
   }
 
   function PhotosPanel() {
@@ -503,7 +510,11 @@
     content: DocumentsPanel,
   };
   const explorer = GraphiQLPluginExplorer.explorerPlugin();
-  const plugins = [accountPlugin, documentsPlugin, photosPlugin, explorer];
+  // The Compose panel (compose.js, loaded before this script) gets what it shares with the page.
+  const composePlugin = window.CMSCompose
+    ? window.CMSCompose({ config, session, useStore, store, cmsFetch, answerOf, uploadImages, useOpenTab, useAction, icon, copy })
+    : null;
+  const plugins = [accountPlugin, composePlugin, documentsPlugin, photosPlugin, explorer].filter(Boolean);
 
   /* Open the Account panel the way the sidebar does (GraphiQL's own handler also un-collapses
    * the panel pane, which its visiblePlugin prop does not). */
@@ -511,6 +522,42 @@
     const button = document.querySelector('.graphiql-sidebar button[aria-label="Show Account"]');
     if (button) button.click();
   }
+
+  /* Names for what GraphiQL leaves unnamed, for screen readers (and axe-core): its editors'
+   * text areas, and their scrolling regions (reached by keyboard through the text area). */
+  const EDITOR_NAMES = [
+    [".graphiql-query-editor", "GraphQL operation"],
+    [".graphiql-response", "Response"],
+    ["[aria-label='Variables'], .graphiql-editor-tool .graphiql-editor:nth-of-type(1)", "Variables"],
+    [".graphiql-editor-tool .graphiql-editor:nth-of-type(2)", "Headers"],
+  ];
+
+  function nameEditors() {
+    document.querySelectorAll(".CodeMirror textarea:not([aria-label])").forEach((area) => {
+      const found = EDITOR_NAMES.find(([selector]) => area.closest(selector));
+      area.setAttribute("aria-label", found ? found[1] : "Editor");
+    });
+    // A scrolling editor region is a tab stop of its own: arrow keys scroll it.
+    document.querySelectorAll(".CodeMirror-scroll:not([tabindex=\"0\"])").forEach((region) => region.setAttribute("tabindex", "0"));
+    // GraphiQL's tabs are list items holding a button and a close button, marked as tabs: a
+    // tab may hold no other control, so they are told as what they are, a list of buttons.
+    document.querySelectorAll("ul.graphiql-tabs[role=tablist]").forEach((list) => list.setAttribute("role", "list"));
+    document.querySelectorAll("li.graphiql-tab[role=tab], li.graphiql-tab[aria-selected]").forEach((item) => {
+      const selected = item.getAttribute("aria-selected") === "true";
+      item.setAttribute("role", "listitem");
+      item.removeAttribute("aria-selected");
+      const button = item.querySelector(".graphiql-tab-button");
+      if (button && selected) button.setAttribute("aria-current", "true");
+      else if (button) button.removeAttribute("aria-current");
+    });
+  }
+
+  new MutationObserver(nameEditors).observe(document.getElementById("workbench"), {
+    childList: true,
+    subtree: true,
+    attributes: true,
+    attributeFilter: ["role", "aria-selected"],
+  });
 
   function onSchemaChange(schema) {
     if (!schema) return;
