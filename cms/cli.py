@@ -35,7 +35,7 @@ from cms.importer.load import Imported, ImportFailed, Options, Outcome, import_f
 from cms.media.storage import store_from_settings
 from cms.media.uploads import Limits, UploadLimits
 from cms.models import Author, Event, Role, Section
-from cms.web.server import uvicorn_options
+from cms.web.server import serve_options, worker_count
 from settings import Settings
 
 app = typer.Typer(
@@ -90,9 +90,22 @@ def serve(
         bool, typer.Option("--open", help="Open GraphiQL in a browser once started.")
     ] = False,
     access_log: Annotated[bool, typer.Option(help="Log every request to stdout.")] = True,
+    workers: Annotated[
+        str,
+        typer.Option(
+            help="Processes serving the one socket: a number, or `auto` for one per core. Each "
+            "keeps its own response cache (coherent as separate instances are); background "
+            "jobs still run once.",
+        ),
+    ] = "1",
 ) -> None:
     """Run the CMS (GraphQL at /graphql, media at /media) under uvicorn."""
     settings = _settings()
+    try:
+        processes = worker_count(workers)
+    except ValueError:
+        errors.print(f"[red]workers:[/red] {escape(workers)!s} is not a number from 1 or `auto`.")
+        raise typer.Exit(2) from None
     if migrate:
         _run(db.migrate(settings))
     url = f"http://{'127.0.0.1' if host in {'0.0.0.0', '::'} else host}:{port}/graphql"
@@ -106,7 +119,8 @@ def serve(
         port=port,
         proxy_headers=True,
         access_log=access_log,
-        **uvicorn_options(settings.header_timeout, settings.keep_alive_timeout),
+        workers=processes,
+        **serve_options(settings.keep_alive_timeout, settings.shutdown_timeout),
     )
 
 
