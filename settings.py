@@ -166,6 +166,12 @@ class Settings(BaseSettings):
     keep_alive_timeout: int = Field(
         default=5, ge=1, description="Seconds `cms serve` keeps an idle connection open."
     )
+    shutdown_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds `cms serve` lets requests in flight finish after SIGTERM (then "
+        "they are cut off).",
+    )
     session_hours: float = Field(
         default=12, gt=0, description="How long a session token from `login` stays valid."
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -140,12 +141,15 @@ def _middleware(
 
 
 async def _health(request: Request) -> Response:
-    """For load balancers: 200 when the database answers, 503 when it does not."""
+    """For load balancers: 200 when the database answers, 503 when it does not. ``X-CMS-Worker``
+    names the process that answered (``cms serve --workers``: which worker a connection reached).
+    """
+    worker = {"X-CMS-Worker": str(os.getpid())}
     try:
         await Tortoise.get_connection("default").execute_query("SELECT 1")
     except Exception:  # any failure means "take me out of rotation"
-        return PlainTextResponse("database unavailable", status_code=503)
-    return PlainTextResponse("ok")
+        return PlainTextResponse("database unavailable", status_code=503, headers=worker)
+    return PlainTextResponse("ok", headers=worker)
 
 
 def asgi() -> Starlette:

@@ -115,7 +115,11 @@ async def _by_id_or_slug(
     return kind.from_row(found) if found else None
 
 
-@strawberry.type(description="Read access to published content. Everything here is public.")
+@strawberry.type(
+    description="What can be read. Published content is public; drafts, previews, accounts, "
+    "the audit log, webhooks and API tokens answer only the roles their fields name (send "
+    "`Authorization: Bearer <token>`)."
+)
 class Query(AccountQueries, AuditQueries, NotifyQueries, StructureQueries):
     @strawberry.field(description="Any object by its global ID; null if it does not exist.")
     async def node(

@@ -2,8 +2,11 @@
 
 :class:`Renderer` makes a rendition the first time it is asked for and never again: concurrent
 requests for one rendition share one making (single flight, per process), and at most
-``workers`` are made at once. Across instances two may make the same file at the same moment;
-the store's atomic writes make that harmless (the same bytes land twice, whole each time).
+``workers`` are made at once. The worker processes of one machine (``cms serve --workers``)
+making into a store on its disk take a lock between processes first
+(:mod:`cms.media.storage.machine_lock`), so a rendition is made once on the machine. Instances
+on other machines (an S3 store) may make the same file at the same moment; the store's atomic
+writes make that harmless (the same bytes land twice, whole each time).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import os
 import tempfile
 import threading
 from collections.abc import AsyncIterator
-from contextlib import aclosing, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, aclosing, asynccontextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +29,7 @@ import PIL.Image
 from PIL import ImageOps, UnidentifiedImageError
 
 from cms.media.renditions import CENTRE, Format, Rendition, crop_box
+from cms.media.storage import machine_lock
 from cms.media.storage.base import MediaNotFound, MediaStore, StorageError, open_file
 
 SOURCE_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "AVIF")
@@ -101,11 +105,18 @@ class Renderer:
             _log.debug("rendition %s failed: %s", key, done.exception())
 
     async def _make(self, rendition: Rendition, source_key: str) -> None:
-        if await self.store.exists(rendition.key):  # made earlier, or by another instance
-            return
-        async with self._slots, self._source(source_key) as path:
-            data = await asyncio.to_thread(render, path, rendition, self.max_pixels)
-        await self.store.put(rendition.key, data)
+        async with self._across_processes(rendition.key):
+            if await self.store.exists(rendition.key):  # made earlier, or by another process
+                return
+            async with self._slots, self._source(source_key) as path:
+                data = await asyncio.to_thread(render, path, rendition, self.max_pixels)
+            await self.store.put(rendition.key, data)
+
+    def _across_processes(self, key: str) -> AbstractAsyncContextManager[None]:
+        """The machine-wide lock for a store on this disk; nothing for a remote one."""
+        if not self.store.on_disk:
+            return nullcontext()
+        return machine_lock.held(key)
 
     @asynccontextmanager
     async def _source(self, key: str) -> AsyncIterator[Path]:

@@ -117,7 +117,7 @@ class GraphQLView(GraphQL[RequestContext, None]):
         try:
             viewer = await request_state(request.scope).viewer()
         except Unauthenticated as error:  # never silently anonymous
-            raise Refused(401, error.message) from None
+            raise Refused.bad_token(error.message) from None
         return self.context_for(request, viewer)
 
     async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:
