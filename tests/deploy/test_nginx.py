@@ -1,8 +1,9 @@
 """The deployment we document, run for real: Debian's nginx with deploy/nginx-cms.conf (its ports
 substituted) in front of three ``cms serve`` on one PostgreSQL database and an S3 bucket (moto's
 server). Through nginx only, an editor signs in, uploads a photo, writes and publishes an
-article; every instance's (cached) anonymous answer shows it within the bound; one webhook
-receiver gets it once; a rendition asked through each instance is answered by all. Then one
+article; every instance's (cached) anonymous answer shows it within the bound; one subscriber
+(a WebSocket through nginx) and one webhook receiver get it once each; a rendition asked of each
+instance is answered alike, one object added to the bucket. Then one
 instance is killed (SIGKILL) during a read load through nginx: no GET fails.
 
 Without nginx (``/usr/sbin/nginx``) the test skips, saying so; CI's ``CMS_TEST_REQUIRE_NGINX=1``
@@ -12,18 +13,22 @@ makes that a failure.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import websockets
+from websockets.asyncio.client import ClientConnection
+from websockets.typing import Subprotocol
 
 from settings import Settings
 from tests.cli.test_cli import CMS, cms_env
@@ -143,6 +148,20 @@ async def _login(client: httpx.AsyncClient, graphql: str, email: str) -> str:
     return token
 
 
+async def _messages(live: ClientConnection, seconds: float) -> AsyncIterator[dict[str, Any]]:
+    """The subscription's ``next`` messages until none came for ``seconds`` (pings answered)."""
+    while True:
+        try:
+            message: dict[str, Any] = json.loads(await asyncio.wait_for(live.recv(), seconds))
+        except TimeoutError:
+            return
+        if message["type"] == "ping":
+            await live.send(json.dumps({"type": "pong"}))
+        elif message["type"] != "pong":
+            assert message["type"] == "next", message
+            yield message
+
+
 async def _titles(client: httpx.AsyncClient, base: str) -> tuple[list[str], str]:
     """The anonymous feed's titles at ``base``, and whether it came from memory."""
     response = await client.get(f"{base}/graphql", params={"query": FEED})
@@ -224,6 +243,17 @@ async def _editor_publishes(
             titles, cache = await _titles(client, server.base)
         assert cache == "hit" and "Khánh thành nhà máy" not in titles
 
+    # One subscriber, its WebSocket through nginx to whichever instance.
+    live = await websockets.connect(
+        base.replace("http://", "ws://") + "/graphql",
+        subprotocols=[Subprotocol("graphql-transport-ws")],
+    )
+    await live.send(json.dumps({"type": "connection_init", "payload": {}}))
+    assert json.loads(await asyncio.wait_for(live.recv(), 10))["type"] == "connection_ack"
+    subscription = {"query": "subscription { articlePublished { title } }"}
+    await live.send(json.dumps({"id": "1", "type": "subscribe", "payload": subscription}))
+    await asyncio.sleep(0.5)  # the subscription is registered before the publication
+
     draft = _data(
         await client.post(
             graphql,
@@ -257,6 +287,13 @@ async def _editor_publishes(
     print(f"\npublish -> shown by all three: {max(seen.values()) * 1000:.0f} ms {seen}")
     titles, _ = await _titles(client, base)
     assert titles[0] == "Khánh thành nhà máy"
+
+    # The subscriber hears of it once.
+    heard = [message async for message in _messages(live, seconds=3)]
+    await live.close()
+    assert [m["payload"]["data"]["articlePublished"]["title"] for m in heard] == [
+        "Khánh thành nhà máy"
+    ], heard
 
     # One webhook receiver gets the publication once, whichever instance delivers it.
     await until(lambda: bool(receiver.at("/hook")), 20, "the webhook delivery")
