@@ -243,6 +243,13 @@ class Settings(BaseSettings):
         "without asking again (`Cache-Control: public, max-age=N`, never past the next scheduled "
         "publication); 0: `no-cache` (always revalidate with the ETag).",
     )
+    surrogate_key_header: str = Field(
+        default="Surrogate-Key",
+        pattern=r"^[A-Za-z][A-Za-z0-9-]{0,63}$",
+        description="The header naming the surrogate keys of an anonymous answer kept by the "
+        "response cache (`articles`, `article:12`, `author:3`...), for a CDN to purge by: "
+        "`Surrogate-Key` (Fastly), `Cache-Tag` (Cloudflare)...",
+    )
     cache_check_seconds: float = Field(
         default=1.0,
         gt=0,

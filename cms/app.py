@@ -81,6 +81,7 @@ def create_app(settings: Settings | None = None, *, own_process: bool = False) -
         watch,
         max_age=settings.cache_max_age,
         compress_min_bytes=settings.compress_min_bytes,
+        surrogate_key_header=settings.surrogate_key_header,
     )
     # One ear on the database for both: the content's version and the live events.
     listener = Listener(settings, [watch, live] if watch is not None else [live])

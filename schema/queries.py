@@ -11,6 +11,7 @@ from strawberry.dataloader import DataLoader
 
 from cms.articles import authors, events
 from cms.articles import queries as articles
+from cms.core import surrogate
 from cms.core.errors import InvalidInput
 from cms.core.pagination import page_size
 from cms.models import ArticleStatus as ModelStatus
@@ -173,6 +174,7 @@ class Query(AccountQueries, AuditQueries, NotifyQueries, StructureQueries):
         selected = planner.article_fields(info, connection=True)
         bodies = planner.needs_bodies(selected)
         page = await articles.page(ctx.viewer, ctx.now, where, ordering, win, bodies=bodies)
+        surrogate.record_articles()
         found = Connection.of(page, Article.from_row)
         await planner.prefetch(info, found.nodes, selected)
         return found

@@ -48,6 +48,9 @@ class RequestState:
     """Reported by the GraphQL execution: a successful query, an answer the cache may keep."""
     private: bool = False
     """Reported by the GraphQL execution: an answer for its requester alone (a preview)."""
+    surrogate_keys: str = ""
+    """Reported with ``cacheable``: the surrogate keys of what the answer shows, space-separated
+    (:mod:`cms.core.surrogate`)."""
     cache_key: bytes | None = None
     """The response cache's key for this request (``None``: none to keep), once ``keyed``."""
     keyed: bool = False

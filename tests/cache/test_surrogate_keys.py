@@ -1,0 +1,98 @@
+"""Surrogate keys on the anonymous answers the response cache keeps: what each answer shows,
+recorded as it is built (no statement), bounded, under a configurable header name."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+
+from cms.core.surrogate import MAX_IDS
+from cms.models import ArticleStatus, Role
+from tests.cache.conftest import app_client
+from tests.factories import Factory
+
+pytestmark = pytest.mark.database("sqlite", "postgres")
+
+FEED = "{ articles(first: 10) { nodes { title authors { name } cover { url } } } }"
+
+
+async def _keys(client: httpx.AsyncClient, query: str, header: str = "surrogate-key") -> list[str]:
+    """The keys of the answer to ``query`` (GET), the same when it comes from memory."""
+    answers = [await client.get("/graphql", params={"query": query}) for _ in range(3)]
+    for answer in answers:
+        assert answer.status_code == 200 and "errors" not in answer.json(), answer.text
+    assert answers[-1].headers["x-cms-cache"] == "hit"
+    values = {answer.headers[header] for answer in answers}
+    assert len(values) == 1, values
+    return values.pop().split(" ")
+
+
+async def test_a_feed_names_its_articles_their_authors_and_covers(client, settings):
+    factory = Factory(settings.media_root)
+    author = await factory.author("Trần Thị Đào")
+    one = await factory.article("Một", author_list=[author], cover=True)
+    two = await factory.article("Hai", datetime(2025, 1, 2, tzinfo=UTC))
+    await factory.article("Nháp", None, status=ArticleStatus.DRAFT)
+    keys = await _keys(client, FEED)
+    assert keys[0] == "articles"
+    assert set(keys) == {
+        "articles",
+        f"article:{one.id}",
+        f"article:{two.id}",
+        f"author:{author.id}",
+        f"image:{one.cover_id}",
+    }
+    posted = await client.post("/graphql", json={"query": FEED})
+    assert posted.headers["surrogate-key"].split(" ") == keys
+
+
+async def test_an_article_names_itself_not_the_lists(client, settings):
+    factory = Factory(settings.media_root)
+    author = await factory.author("Lê Văn Hùng")
+    article = await factory.article("Bài riêng", author_list=[author])
+    query = f'{{ article(slug: "{article.slug}") {{ title authors {{ name }} }} }}'
+    assert sorted(await _keys(client, query)) == [f"article:{article.id}", f"author:{author.id}"]
+
+
+async def test_a_section_page_names_the_section_and_its_articles(client, settings):
+    factory = Factory(settings.media_root)
+    section = await factory.section("Tin địa phương")
+    inside = await factory.article("Trong mục", section=section)
+    await factory.article("Ngoài mục")
+    articles = "articles(first: 5) { nodes { title } }"
+    query = f'{{ section(slug: "{section.slug}") {{ name {articles} }} }}'
+    keys = await _keys(client, query)
+    assert set(keys) == {"articles", f"section:{section.id}", f"article:{inside.id}"}
+
+
+async def test_a_feed_of_100_names_articles_and_at_most_the_first_ids(client, settings):
+    factory = Factory(settings.media_root)
+    made = [
+        await factory.article(f"Bài {i}", datetime(2025, 1, 1, tzinfo=UTC) + timedelta(hours=i))
+        for i in range(100)
+    ]
+    keys = await _keys(client, "{ articles(first: 100) { nodes { title } } }")
+    assert keys[0] == "articles" and len(keys) == 1 + MAX_IDS
+    newest = [f"article:{article.id}" for article in reversed(made)]
+    assert keys[1:] == newest[:MAX_IDS]
+    header = (
+        await client.get(
+            "/graphql", params={"query": "{ articles(first: 100) { nodes { title } } }"}
+        )
+    ).headers
+    assert len(header["surrogate-key"]) < 1200
+
+
+async def test_the_header_name_is_a_setting_and_signed_in_answers_have_none(settings):
+    factory = Factory(settings.media_root)
+    async with app_client(settings, surrogate_key_header="Cache-Tag") as client:
+        article = await factory.article("Một")
+        assert await _keys(client, FEED, "cache-tag") == ["articles", f"article:{article.id}"]
+        token = await factory.token(Role.EDITOR, "editor@example.org")
+        signed_in = await client.get(
+            "/graphql", params={"query": FEED}, headers={"authorization": f"Bearer {token}"}
+        )
+        assert signed_in.status_code == 200
+        assert "cache-tag" not in signed_in.headers and "surrogate-key" not in signed_in.headers
