@@ -4,12 +4,14 @@ exactly the answers a change touches (``Surrogate-Key``, or the name in
 
 While a GraphQL operation runs (:func:`recording`), every object the answer is made of records
 its key as it is turned into a GraphQL object (``article:12``, ``author:3``, ``event:``,
-``image:``, ``section:``, ``tag:``, ``collection:``), and every list of articles records
-``articles``: no statement, one dictionary insertion per object. The keys are kept in order of
+``image:``, ``section:``, ``tag:``, ``collection:``), every list of articles records
+``articles`` and the lists of sections, tags and collections ``sections``, ``tags``,
+``collections``: no statement, one dictionary insertion per object. The keys are kept in order of
 appearance; an answer showing more than :data:`MAX_IDS` objects names the first
 :data:`MAX_IDS` and ``articles`` (bounded header, about 1 KB). A CDN purges ``article:<id>``
-and ``articles`` when an article's public face changes (the ``article.*`` webhook events name
-it), ``<kind>:<id>`` when another object changes.
+and ``articles`` when an article's public face changes, ``<kind>:<id>`` when another object
+changes, and the list's key when one is made: the ``cache.purge`` webhook event
+(:mod:`cms.notify.outbox`) lists them, written with the change.
 """
 
 from __future__ import annotations
@@ -18,7 +20,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-__all__ = ["ARTICLES", "MAX_IDS", "header_value", "record", "record_articles", "recording"]
+__all__ = [
+    "ARTICLES",
+    "MAX_IDS",
+    "header_value",
+    "record",
+    "record_articles",
+    "record_list",
+    "recording",
+]
 
 ARTICLES = "articles"
 """The key of every answer that lists articles (a new publication may change any list)."""
@@ -49,9 +59,15 @@ def record(kind: str, pk: int) -> None:
 
 def record_articles() -> None:
     """The answer holds a list of articles."""
+    record_list(ARTICLES)
+
+
+def record_list(key: str) -> None:
+    """The answer holds a list: ``articles``, ``sections``, ``tags`` or ``collections`` (a new
+    one of them changes it)."""
     keys = _keys.get()
     if keys is not None:
-        keys[ARTICLES] = None
+        keys[key] = None
 
 
 def header_value(keys: dict[str, None]) -> str:

@@ -1,17 +1,22 @@
 """Surrogate keys on the anonymous answers the response cache keeps: what each answer shows,
-recorded as it is built (no statement), bounded, under a configurable header name."""
+recorded as it is built (no statement), bounded, under a configurable header name; and the
+``cache.purge`` event that names the keys a change touches."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import orjson
 import pytest
 
+from cms.core.ids import from_global_id
 from cms.core.surrogate import MAX_IDS
-from cms.models import ArticleStatus, Role
+from cms.models import ArticleStatus, OutboxEvent, Role, WebhookDelivery
 from tests.cache.conftest import app_client
+from tests.editing.helpers import created, mutate, post
 from tests.factories import Factory
+from tests.notify.helpers import CREATE as WEBHOOK_CREATE
 
 pytestmark = pytest.mark.database("sqlite", "postgres")
 
@@ -96,3 +101,39 @@ async def test_the_header_name_is_a_setting_and_signed_in_answers_have_none(sett
         )
         assert signed_in.status_code == 200
         assert "cache-tag" not in signed_in.headers and "surrogate-key" not in signed_in.headers
+
+
+async def _purges() -> list[dict[str, object]]:
+    rows = await OutboxEvent.filter(type="cache.purge").order_by("id")
+    return [orjson.loads(row.body)["data"] for row in rows]
+
+
+async def test_a_change_emits_cache_purge_with_its_keys_to_those_who_want_it(client, settings):
+    factory = Factory(settings.media_root)
+    admin = await factory.token(Role.ADMIN, "admin@example.org")
+    editor = await factory.token(Role.EDITOR, "editor@example.org")
+    hook = {"url": "https://cdn.example.org/purge", "events": ["CACHE_PURGE"]}
+    made = await post(client, WEBHOOK_CREATE, {"input": hook}, admin)
+    assert made["data"]["webhookCreate"]["__typename"] == "WebhookCreateSuccess", made
+
+    draft = await created(client, editor, "Nháp")
+    assert await _purges() == []  # a draft's save: nothing public changed, no event
+    article = await mutate(
+        client, "articlePublish", {"id": draft["id"], "version": draft["version"]}, editor
+    )
+    pk = int(from_global_id(article["article"]["id"])[1])
+    section = await factory.section("Tin địa phương")
+    purges = await _purges()
+    assert [(p["cause"], p["keys"]) for p in purges] == [
+        ("article.published", ["articles", f"article:{pk}"]),
+        ("section.created", ["sections", f"section:{section.id}"]),
+    ]
+    deliveries = await WebhookDelivery.all().values_list("event__type", flat=True)
+    assert sorted(map(str, deliveries)) == ["cache.purge", "cache.purge"]
+
+
+async def test_the_keys_of_lists_of_sections_tags_and_collections(client, settings):
+    factory = Factory(settings.media_root)
+    section = await factory.section("Thông báo")
+    keys = await _keys(client, "{ sections { name } }")
+    assert keys == ["sections", f"section:{section.id}"]
