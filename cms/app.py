@@ -40,6 +40,7 @@ from cms.web.graphql.view import GraphQLView
 from cms.web.media.file_cache import FileCache
 from cms.web.media.files import media_endpoint
 from cms.web.media.renditions import rendition_endpoint
+from cms.web.metrics import RequestMetrics, metrics_endpoint
 from cms.web.security import Secured
 from cms.web.workbench.landing import home_endpoint, sdl_endpoint
 from schema import build_schema
@@ -82,6 +83,8 @@ def create_app(settings: Settings | None = None, *, own_process: bool = False) -
         max_age=settings.cache_max_age,
         compress_min_bytes=settings.compress_min_bytes,
     )
+    metrics = RequestMetrics()
+    token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
     # One ear on the database for both: the content's version and the live events.
     listener = Listener(settings, [watch, live] if watch is not None else [live])
 
@@ -97,6 +100,7 @@ def create_app(settings: Settings | None = None, *, own_process: bool = False) -
             live.on_event = jobs.wake  # a committed event: deliver its webhooks now
             async with listener:
                 urls.start(await signing_key(settings.secret_key))
+                await metrics.refresh()  # the trusted operations' names, for their labels
                 if own_process:
                     heap.settle()
                 yield
@@ -116,13 +120,14 @@ def create_app(settings: Settings | None = None, *, own_process: bool = False) -
         ),
         Route("/media/{key:path}", media_endpoint(store), methods=["GET", "HEAD"]),
         Route("/healthz", _health),
+        Route("/metrics", metrics_endpoint(token, metrics)),
     ]
-    middleware = _middleware(settings, uploads, graphql)
+    middleware = _middleware(settings, uploads, graphql, metrics)
     return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
 
 
 def _middleware(
-    settings: Settings, uploads: UploadLimits, graphql: CachedGraphQL
+    settings: Settings, uploads: UploadLimits, graphql: CachedGraphQL, metrics: RequestMetrics
 ) -> list[Middleware]:
     """The HTTP edge, outermost first: CORS answers preflights before bodies are read, then one
     layer for the rest (:mod:`cms.web.edge`), which hands GraphQL requests to ``graphql``."""
@@ -133,6 +138,7 @@ def _middleware(
             timeout=settings.body_timeout,
             uploads=uploads,
             graphql=graphql,
+            metrics=metrics,
         )
     ]
     if settings.cors_origins:

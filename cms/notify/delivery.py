@@ -39,6 +39,7 @@ from tortoise.transactions import in_transaction
 
 from cms.core import db
 from cms.core.clock import utc
+from cms.core.metrics import DELIVERIES
 from cms.models import DeliveryStatus, OutboxEvent, Webhook, WebhookDelivery
 from settings import Settings
 
@@ -274,14 +275,18 @@ class Sender:
         delivery.duration_ms = outcome.duration_ms
         if outcome.succeeded:
             await _finish(delivery, DeliveryStatus.SUCCEEDED, now)
+            DELIVERIES.labels("delivered").inc()
         elif outcome.status_code == 410:
             await _disable(hook, "The receiver answered 410 Gone.")
             await _finish(delivery, DeliveryStatus.FAILED, now, outcome.error)
+            DELIVERIES.labels("failed").inc()
         else:
             retry_at = utc(now) + timedelta(seconds=backoff(delivery.attempts))
             if retry_at > utc(event.occurred_at) + self.retry_window:
                 await _finish(delivery, DeliveryStatus.FAILED, now, outcome.error)
+                DELIVERIES.labels("failed").inc()
             else:
+                DELIVERIES.labels("retry").inc()
                 delivery.next_attempt_at = retry_at
                 delivery.claimed_until = None
                 await delivery.save()

@@ -8,6 +8,8 @@ from contextlib import asynccontextmanager
 
 from starlette.types import Scope, Send
 
+from cms.core.metrics import SUBSCRIPTIONS_OPEN
+
 CLOSE_TOO_MANY = 1008
 """Policy violation: refused before the handshake completes (the client sees HTTP 403)."""
 
@@ -29,9 +31,11 @@ class SocketLimit:
             yield False
             return
         self.open[address] += 1
+        SUBSCRIPTIONS_OPEN.inc()
         try:
             yield True
         finally:
+            SUBSCRIPTIONS_OPEN.dec()
             self.open[address] -= 1
             if not self.open[address]:
                 del self.open[address]
