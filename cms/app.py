@@ -29,7 +29,7 @@ from cms.notify.content_watch import ContentWatch
 from cms.notify.jobs import Jobs
 from cms.notify.listener import Listener
 from cms.notify.live import Broker
-from cms.web import heap
+from cms.web import heap, stopping
 from cms.web.cors import cors_options
 from cms.web.edge import Edge
 from cms.web.graphql import PATH
@@ -103,7 +103,13 @@ def create_app(settings: Settings | None = None, *, own_process: bool = False) -
                 await metrics.refresh()  # the trusted operations' names, for their labels
                 if own_process:
                     heap.settle()
-                yield
+                    undo = stopping.on_stop(view.sockets.going_away)  # 1001 before uvicorn's 1012
+                    try:
+                        yield
+                    finally:
+                        undo()
+                else:
+                    yield
 
     routes = [
         Route("/", home_endpoint(settings)),

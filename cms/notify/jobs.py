@@ -66,6 +66,9 @@ class Jobs:
                 await task
         await self.sender.close()
 
+    def _stopped(self) -> bool:
+        return self._stopping
+
     def wake(self) -> None:
         """Deliver now rather than at the next tick."""
         self._woken.set()
@@ -79,7 +82,7 @@ class Jobs:
             self.wake()
 
     async def _deliver(self) -> None:
-        while not self._stopping and await self.sender.run_once(clock.now()):
+        while not self._stopping and await self.sender.run_once(clock.now(), self._stopped):
             pass
 
     async def _loop(self, job: Callable[[], Awaitable[None]], woken: asyncio.Event) -> None:
