@@ -83,8 +83,9 @@ def create_app(settings: Settings | None = None, *, own_process: bool = False) -
         max_age=settings.cache_max_age,
         compress_min_bytes=settings.compress_min_bytes,
     )
-    metrics = RequestMetrics()
+    # Requests are counted only when someone may read the counts (the bench compares both).
     token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+    metrics = RequestMetrics() if token else None
     # One ear on the database for both: the content's version and the live events.
     listener = Listener(settings, [watch, live] if watch is not None else [live])
 
@@ -100,7 +101,8 @@ def create_app(settings: Settings | None = None, *, own_process: bool = False) -
             live.on_event = jobs.wake  # a committed event: deliver its webhooks now
             async with listener:
                 urls.start(await signing_key(settings.secret_key))
-                await metrics.refresh()  # the trusted operations' names, for their labels
+                if metrics is not None:
+                    await metrics.refresh()  # the trusted operations' names, for their labels
                 if own_process:
                     heap.settle()
                     undo = stopping.on_stop(view.sockets.going_away)  # 1001 before uvicorn's 1012
@@ -126,14 +128,17 @@ def create_app(settings: Settings | None = None, *, own_process: bool = False) -
         ),
         Route("/media/{key:path}", media_endpoint(store), methods=["GET", "HEAD"]),
         Route("/healthz", _health),
-        Route("/metrics", metrics_endpoint(token, metrics)),
+        Route("/metrics", metrics_endpoint(token, metrics or RequestMetrics())),
     ]
     middleware = _middleware(settings, uploads, graphql, metrics)
     return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
 
 
 def _middleware(
-    settings: Settings, uploads: UploadLimits, graphql: CachedGraphQL, metrics: RequestMetrics
+    settings: Settings,
+    uploads: UploadLimits,
+    graphql: CachedGraphQL,
+    metrics: RequestMetrics | None,
 ) -> list[Middleware]:
     """The HTTP edge, outermost first: CORS answers preflights before bodies are read, then one
     layer for the rest (:mod:`cms.web.edge`), which hands GraphQL requests to ``graphql``."""

@@ -63,8 +63,10 @@ class Edge:
         graphql: CachedGraphQL,
         metrics: RequestMetrics | None = None,
     ) -> None:
+        """``metrics``: where requests are counted; ``None``, they are not (no one may read
+        them: ``CMS_METRICS_TOKEN`` is unset)."""
         self.app = app
-        self.metrics = metrics or RequestMetrics()
+        self.metrics = metrics
         self.max_bytes = max_bytes
         self.timeout = timeout
         self.uploads = uploads
@@ -90,10 +92,11 @@ class Edge:
         finally:
             duration = perf_counter() - started
             route = PATH if to_graphql else _template(scope)
-            self.metrics.request(route, seen.status, duration)
-            if to_graphql:
-                outcome = outcome_of(seen.status, state.answer_errors)
-                self.metrics.operation(state.known_operation_name, outcome, seen.cache)
+            if self.metrics is not None:
+                self.metrics.request(route, seen.status, duration)
+                if to_graphql:
+                    outcome = outcome_of(seen.status, state.answer_errors)
+                    self.metrics.operation(state.known_operation_name, outcome, seen.cache)
             access_line(
                 method=state.method,
                 route=route,
