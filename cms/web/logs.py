@@ -10,7 +10,8 @@ The edge's line (logger ``cms.access``) replaces uvicorn's access log: method, r
 route's template, ``/media/r/{path:path}``, never the raw path), status, duration, bytes, the
 GraphQL operation's name, the kind of viewer (``anonymous``, ``user``, ``token``, ``refused``,
 ``unchecked``: never a token, an email or a password) and the response cache's outcome. A
-request that fails with an exception is one line at ``ERROR`` with the traceback inside it.
+request that fails with an exception is one line at ``ERROR`` with the traceback inside it
+(``traceback``, the message cut as :mod:`schema.errors` cuts GraphQL's).
 
 ``CMS_LOG_FORMAT=json`` (:func:`log_config`) writes each line as one JSON object
 (python-json-logger); ``text``, the default, stays readable at a terminal.
@@ -19,6 +20,7 @@ request that fails with an exception is one line at ``ERROR`` with the traceback
 from __future__ import annotations
 
 import logging
+import traceback
 import uuid
 from contextvars import ContextVar
 from typing import Any, Literal
@@ -43,6 +45,8 @@ REQUEST_ID: ContextVar[str | None] = ContextVar("cms_request_id", default=None)
 
 MAX_REQUEST_ID = 64
 """The longest client-given ``X-Request-ID`` kept: longer ones get a new id."""
+MAX_FAILURE_MESSAGE = 200
+"""How much of a failure's message is logged."""
 MAX_OPERATION_NAME = 100
 """Operation names are logged cut to this many characters (they are the client's words)."""
 
@@ -97,6 +101,8 @@ def access_line(
         "viewer": viewer,
         "cache": cache,
     }
+    if failure is not None:
+        fields["traceback"] = failure_text(failure)
     shown = f" {name!r}" if name else ""
     ACCESS.log(
         level,
@@ -110,8 +116,17 @@ def access_line(
         viewer,
         cache or "-",
         extra=fields,
-        exc_info=failure,
     )
+
+
+def failure_text(failure: BaseException) -> str:
+    """A failure's traceback, its message cut to :data:`MAX_FAILURE_MESSAGE` characters (it may
+    quote client input, at any length), as ``schema.errors`` logs GraphQL's."""
+    message = str(failure)
+    if len(message) > MAX_FAILURE_MESSAGE:
+        message = f"{message[:MAX_FAILURE_MESSAGE]}… ({len(message)} characters)"
+    frames = "".join(traceback.format_tb(failure.__traceback__))
+    return f"Traceback (most recent call last):\n{frames}{type(failure).__name__}: {message}"
 
 
 class RequestIdFilter(logging.Filter):
