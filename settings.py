@@ -166,6 +166,16 @@ class Settings(BaseSettings):
     keep_alive_timeout: int = Field(
         default=5, ge=1, description="Seconds `cms serve` keeps an idle connection open."
     )
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="`cms serve`'s logs: `text` for a terminal, `json` for one JSON object per "
+        "line (a log collector's).",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Serve `/metrics` (Prometheus) to requests bearing this token "
+        "(`Authorization: Bearer <token>`), at least 16 characters; unset: `/metrics` is 404.",
+    )
     shutdown_timeout: float = Field(
         default=30.0,
         gt=0,
@@ -339,6 +349,13 @@ class Settings(BaseSettings):
                 "set both CMS_S3_ACCESS_KEY_ID and CMS_S3_SECRET_ACCESS_KEY, or neither "
                 "(AWS's own credential chain)"
             )
+        return value
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _check_metrics_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 16:
+            raise ValueError("a metrics token has at least 16 characters")
         return value
 
     @field_validator("cors_origins", mode="before")

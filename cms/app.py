@@ -29,7 +29,7 @@ from cms.notify.content_watch import ContentWatch
 from cms.notify.jobs import Jobs
 from cms.notify.listener import Listener
 from cms.notify.live import Broker
-from cms.web import heap
+from cms.web import heap, stopping
 from cms.web.cors import cors_options
 from cms.web.edge import Edge
 from cms.web.graphql import PATH
@@ -40,6 +40,7 @@ from cms.web.graphql.view import GraphQLView
 from cms.web.media.file_cache import FileCache
 from cms.web.media.files import media_endpoint
 from cms.web.media.renditions import rendition_endpoint
+from cms.web.metrics import RequestMetrics, metrics_endpoint
 from cms.web.security import Secured
 from cms.web.workbench.landing import home_endpoint, sdl_endpoint
 from schema import build_schema
@@ -83,6 +84,9 @@ def create_app(settings: Settings | None = None, *, own_process: bool = False) -
         compress_min_bytes=settings.compress_min_bytes,
         surrogate_key_header=settings.surrogate_key_header,
     )
+    # Requests are counted only when someone may read the counts (the bench compares both).
+    token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+    metrics = RequestMetrics() if token else None
     # One ear on the database for both: the content's version and the live events.
     listener = Listener(settings, [watch, live] if watch is not None else [live])
 
@@ -98,9 +102,17 @@ def create_app(settings: Settings | None = None, *, own_process: bool = False) -
             live.on_event = jobs.wake  # a committed event: deliver its webhooks now
             async with listener:
                 urls.start(await signing_key(settings.secret_key))
+                if metrics is not None:
+                    await metrics.refresh()  # the trusted operations' names, for their labels
                 if own_process:
                     heap.settle()
-                yield
+                    undo = stopping.on_stop(view.sockets.going_away)  # 1001 before uvicorn's 1012
+                    try:
+                        yield
+                    finally:
+                        undo()
+                else:
+                    yield
 
     routes = [
         Route("/", home_endpoint(settings)),
@@ -117,13 +129,17 @@ def create_app(settings: Settings | None = None, *, own_process: bool = False) -
         ),
         Route("/media/{key:path}", media_endpoint(store), methods=["GET", "HEAD"]),
         Route("/healthz", _health),
+        Route("/metrics", metrics_endpoint(token, metrics or RequestMetrics())),
     ]
-    middleware = _middleware(settings, uploads, graphql)
+    middleware = _middleware(settings, uploads, graphql, metrics)
     return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
 
 
 def _middleware(
-    settings: Settings, uploads: UploadLimits, graphql: CachedGraphQL
+    settings: Settings,
+    uploads: UploadLimits,
+    graphql: CachedGraphQL,
+    metrics: RequestMetrics | None,
 ) -> list[Middleware]:
     """The HTTP edge, outermost first: CORS answers preflights before bodies are read, then one
     layer for the rest (:mod:`cms.web.edge`), which hands GraphQL requests to ``graphql``."""
@@ -134,6 +150,7 @@ def _middleware(
             timeout=settings.body_timeout,
             uploads=uploads,
             graphql=graphql,
+            metrics=metrics,
         )
     ]
     if settings.cors_origins:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
 import sys
+import tempfile
 import threading
 import webbrowser
 from collections import Counter
@@ -35,6 +38,8 @@ from cms.importer.load import Imported, ImportFailed, Options, Outcome, import_f
 from cms.media.storage import store_from_settings
 from cms.media.uploads import Limits, UploadLimits
 from cms.models import Author, Event, Role, Section
+from cms.web.logs import log_config
+from cms.web.metrics import MULTIPROC_ENV
 from cms.web.server import serve_options, worker_count
 from settings import Settings
 
@@ -89,7 +94,9 @@ def serve(
     open_browser: Annotated[
         bool, typer.Option("--open", help="Open GraphiQL in a browser once started.")
     ] = False,
-    access_log: Annotated[bool, typer.Option(help="Log every request to stdout.")] = True,
+    access_log: Annotated[
+        bool, typer.Option(help="Log every request to stdout (failures are logged anyway).")
+    ] = True,
     workers: Annotated[
         str,
         typer.Option(
@@ -112,13 +119,27 @@ def serve(
     console.print(f"GraphiQL and the API: [bold]{url}[/bold]  (Ctrl-C stops)")
     if open_browser:
         threading.Timer(1.5, webbrowser.open, args=(url,)).start()
+    # Worker processes count into files of one folder, which /metrics adds up (cms.web.metrics);
+    # set before they start, so that each imports prometheus-client in multiprocess mode.
+    folder = tempfile.mkdtemp(prefix="cms-metrics-") if processes > 1 else None
+    if folder is not None:
+        os.environ[MULTIPROC_ENV] = folder
+    try:
+        _uvicorn(settings, host, port, processes, access_log)
+    finally:
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _uvicorn(settings: Settings, host: str, port: int, processes: int, access_log: bool) -> None:
     uvicorn.run(
         "cms.app:asgi",
         factory=True,
         host=host,
         port=port,
         proxy_headers=True,
-        access_log=access_log,
+        access_log=False,  # the edge writes each request's line (cms.web.logs)
+        log_config=log_config(settings.log_format, access=access_log),
         workers=processes,
         **serve_options(settings.keep_alive_timeout, settings.shutdown_timeout),
     )

@@ -28,6 +28,7 @@ CODES = {
     408: "REQUEST_TIMEOUT",
     413: "PAYLOAD_TOO_LARGE",
     415: "UNSUPPORTED_MEDIA_TYPE",
+    500: "INTERNAL_SERVER_ERROR",
 }
 """The ``extensions.code`` of a refusal that names none of its own, by status."""
 

@@ -28,6 +28,7 @@ import PIL.features
 import PIL.Image
 from PIL import ImageOps, UnidentifiedImageError
 
+from cms.core.metrics import RENDITIONS_MADE
 from cms.media.renditions import CENTRE, Format, Rendition, crop_box
 from cms.media.storage import machine_lock
 from cms.media.storage.base import MediaNotFound, MediaStore, StorageError, open_file
@@ -111,6 +112,7 @@ class Renderer:
             async with self._slots, self._source(source_key) as path:
                 data = await asyncio.to_thread(render, path, rendition, self.max_pixels)
             await self.store.put(rendition.key, data)
+            RENDITIONS_MADE.inc()
 
     def _across_processes(self, key: str) -> AbstractAsyncContextManager[None]:
         """The machine-wide lock for a store on this disk; nothing for a remote one."""

@@ -143,8 +143,8 @@ class GraphQLView(GraphQL[RequestContext, None]):
         (strawberry's ``create_response`` does not see the request)."""
         if scope["type"] == "websocket":
             async with self.sockets.admit(scope, send) as admitted:
-                if admitted:
-                    await super().__call__(scope, receive, send)
+                if admitted is not None:
+                    await super().__call__(scope, receive, admitted)
             return
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
