@@ -192,7 +192,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             draft = call(port, CREATE, {"input": {"title": "Bản nháp của bench"}}, token)
             targets = {
                 "5 draft saves/s": draft["articleCreate"]["article"],
-                "1 correction/s": call(port, BEYOND_FIRST_PAGE, {}, token)["articles"]["nodes"][-1],
+                "1 correction/s": call(port, BEYOND_FIRST_PAGE, {}, None)["articles"]["nodes"][-1],
             }
             wrk(server, body, 4, 2.0 if args.quick else 3.0, watch=False)
             for round_ in range(rounds):
