@@ -2,8 +2,8 @@
 substituted) in front of three ``cms serve`` on one PostgreSQL database and an S3 bucket (moto's
 server). Through nginx only, an editor signs in, uploads a photo, writes and publishes an
 article; every instance's (cached) anonymous answer shows it within the bound; one subscriber
-(a WebSocket through nginx) and one webhook receiver get it once each; a rendition asked of each
-instance is answered alike, one object added to the bucket. Then one
+(a WebSocket through nginx) and one webhook receiver get it once each; a rendition asked of the
+three at once is made once (their ``cms_renditions_made`` metrics) and answered alike. Then one
 instance is killed (SIGKILL) during a read load through nginx: no GET fails.
 
 Without nginx (``/usr/sbin/nginx``) the test skips, saying so; CI's ``CMS_TEST_REQUIRE_NGINX=1``
@@ -27,6 +27,7 @@ from typing import Any
 import httpx
 import pytest
 import websockets
+from prometheus_client.parser import text_string_to_metric_families
 from websockets.asyncio.client import ClientConnection
 from websockets.typing import Subprotocol
 
@@ -50,6 +51,7 @@ PASSWORD = "mật khẩu triển khai 2026"
 EDITOR = "bien.tap@example.org"
 ADMIN = "quan.tri@example.org"
 SECRET_KEY = "a-secret-every-instance-shares-0123456789"
+METRICS_TOKEN = "metrics-token-of-the-deployment-test-0123456789"
 BOUND_SECONDS = 1.5
 """The README's bound: a write shows on every instance's cached answers within it (PostgreSQL:
 at the commit, through LISTEN/NOTIFY; the watch's own check every ``CMS_CACHE_CHECK_SECONDS``
@@ -162,6 +164,20 @@ async def _messages(live: ClientConnection, seconds: float) -> AsyncIterator[dic
             yield message
 
 
+async def _renditions_made(client: httpx.AsyncClient, base: str) -> float:
+    """``cms_renditions_made_total`` of the instance at ``base`` (its /metrics)."""
+    answer = await client.get(
+        f"{base}/metrics", headers={"authorization": f"Bearer {METRICS_TOKEN}"}
+    )
+    assert answer.status_code == 200, answer.text
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(answer.text)
+        for sample in family.samples
+        if sample.name == "cms_renditions_made_total"
+    )
+
+
 async def _titles(client: httpx.AsyncClient, base: str) -> tuple[list[str], str]:
     """The anonymous feed's titles at ``base``, and whether it came from memory."""
     response = await client.get(f"{base}/graphql", params={"query": FEED})
@@ -181,6 +197,7 @@ async def test_three_instances_behind_nginx(settings: Settings, s3_server: S3Ser
         "CMS_SECRET_KEY": SECRET_KEY,
         "CMS_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",
         "CMS_TRUSTED_PROXIES": "127.0.0.1/32",
+        "CMS_METRICS_TOKEN": METRICS_TOKEN,
     }
     for email, role in ((EDITOR, "editor"), (ADMIN, "admin")):
         created = await asyncio.to_thread(
@@ -311,6 +328,8 @@ async def _editor_publishes(
     assert len({a.content for a in answers}) == 1
     renditions = s3_server.objects(bucket) - stored
     assert len(renditions) == 1, renditions
+    counted = [await _renditions_made(client, server.base) for server in instances]
+    assert sum(counted) == 1, counted  # made once, by one of the three (the machine's lock)
 
 
 async def _kill_one_during_reads(

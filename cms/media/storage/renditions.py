@@ -19,7 +19,7 @@ import os
 import tempfile
 import threading
 from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, aclosing, asynccontextmanager, nullcontext
+from contextlib import AbstractAsyncContextManager, aclosing, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -115,9 +115,9 @@ class Renderer:
             RENDITIONS_MADE.inc()
 
     def _across_processes(self, key: str) -> AbstractAsyncContextManager[None]:
-        """The machine-wide lock for a store on this disk; nothing for a remote one."""
-        if not self.store.on_disk:
-            return nullcontext()
+        """The machine-wide lock: the worker processes of one ``cms serve``, and the instances
+        on one machine, make a rendition once, whatever the store (with S3, instances on other
+        machines may each make it once: the same file under the same key)."""
         return machine_lock.held(key)
 
     @asynccontextmanager
