@@ -173,6 +173,22 @@ class Settings(BaseSettings):
     keep_alive_timeout: int = Field(
         default=5, ge=1, description="Seconds `cms serve` keeps an idle connection open."
     )
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="`cms serve`'s logs: `text` for a terminal, `json` for one JSON object per "
+        "line (a log collector's).",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Serve `/metrics` (Prometheus) to requests bearing this token "
+        "(`Authorization: Bearer <token>`), at least 16 characters; unset: `/metrics` is 404.",
+    )
+    shutdown_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds `cms serve` lets requests in flight finish after SIGTERM (then "
+        "they are cut off).",
+    )
     session_hours: float = Field(
         default=12, gt=0, description="How long a session token from `login` stays valid."
     )
@@ -243,6 +259,13 @@ class Settings(BaseSettings):
         description="Seconds a shared cache (a CDN) or an app may reuse an anonymous GET answer "
         "without asking again (`Cache-Control: public, max-age=N`, never past the next scheduled "
         "publication); 0: `no-cache` (always revalidate with the ETag).",
+    )
+    surrogate_key_header: str = Field(
+        default="Surrogate-Key",
+        pattern=r"^[A-Za-z][A-Za-z0-9-]{0,63}$",
+        description="The header naming the surrogate keys of an anonymous answer kept by the "
+        "response cache (`articles`, `article:12`, `author:3`...), for a CDN to purge by: "
+        "`Surrogate-Key` (Fastly), `Cache-Tag` (Cloudflare)...",
     )
     cache_check_seconds: float = Field(
         default=1.0,
@@ -333,6 +356,13 @@ class Settings(BaseSettings):
                 "set both CMS_S3_ACCESS_KEY_ID and CMS_S3_SECRET_ACCESS_KEY, or neither "
                 "(AWS's own credential chain)"
             )
+        return value
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _check_metrics_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 16:
+            raise ValueError("a metrics token has at least 16 characters")
         return value
 
     @field_validator("cors_origins", mode="before")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -28,7 +29,7 @@ from cms.notify.content_watch import ContentWatch
 from cms.notify.jobs import Jobs
 from cms.notify.listener import Listener
 from cms.notify.live import Broker
-from cms.web import heap
+from cms.web import heap, stopping
 from cms.web.cors import cors_options
 from cms.web.edge import Edge
 from cms.web.graphql import PATH
@@ -39,6 +40,7 @@ from cms.web.graphql.view import GraphQLView
 from cms.web.media.file_cache import FileCache
 from cms.web.media.files import media_endpoint
 from cms.web.media.renditions import rendition_endpoint
+from cms.web.metrics import RequestMetrics, metrics_endpoint
 from cms.web.security import Secured
 from cms.web.site import feed_routes
 from cms.web.workbench.landing import home_endpoint, sdl_endpoint
@@ -81,7 +83,11 @@ def create_app(settings: Settings | None = None, *, own_process: bool = False) -
         watch,
         max_age=settings.cache_max_age,
         compress_min_bytes=settings.compress_min_bytes,
+        surrogate_key_header=settings.surrogate_key_header,
     )
+    # Requests are counted only when someone may read the counts (the bench compares both).
+    token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+    metrics = RequestMetrics() if token else None
     # One ear on the database for both: the content's version and the live events.
     listener = Listener(settings, [watch, live] if watch is not None else [live])
 
@@ -97,9 +103,17 @@ def create_app(settings: Settings | None = None, *, own_process: bool = False) -
             live.on_event = jobs.wake  # a committed event: deliver its webhooks now
             async with listener:
                 urls.start(await signing_key(settings.secret_key))
+                if metrics is not None:
+                    await metrics.refresh()  # the trusted operations' names, for their labels
                 if own_process:
                     heap.settle()
-                yield
+                    undo = stopping.on_stop(view.sockets.going_away)  # 1001 before uvicorn's 1012
+                    try:
+                        yield
+                    finally:
+                        undo()
+                else:
+                    yield
 
     routes = [
         Route("/", home_endpoint(settings)),
@@ -117,13 +131,17 @@ def create_app(settings: Settings | None = None, *, own_process: bool = False) -
         Route("/media/{key:path}", media_endpoint(store), methods=["GET", "HEAD"]),
         Route("/healthz", _health),
         *feed_routes(settings, store, urls, cache, watch),
+        Route("/metrics", metrics_endpoint(token, metrics or RequestMetrics())),
     ]
-    middleware = _middleware(settings, uploads, graphql)
+    middleware = _middleware(settings, uploads, graphql, metrics)
     return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
 
 
 def _middleware(
-    settings: Settings, uploads: UploadLimits, graphql: CachedGraphQL
+    settings: Settings,
+    uploads: UploadLimits,
+    graphql: CachedGraphQL,
+    metrics: RequestMetrics | None,
 ) -> list[Middleware]:
     """The HTTP edge, outermost first: CORS answers preflights before bodies are read, then one
     layer for the rest (:mod:`cms.web.edge`), which hands GraphQL requests to ``graphql``."""
@@ -134,6 +152,7 @@ def _middleware(
             timeout=settings.body_timeout,
             uploads=uploads,
             graphql=graphql,
+            metrics=metrics,
         )
     ]
     if settings.cors_origins:
@@ -142,12 +161,15 @@ def _middleware(
 
 
 async def _health(request: Request) -> Response:
-    """For load balancers: 200 when the database answers, 503 when it does not."""
+    """For load balancers: 200 when the database answers, 503 when it does not. ``X-CMS-Worker``
+    names the process that answered (``cms serve --workers``: which worker a connection reached).
+    """
+    worker = {"X-CMS-Worker": str(os.getpid())}
     try:
         await Tortoise.get_connection("default").execute_query("SELECT 1")
     except Exception:  # any failure means "take me out of rotation"
-        return PlainTextResponse("database unavailable", status_code=503)
-    return PlainTextResponse("ok")
+        return PlainTextResponse("database unavailable", status_code=503, headers=worker)
+    return PlainTextResponse("ok", headers=worker)
 
 
 def asgi() -> Starlette:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
 import sys
+import tempfile
 import threading
 import webbrowser
 from collections import Counter
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -21,18 +24,23 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from tortoise.exceptions import ConfigurationError
+from tortoise.transactions import in_transaction
 
 import settings as settings_module
 from cms.accounts import api_tokens, passwords
 from cms.accounts import users as accounts
+from cms.articles import authors
 from cms.articles import tags as tags_
 from cms.core import clock, db
-from cms.core.errors import CmsError
+from cms.core.errors import CmsError, NotFound
+from cms.core.fields import slug_format
 from cms.importer.load import Imported, ImportFailed, Options, Outcome, import_file
 from cms.media.storage import store_from_settings
 from cms.media.uploads import Limits, UploadLimits
-from cms.models import Event, Role, Section
-from cms.web.server import uvicorn_options
+from cms.models import Author, Event, Role, Section
+from cms.web.logs import log_config
+from cms.web.metrics import MULTIPROC_ENV
+from cms.web.server import serve_options, worker_count
 from settings import Settings
 
 app = typer.Typer(
@@ -86,24 +94,54 @@ def serve(
     open_browser: Annotated[
         bool, typer.Option("--open", help="Open GraphiQL in a browser once started.")
     ] = False,
-    access_log: Annotated[bool, typer.Option(help="Log every request to stdout.")] = True,
+    access_log: Annotated[
+        bool, typer.Option(help="Log every request to stdout (failures are logged anyway).")
+    ] = True,
+    workers: Annotated[
+        str,
+        typer.Option(
+            help="Processes serving the one socket: a number, or `auto` for one per core. Each "
+            "keeps its own response cache (coherent as separate instances are); background "
+            "jobs still run once.",
+        ),
+    ] = "1",
 ) -> None:
     """Run the CMS (GraphQL at /graphql, media at /media) under uvicorn."""
     settings = _settings()
+    try:
+        processes = worker_count(workers)
+    except ValueError:
+        errors.print(f"[red]workers:[/red] {escape(workers)!s} is not a number from 1 or `auto`.")
+        raise typer.Exit(2) from None
     if migrate:
         _run(db.migrate(settings))
     url = f"http://{'127.0.0.1' if host in {'0.0.0.0', '::'} else host}:{port}/graphql"
     console.print(f"GraphiQL and the API: [bold]{url}[/bold]  (Ctrl-C stops)")
     if open_browser:
         threading.Timer(1.5, webbrowser.open, args=(url,)).start()
+    # Worker processes count into files of one folder, which /metrics adds up (cms.web.metrics);
+    # set before they start, so that each imports prometheus-client in multiprocess mode.
+    folder = tempfile.mkdtemp(prefix="cms-metrics-") if processes > 1 else None
+    if folder is not None:
+        os.environ[MULTIPROC_ENV] = folder
+    try:
+        _uvicorn(settings, host, port, processes, access_log)
+    finally:
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _uvicorn(settings: Settings, host: str, port: int, processes: int, access_log: bool) -> None:
     uvicorn.run(
         "cms.app:asgi",
         factory=True,
         host=host,
         port=port,
         proxy_headers=True,
-        access_log=access_log,
-        **uvicorn_options(settings.header_timeout, settings.keep_alive_timeout),
+        access_log=False,  # the edge writes each request's line (cms.web.logs)
+        log_config=log_config(settings.log_format, access=access_log),
+        workers=processes,
+        **serve_options(settings.keep_alive_timeout, settings.shutdown_timeout),
     )
 
 
@@ -381,23 +419,72 @@ def user_create(
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the password from one line of stdin.")
     ] = False,
+    author: Annotated[
+        str | None,
+        typer.Option(
+            "--author",
+            metavar="SLUG",
+            help="Link the account to this existing author profile (its slug): what an author "
+            "writes is signed with it.",
+        ),
+    ] = None,
+    new_author: Annotated[
+        bool,
+        typer.Option(
+            "--new-author",
+            help="Make a new author profile from --name (or the email before the @) and link "
+            "the account to it.",
+        ),
+    ] = False,
 ) -> None:
     """Make a user account, e.g. the first admin of a fresh install. Asks for the password twice
-    (hidden) at a terminal; with --password-stdin, reads it from standard input."""
+    (hidden) at a terminal; with --password-stdin, reads it from standard input.
+
+    An author writes only as their author profile: give --author SLUG (an existing profile) or
+    --new-author (one made from the name). Without either, an admin must link one later
+    (userUpdate's authorId) before the author can write."""
     settings = _settings()
+    if author is not None and new_author:
+        errors.print("[red]author:[/red] Give --author SLUG or --new-author, not both.")
+        raise typer.Exit(2)
     email = _checked(lambda: accounts.checked_email(email))
     shown = name or email.split("@")[0]
     name = _checked(lambda: accounts.checked_name(shown))
+    slug = _checked(lambda: slug_format(author, "author")) if author is not None else None
     password = _checked(lambda: passwords.checked(_password(password_stdin)))
     new = accounts.NewUser(email=email, name=name, role=role, password=password)
 
-    async def run() -> None:
+    async def run() -> str | None:
         await db.migrate(settings)
-        async with db.connected(settings):
-            await accounts.create(accounts.CONSOLE, new, settings.password_hash_concurrency)
+        async with db.connected(settings), in_transaction():  # the profile and account, or neither
+            profile = await _profile_for(slug, name if new_author else None)
+            linked = replace(new, author_id=profile.id if profile else None)
+            await accounts.create(accounts.CONSOLE, linked, settings.password_hash_concurrency)
+            return profile.slug if profile else None
 
-    _refused_exit_1(lambda: _run(run()))
+    linked_slug = _refused_exit_1(lambda: _run(run()))
     console.print(f"Created {role} [bold]{escape(email)}[/bold]: sign in with `login` in GraphiQL.")
+    if linked_slug is not None:
+        console.print(f"Linked to the author profile [bold]{escape(linked_slug)}[/bold].")
+    elif role is Role.AUTHOR:
+        errors.print(
+            "[yellow]No author profile linked:[/yellow] they cannot write until an admin links "
+            "one (userUpdate's authorId), or make the account with --author SLUG or --new-author."
+        )
+
+
+async def _profile_for(slug: str | None, new_name: str | None) -> Author | None:
+    """The author profile to link: the one with ``slug``, a new one called ``new_name``, or none."""
+    if new_name is not None:
+        return await authors.create(
+            accounts.CONSOLE, authors.AuthorInput(name=new_name), clock.now()
+        )
+    if slug is None:
+        return None
+    found = await Author.get_or_none(slug=slug)
+    if found is None:
+        raise NotFound(f"There is no author profile with the slug {slug!r}.", field="author")
+    return found
 
 
 @token_app.command("create")

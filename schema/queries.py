@@ -11,6 +11,7 @@ from strawberry.dataloader import DataLoader
 
 from cms.articles import authors, events
 from cms.articles import queries as articles
+from cms.core import surrogate
 from cms.core.errors import InvalidInput
 from cms.core.pagination import page_size
 from cms.media import library
@@ -116,7 +117,11 @@ async def _by_id_or_slug(
     return kind.from_row(found) if found else None
 
 
-@strawberry.type(description="Read access to published content. Everything here is public.")
+@strawberry.type(
+    description="What can be read. Published content is public; drafts, previews, accounts, "
+    "the audit log, webhooks and API tokens answer only the roles their fields name (send "
+    "`Authorization: Bearer <token>`)."
+)
 class Query(AccountQueries, AuditQueries, NotifyQueries, StructureQueries):
     @strawberry.field(description="Any object by its global ID; null if it does not exist.")
     async def node(
@@ -170,6 +175,7 @@ class Query(AccountQueries, AuditQueries, NotifyQueries, StructureQueries):
         selected = planner.article_fields(info, connection=True)
         bodies = planner.needs_bodies(selected)
         page = await articles.page(ctx.viewer, ctx.now, where, ordering, win, bodies=bodies)
+        surrogate.record_articles()
         found = Connection.of(page, Article.from_row)
         await planner.prefetch(info, found.nodes, selected)
         return found

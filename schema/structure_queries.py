@@ -9,6 +9,7 @@ import strawberry
 from strawberry.dataloader import DataLoader
 
 from cms.articles import collections, structure_reads, tags
+from cms.core import surrogate
 from cms.core.errors import InvalidInput
 from schema.context import Info
 from schema.inputs import section_slug
@@ -39,6 +40,7 @@ class StructureQueries:
     async def sections(self, info: Info) -> list[Section]:
         found = await structure_reads.roots()
         info.context.loaders.section_by_id.prime_many({row.id: row for row in found})
+        surrogate.record_list("sections")
         return [Section.from_row(row) for row in found]
 
     @strawberry.field(description="One section by ID, slug or path; null if there is none.")
@@ -80,6 +82,7 @@ class StructureQueries:
     ) -> Connection[Tag]:
         win = page_window(info, tags.MOST_USED, first=first, after=after)
         ctx = info.context
+        surrogate.record_list("tags")
         return Connection.of(await tags.page(ctx.viewer, ctx.now, query, win), Tag.from_row)
 
     @strawberry.field(
@@ -96,6 +99,7 @@ class StructureQueries:
         self, info: Info, first: First = None, after: After = None
     ) -> Connection[Collection]:
         win = page_window(info, collections.OLDEST_FIRST, first=first, after=after)
+        surrogate.record_list("collections")
         return Connection.of(await collections.page(win), Collection.from_row)
 
     @strawberry.field(description="One collection by ID or slug; null if there is none.")

@@ -8,6 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from cms.accounts.permissions import ADMINS, require
+from cms.core import clock
 from cms.core.clock import utc
 from cms.core.db import Fragment, all_of, marks
 from cms.core.pagination import Ordering, Page, Source, Window, fetch
@@ -51,6 +52,7 @@ async def record(
     ``actor`` overrides who it was (a failed login names the email tried, not "anonymous").
     """
     await AuditEntry.create(
+        at=clock.now(),  # the CMS's clock, as every other time it keeps
         user_id=viewer.user_id,
         actor=(actor or viewer.label)[:300],
         action=action.value,

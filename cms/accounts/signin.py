@@ -19,6 +19,7 @@ from tortoise.transactions import in_transaction
 from cms.accounts import audit, passwords, throttle, tokens
 from cms.accounts.users import MAX_EMAIL_LENGTH
 from cms.core.errors import InvalidCredentials
+from cms.core.metrics import SIGNINS_FAILED
 from cms.core.viewer import ANONYMOUS, Viewer
 from cms.models import TokenKind, User
 
@@ -55,6 +56,7 @@ async def login(
     matched = await passwords.verify(stored, password, concurrency)
     if user is None or not matched or not user.is_active:
         await _failed(keys, policy, now, typed, user, address)
+        SIGNINS_FAILED.inc()
         raise InvalidCredentials(_WRONG)
     rehashed = None
     if passwords.needs_rehash(user.password_hash):

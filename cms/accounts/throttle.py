@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from cms.core import db
 from cms.core.clock import utc
 from cms.core.errors import RateLimited
+from cms.core.metrics import SIGNINS_THROTTLED
 from cms.models import LoginThrottle
 
 if TYPE_CHECKING:
@@ -79,6 +80,7 @@ async def check(keys: tuple[str, ...], policy: Policy, now: datetime) -> None:
         until = row.last_failure_at + timedelta(seconds=policy.wait(row.key, row.failures))
         retry_after = max(retry_after, math.ceil((until - now).total_seconds()))
     if retry_after > 0:
+        SIGNINS_THROTTLED.inc()
         raise RateLimited(
             f"Too many failed sign-ins: try again in {retry_after} seconds.",
             retry_after=retry_after,

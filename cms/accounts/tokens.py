@@ -43,14 +43,16 @@ async def issue(
     role: Role | None = None,
     name: str = "",
     article_id: int | None = None,
+    user_id: int | None = None,
 ) -> Issued:
-    """Make a token (call inside the transaction that needs it)."""
+    """Make a token (call inside the transaction that needs it). ``user`` (or ``user_id``) is
+    whose it is: a session's user, or who made a preview link (deactivating them ends it)."""
     secret = secrets.token_urlsafe(32)
     token = await Token.create(
         kind=kind,
         hash=digest(secret),
         expires_at=expires_at,
-        user=user,
+        user_id=user.id if user is not None else user_id,
         role=role,
         name=name,
         article_id=article_id,

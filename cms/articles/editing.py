@@ -32,7 +32,16 @@ from cms.articles.visibility import effective_status
 from cms.core.errors import Forbidden, InvalidInput, NotFound
 from cms.core.fields import instant, slug_race
 from cms.core.viewer import Viewer
-from cms.models import Article, ArticleStatus, Role
+from cms.models import (
+    Article,
+    ArticleRevision,
+    ArticleStatus,
+    Author,
+    Event,
+    Image,
+    Role,
+    Section,
+)
 from cms.notify import outbox
 
 Status = ArticleStatus
@@ -123,9 +132,10 @@ async def delete(viewer: Viewer, now: datetime, article_id: int, version: int) -
 async def restore_revision(
     viewer: Viewer, now: datetime, article_id: int, number: int, version: int, limits: BodyLimits
 ) -> Article:
-    """Make revision ``number``'s title, summary and body the article's again, as a new revision
-    (``articleRestoreRevision``). Status, authors, event, cover, section and tags stay as they
-    are."""
+    """Make revision ``number``'s title, summary and body the article's again, with its authors,
+    event, cover, section and tags, as a new revision (``articleRestoreRevision``). The status
+    stays as it is; a linked object deleted since is left out (a cover, event or section becomes
+    none); a revision saved before its links (or tags) were recorded keeps the article's."""
     require(viewer, EDITORS, "restore revisions")
     async with in_transaction():
         await _catch_up(now)
@@ -136,6 +146,7 @@ async def restore_revision(
         given = replace(
             await _as_input(article), title=old.title, summary=old.summary, blocks=blocks
         )
+        given = await _with_links(given, old)
         try:
             data = await check(given, viewer, now, limits, article_id=article.id)
         except InvalidInput as error:
@@ -225,6 +236,30 @@ def _check_own_draft(
             "Authors may edit their articles only while they are drafts: ask an editor.",
             field="id",
         )
+
+
+async def _with_links(given: ArticleInput, old: ArticleRevision) -> ArticleInput:
+    """``given`` with the revision's tags and links, those still there (a restore's)."""
+    if old.tags is not None:
+        given = replace(given, tags=tuple(old.tags))
+    links = revisions.Links.of(old)
+    if links is None:
+        return given
+    wanted = links.author_ids
+    found = await Author.filter(id__in=wanted).values_list("id", flat=True) if wanted else []
+    alive = {int(str(i)) for i in found}
+    return replace(
+        given,
+        author_ids=tuple(i for i in wanted if i in alive),
+        event_id=await _still(Event, links.event_id),
+        cover_id=await _still(Image, links.cover_id),
+        section_id=await _still(Section, links.section_id),
+    )
+
+
+async def _still(model: type[Event | Image | Section], pk: int | None) -> int | None:
+    """``pk`` if that row still exists, else ``None``."""
+    return pk if pk is not None and await model.exists(id=pk) else None
 
 
 async def _as_input(article: Article) -> ArticleInput:

@@ -51,7 +51,11 @@ async def link(
             raise Forbidden("Authors may preview only their own articles.", field="id")
         expires_at = now + timedelta(seconds=seconds)
         issued = await tokens.issue(
-            TokenKind.PREVIEW, expires_at=expires_at, name="preview", article_id=article.id
+            TokenKind.PREVIEW,
+            expires_at=expires_at,
+            name="preview",
+            article_id=article.id,
+            user_id=viewer.user_id,  # deactivating the maker revokes it (cms.accounts.users)
         )
         summary = f"Preview link until {expires_at.isoformat()}: {article.title}"
         await audit.record(viewer, audit.Action.PREVIEW_LINK, "Article", article.id, summary)
@@ -66,8 +70,10 @@ async def _lists(article_id: int, author_id: int | None) -> bool:
 
 async def article_for(secret: str, now: datetime) -> Article:
     """The article a live preview token opens, as it stands now; :class:`Unauthenticated` for a
-    token that is unknown, expired or revoked."""
+    token that is unknown, expired or revoked, or whose maker's account is no longer active."""
     token = await tokens.find(secret, (TokenKind.PREVIEW,), now)
+    if token is not None and token.user is not None and not token.user.is_active:
+        token = None
     article = await Article.get_or_none(id=token.article_id) if token and token.article_id else None
     if article is None:
         raise Unauthenticated(

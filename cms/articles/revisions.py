@@ -1,6 +1,7 @@
 """Revisions: every save of an article keeps a copy of what was saved, numbered from 1.
 
-A revision holds the title, summary and body as saved, the status, the names of the tags, who
+A revision holds the title, summary and body as saved, the status, the names of the tags, what
+the article was linked to (its authors in byline order, event, cover and section: ``links``), who
 saved it (null for the importer and API tokens) and when. They are written in the saving
 transaction (see :func:`cms.articles.store.save`), listed newest first, and deleted with their
 article.
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from tortoise.functions import Count, Max
 
@@ -19,18 +21,59 @@ from cms.core import db
 from cms.core.db import marks
 from cms.core.errors import InvalidCursor, NotFound
 from cms.core.pagination import Cursor, Ordering, Page, Window, constant
-from cms.models import Article, ArticleRevision
+from cms.models import Article, ArticleAuthor, ArticleRevision
+
+
+@dataclass(frozen=True, slots=True)
+class Links:
+    """What a revision's article was linked to; ``None`` for a revision saved before they were
+    recorded (restoring it leaves the article's links as they are)."""
+
+    author_ids: tuple[int, ...]
+    event_id: int | None
+    cover_id: int | None
+    section_id: int | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "authors": list(self.author_ids),
+            "event": self.event_id,
+            "cover": self.cover_id,
+            "section": self.section_id,
+        }
+
+    @classmethod
+    def of(cls, revision: ArticleRevision) -> Links | None:
+        saved = revision.links
+        if saved is None:
+            return None
+        return cls(
+            tuple(int(i) for i in saved.get("authors", ())),
+            saved.get("event"),
+            saved.get("cover"),
+            saved.get("section"),
+        )
 
 
 async def record(
-    article: Article, user_id: int | None, *, first: bool = False, tags: list[str] | None = None
+    article: Article,
+    user_id: int | None,
+    *,
+    first: bool = False,
+    tags: list[str] | None = None,
+    author_ids: Sequence[int] | None = None,
 ) -> ArticleRevision:
     """Store the article as it now stands as its next revision (call in the saving transaction,
     after the article's row is written: on PostgreSQL its row lock then orders the numbers).
-    ``tags``: the names of its tags, when the caller knows them (else they are read)."""
+    ``tags``, ``author_ids``: its tags' names and its authors, when the caller knows them (else
+    they are read)."""
     number = 1 if first else await _last_number(article.id) + 1
     if tags is None:
         tags = await tag_names(article.id)
+    if author_ids is None:
+        links = ArticleAuthor.filter(article_id=article.id).order_by("position")
+        author_ids = [int(str(i)) for i in await links.values_list("author_id", flat=True)]
+    links_ = Links(tuple(author_ids), article.event_id, article.cover_id, article.section_id)
     return await ArticleRevision.create(
         article_id=article.id,
         number=number,
@@ -40,6 +83,7 @@ async def record(
         body=article.body,
         status=article.status,
         tags=tags,
+        links=links_.to_json(),
     )
 
 

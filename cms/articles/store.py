@@ -101,7 +101,9 @@ async def save(
     cover = [data.cover_id] if data.cover_id is not None else []
     await images.set_article_images(article, [*cover, *body_.image_ids(data.blocks)])
     await search_index.index_articles([article])
-    await revisions.record(article, user_id, first=created, tags=names)
+    await revisions.record(
+        article, user_id, first=created, tags=names, author_ids=list(dict.fromkeys(data.author_ids))
+    )
     return article
 
 

@@ -26,6 +26,7 @@ from tortoise.transactions import in_transaction
 
 from cms.accounts import audit
 from cms.accounts.permissions import WRITERS, require
+from cms.core import metrics
 from cms.core.errors import CmsError, ImageTooLarge, InvalidInput
 from cms.core.viewer import Viewer
 from cms.media.imaging.clean import Written, clean
@@ -245,6 +246,8 @@ async def upload(
         except BaseException:
             await _unstore(store, written)
             raise
+        metrics.UPLOADS.inc(len(prepared))
+        metrics.UPLOAD_BYTES.inc(sum(item.incoming.size for item in prepared))
         return [image for image, _ in found]
     finally:
         await discard(prepared)

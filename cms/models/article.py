@@ -177,6 +177,11 @@ class ArticleRevision(Model):
         description="The names of the article's tags as saved, in order (null: saved before "
         "tags were recorded).",
     )
+    links: fields.Field[dict[str, Any] | None] = fields.JSONField(
+        null=True,
+        description="What the article was linked to as saved: author ids in byline order, "
+        "event, cover and section ids (null: saved before links were recorded).",
+    )
 
     class Meta:
         table = "article_revision"

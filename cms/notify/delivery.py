@@ -29,6 +29,7 @@ import ipaddress
 import random
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit, urlunsplit
@@ -39,6 +40,7 @@ from tortoise.transactions import in_transaction
 
 from cms.core import db
 from cms.core.clock import utc
+from cms.core.metrics import DELIVERIES
 from cms.models import DeliveryStatus, OutboxEvent, Webhook, WebhookDelivery
 from settings import Settings
 
@@ -188,6 +190,13 @@ async def claim(now: datetime, limit: int = BATCH) -> list[int]:
     return sorted(int(row["id"]) for row in rows)
 
 
+async def release(ids: list[int]) -> None:
+    """Give up the claims on these deliveries (those still pending): due again at once."""
+    await WebhookDelivery.filter(id__in=ids, status=DeliveryStatus.PENDING).update(
+        claimed_until=None
+    )
+
+
 class Sender:
     """Sends claimed deliveries with one HTTP client (no redirects, a short timeout)."""
 
@@ -202,11 +211,22 @@ class Sender:
     async def close(self) -> None:
         await self.client.aclose()
 
-    async def run_once(self, now: datetime) -> int:
-        """Claim and send what is due at ``now``; how many were sent."""
+    async def run_once(self, now: datetime, stopping: Callable[[], bool] = lambda: False) -> int:
+        """Claim and send what is due at ``now``; how many were claimed. Once ``stopping()``,
+        the rest are not sent; they, and the one in flight if the round is cancelled, are
+        released for another instance to take at once (an error leaves its claims to expire,
+        so that a failing round is not retried at once)."""
         ids = await claim(now)
-        for delivery_id in ids:
-            await self.send(delivery_id, now)
+        left = list(ids)
+        try:
+            while left and not stopping():
+                await self.send(left[0], now)
+                left.pop(0)
+        except asyncio.CancelledError:  # stopped in flight: the receiver gets it again later
+            await release(left)
+            raise
+        if left:
+            await release(left)
         return len(ids)
 
     async def send(self, delivery_id: int, now: datetime) -> None:
@@ -274,14 +294,18 @@ class Sender:
         delivery.duration_ms = outcome.duration_ms
         if outcome.succeeded:
             await _finish(delivery, DeliveryStatus.SUCCEEDED, now)
+            DELIVERIES.labels("delivered").inc()
         elif outcome.status_code == 410:
             await _disable(hook, "The receiver answered 410 Gone.")
             await _finish(delivery, DeliveryStatus.FAILED, now, outcome.error)
+            DELIVERIES.labels("failed").inc()
         else:
             retry_at = utc(now) + timedelta(seconds=backoff(delivery.attempts))
             if retry_at > utc(event.occurred_at) + self.retry_window:
                 await _finish(delivery, DeliveryStatus.FAILED, now, outcome.error)
+                DELIVERIES.labels("failed").inc()
             else:
+                DELIVERIES.labels("retry").inc()
                 delivery.next_attempt_at = retry_at
                 delivery.claimed_until = None
                 await delivery.save()

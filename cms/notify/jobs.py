@@ -13,10 +13,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 
 from cms.articles import publishing
 from cms.core import clock
+from cms.core.metrics import JOB_LAST_SUCCESS
 from cms.notify import delivery
 from settings import Settings
 
@@ -64,6 +66,9 @@ class Jobs:
                 await task
         await self.sender.close()
 
+    def _stopped(self) -> bool:
+        return self._stopping
+
     def wake(self) -> None:
         """Deliver now rather than at the next tick."""
         self._woken.set()
@@ -77,10 +82,11 @@ class Jobs:
             self.wake()
 
     async def _deliver(self) -> None:
-        while not self._stopping and await self.sender.run_once(clock.now()):
+        while not self._stopping and await self.sender.run_once(clock.now(), self._stopped):
             pass
 
     async def _loop(self, job: Callable[[], Awaitable[None]], woken: asyncio.Event) -> None:
+        succeeded = JOB_LAST_SUCCESS.labels(job.__name__.lstrip("_"))  # publish, deliver
         while not self._stopping:
             try:
                 await job()
@@ -88,6 +94,8 @@ class Jobs:
                 raise
             except Exception:  # logged, and tried again next round
                 log.exception("background job failed")
+            else:
+                succeeded.set(time.time())
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self.interval):
                     await woken.wait()

@@ -47,6 +47,31 @@ class EventType(StrEnum):
     COLLECTION_CREATED = "collection.created"
     COLLECTION_UPDATED = "collection.updated"
     COLLECTION_DELETED = "collection.deleted"
+    CACHE_PURGE = "cache.purge"
+
+
+_LISTS = {"Article": "articles", "Section": "sections", "Tag": "tags", "Collection": "collections"}
+"""The surrogate key of the lists of each kind of object (:mod:`cms.core.surrogate`)."""
+
+_LISTED_WHEN = {
+    EventType.SECTION_CREATED,
+    EventType.SECTION_DELETED,
+    EventType.TAG_DELETED,
+    EventType.COLLECTION_CREATED,
+    EventType.COLLECTION_DELETED,
+}
+"""Events that change the lists of their kind (every article event does)."""
+
+
+def purge_keys(type_: EventType, object_type: str, object_id: int) -> list[str]:
+    """The surrogate keys of the answers a change may have changed: the object's own, and its
+    kind's list when the change adds or removes one (every public article change: a list may
+    show its title, and a feed longer than the header's bound does not name it)."""
+    keys = [f"{object_type.lower()}:{object_id}"]
+    listed = _LISTS.get(object_type)
+    if listed is not None and (object_type == "Article" or type_ in _LISTED_WHEN):
+        keys.insert(0, listed)
+    return keys
 
 
 INTERNAL = frozenset({EventType.ARTICLE_SAVED})
@@ -67,15 +92,34 @@ async def emit(
     slug: str | None = None,
     version: int | None = None,
 ) -> OutboxEvent:
-    """Write one event and its deliveries (call inside the change's transaction)."""
-    uid = new_uid()
+    """Write one event and its deliveries (call inside the change's transaction), and the
+    ``cache.purge`` event naming the surrogate keys it touches, with theirs. An internal event
+    (:data:`INTERNAL`) gets neither deliveries nor a purge."""
     when = utc(now)
-    data = {
+    data: dict[str, object] = {
         "id": to_global_id(object_type, object_id),
         "type": object_type,
         "slug": slug,
         "version": version,
     }
+    if type_ in INTERNAL:  # nothing the public sees changed: no delivery, nothing to purge
+        return await _write(type_, object_type, object_id, when, data, [])
+    hooks = await Webhook.filter(active=True).values_list("id", "events")
+    event = await _write(type_, object_type, object_id, when, data, hooks)
+    purge = {**data, "cause": type_.value, "keys": purge_keys(type_, object_type, object_id)}
+    await _write(EventType.CACHE_PURGE, object_type, object_id, when, purge, hooks)
+    return event
+
+
+async def _write(
+    type_: EventType,
+    object_type: str,
+    object_id: int,
+    when: datetime,
+    data: dict[str, object],
+    hooks: list[tuple[object, object]],
+) -> OutboxEvent:
+    uid = new_uid()
     body = orjson.dumps(
         {"id": uid, "type": type_.value, "timestamp": when.isoformat(), "data": data}
     ).decode()
@@ -87,10 +131,11 @@ async def emit(
         object_id=object_id,
         body=body,
     )
-    if type_ in INTERNAL:
-        return event
-    hooks = await Webhook.filter(active=True).values_list("id", "events")
-    wanted = [int(str(hook_id)) for hook_id, events in hooks if type_.value in (events or [])]
+    wanted = [
+        int(str(hook_id))
+        for hook_id, events in hooks
+        if isinstance(events, list) and type_.value in events
+    ]
     if wanted:
         await WebhookDelivery.bulk_create(
             [

@@ -11,12 +11,16 @@ headers, body limits, then the response cache reading the body a second time). N
    (:class:`~cms.web.graphql.response_cache.CachedGraphQL`) answers it from memory if it can,
    with nothing else running, and otherwise runs it;
 4. everything else goes on to the app, its HTML pages getting the security headers
-   (:mod:`cms.web.security`).
+   (:mod:`cms.web.security`);
+5. the answer carries the request's id (``X-Request-ID``), and the request is one log line
+   (:mod:`cms.web.logs`); an exception is that line's traceback and a JSON ``500``.
 """
 
 from __future__ import annotations
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from time import perf_counter
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cms.media.uploads import UploadLimits
 from cms.web.body import (
@@ -29,9 +33,12 @@ from cms.web.body import (
 )
 from cms.web.errors import Refused
 from cms.web.graphql import PATH
+from cms.web.graphql.kept import CACHE_HEADER
 from cms.web.graphql.response_cache import CachedGraphQL
 from cms.web.head import Head
-from cms.web.request import request_state
+from cms.web.logs import REQUEST_ID, access_line, request_id_of, viewer_kind
+from cms.web.metrics import RequestMetrics, outcome_of
+from cms.web.request import RequestState, request_state
 from cms.web.security import secured
 
 __all__ = ["Edge"]
@@ -54,8 +61,12 @@ class Edge:
         timeout: float,
         uploads: UploadLimits,
         graphql: CachedGraphQL,
+        metrics: RequestMetrics | None = None,
     ) -> None:
+        """``metrics``: where requests are counted; ``None``, they are not (no one may read
+        them: ``CMS_METRICS_TOKEN`` is unset)."""
         self.app = app
+        self.metrics = metrics
         self.max_bytes = max_bytes
         self.timeout = timeout
         self.uploads = uploads
@@ -65,9 +76,46 @@ class Edge:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        started = perf_counter()
         state = request_state(scope)
-        head = state.head
+        state.request_id = request_id_of(state.head.request_id)
+        token = REQUEST_ID.set(state.request_id)
+        seen = _Seen(send, state.request_id.encode("ascii"))
         to_graphql = _route_path(scope) == PATH
+        failure: Exception | None = None
+        try:
+            await self._answer(state, to_graphql, scope, receive, seen.send)
+        except Exception as error:  # logged with its traceback in the request's line, below
+            failure = error
+            if seen.status == 0:
+                await Refused(500, "The server failed to answer; it is logged.").send(seen.send)
+        finally:
+            duration = perf_counter() - started
+            route = PATH if to_graphql else _template(scope)
+            if self.metrics is not None:
+                self.metrics.request(route, seen.status, duration)
+                if to_graphql:
+                    outcome = outcome_of(seen.status, state.answer_errors)
+                    self.metrics.operation(state.known_operation_name, outcome, seen.cache)
+            access_line(
+                method=state.method,
+                route=route,
+                status=seen.status,
+                duration=duration,
+                size=seen.size,
+                operation=state.known_operation_name if to_graphql else None,
+                viewer=viewer_kind(
+                    state.head.authorization, state.known_viewer, state.viewer_refused
+                ),
+                cache=seen.cache if to_graphql else None,
+                failure=failure,
+            )
+            REQUEST_ID.reset(token)
+
+    async def _answer(
+        self, state: RequestState, to_graphql: bool, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        head = state.head
         body = b""
         if head.content_length is not None or head.transfer_encoding:
             if to_graphql and is_upload(head):
@@ -106,6 +154,44 @@ class Edge:
     @property
     def _too_large(self) -> str:
         return f"The request body is larger than {self.max_bytes} bytes."
+
+
+class _Seen:
+    """``send``, with the request's id added to the answer's headers, noting its status, its
+    bytes and the response cache's outcome (``X-CMS-Cache``) for the request's log line."""
+
+    __slots__ = ("_id", "_send", "cache", "size", "status")
+
+    def __init__(self, send: Send, request_id: bytes) -> None:
+        self._send = send
+        self._id = request_id
+        self.status = 0
+        self.size = 0
+        self.cache = "bypass"
+
+    async def send(self, message: Message) -> None:
+        kind = message["type"]
+        if kind == "http.response.body":
+            self.size += len(message.get("body", b""))
+        elif kind == "http.response.start":
+            self.status = message["status"]
+            headers = message.get("headers", ())
+            for name, value in headers:
+                if name == CACHE_HEADER:
+                    self.cache = value.decode("latin-1")
+            message = {**message, "headers": [*headers, (REQUEST_ID_HEADER, self._id)]}
+        await self._send(message)
+
+
+REQUEST_ID_HEADER = b"x-request-id"
+
+
+def _template(scope: Scope) -> str:
+    """The template of the route that answered (``/media/{key:path}``), never the raw path;
+    ``unmatched`` when none did."""
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    return path if isinstance(path, str) else "unmatched"
 
 
 def _route_path(scope: Scope) -> str:

@@ -12,7 +12,7 @@ import orjson
 from starlette.responses import Response
 from starlette.types import Send
 
-__all__ = ["CODES", "JSON", "NO_STORE", "Refused", "error_body"]
+__all__ = ["BAD_TOKEN", "CHALLENGE", "CODES", "JSON", "NO_STORE", "Refused", "error_body"]
 
 NO_STORE = "no-store"
 """Answers that carry errors are never kept by a browser, an app or a CDN."""
@@ -28,8 +28,14 @@ CODES = {
     408: "REQUEST_TIMEOUT",
     413: "PAYLOAD_TOO_LARGE",
     415: "UNSUPPORTED_MEDIA_TYPE",
+    500: "INTERNAL_SERVER_ERROR",
 }
 """The ``extensions.code`` of a refusal that names none of its own, by status."""
+
+CHALLENGE = "Bearer"
+"""``WWW-Authenticate`` of a 401 that asks for credentials (RFC 6750: our tokens are bearer)."""
+BAD_TOKEN = 'Bearer error="invalid_token"'
+"""``WWW-Authenticate`` of a 401 refusing the token the request carried (RFC 6750, 3.1)."""
 
 _CLOSING = frozenset({408, 413})
 """Refusals of a body that is not read further: the connection closes with them."""
@@ -65,6 +71,13 @@ class Refused(Exception):
         self.code = code or CODES.get(status, "BAD_REQUEST")
         self.json_status = status if json_status is None else json_status
         self.headers = dict(headers or {})
+        if status == 401:
+            self.headers.setdefault("WWW-Authenticate", CHALLENGE)
+
+    @classmethod
+    def bad_token(cls, message: str) -> Refused:
+        """A 401 for a request whose ``Authorization`` was given but is no live token of ours."""
+        return cls(401, message, headers={"WWW-Authenticate": BAD_TOKEN})
 
     @property
     def closes(self) -> bool:

@@ -28,6 +28,8 @@ class Head:
     accept: bytes = b""
     accept_encoding: bytes = b""
     if_none_match: bytes | None = None
+    request_id: bytes | None = None
+    """``X-Request-ID``: the client's (or its load balancer's) name for the request."""
 
 
 def read_head(raw: list[tuple[bytes, bytes]]) -> Head:
@@ -53,6 +55,8 @@ def read_head(raw: list[tuple[bytes, bytes]]) -> Head:
             head.accept_encoding = value
         elif name == b"if-none-match":
             head.if_none_match = value
+        elif name == b"x-request-id":
+            head.request_id = value
         else:
             continue
         seen.add(name)

@@ -48,6 +48,9 @@ class RequestState:
     """Reported by the GraphQL execution: a successful query, an answer the cache may keep."""
     private: bool = False
     """Reported by the GraphQL execution: an answer for its requester alone (a preview)."""
+    surrogate_keys: str = ""
+    """Reported with ``cacheable``: the surrogate keys of what the answer shows, space-separated
+    (:mod:`cms.core.surrogate`)."""
     cache_key: bytes | None = None
     """The response cache's key for this request (``None``: none to keep), once ``keyed``."""
     keyed: bool = False
@@ -60,6 +63,11 @@ class RequestState:
     """Whether the view's answer reports errors; ``None`` until strawberry has answered."""
     spools: list[Spool] | None = None
     """An upload's temporary files, removed once it is answered."""
+    request_id: str = ""
+    """The request's id (:func:`cms.web.logs.request_id_of`), once the edge gave it one."""
+    viewer_refused: bool = False
+    """Whether the credentials given were looked up and refused (for the log line)."""
+    """The request's id (:func:`cms.web.logs.request_id_of`), once the edge gave it one."""
     _graphql: GraphQLParams | None = field(default=None, init=False, repr=False)
     _viewer: Viewer | None = field(default=None, init=False)
     _answer_type: str | None = field(default=None, init=False)
@@ -86,9 +94,22 @@ class RequestState:
         known = self._viewer
         if known is None:
             header = self.head.authorization
+            self.viewer_refused = True  # until the lookup succeeds
             known = await viewer_for_header(None if header is None else header.decode("latin-1"))
-            self._viewer = known
+            self._viewer, self.viewer_refused = known, False
         return known
+
+    @property
+    def known_viewer(self) -> Viewer | None:
+        """The viewer, if it was looked up (and accepted); ``None`` otherwise."""
+        return self._viewer
+
+    @property
+    def known_operation_name(self) -> object:
+        """The operation's name as the client gave it, if the parameters were read; else
+        ``None`` (reading them for a log line is not worth it)."""
+        params = self._graphql
+        return params.operation_name if params is not None else None
 
     @property
     def answer_type(self) -> str | None:

@@ -9,8 +9,11 @@ within ``header_timeout`` seconds. Bodies have their own limit (:class:`cms.web.
 from __future__ import annotations
 
 import asyncio
+import functools
+import os
 from typing import Any
 
+import settings as settings_module
 from cms.core.compat import HttpToolsProtocol
 
 
@@ -56,11 +59,46 @@ class HeaderTimeoutProtocol(HttpToolsProtocol):
             self.transport.close()
 
 
+class ServeProtocol(HeaderTimeoutProtocol):
+    """``cms serve``'s protocol: the header timeout of the environment's settings. A class of
+    this module, not one made by :func:`protocol`: uvicorn's worker processes (``--workers``)
+    receive their configuration pickled, and a class pickles by its importable name."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.header_timeout = _configured_header_timeout()
+
+
+@functools.cache
+def _configured_header_timeout() -> float:
+    return settings_module.load().header_timeout
+
+
+def worker_count(given: str) -> int:
+    """``--workers``: a number from 1, or ``auto`` for the machine's cores; ValueError else."""
+    if given.strip().lower() == "auto":
+        return os.cpu_count() or 1
+    count = int(given)
+    if count < 1:
+        raise ValueError("at least 1")
+    return count
+
+
 def protocol(header_timeout: float) -> type[HeaderTimeoutProtocol]:
     """The protocol class for ``uvicorn.run(http=...)`` with this header timeout."""
     return type("HeaderTimeout", (HeaderTimeoutProtocol,), {"header_timeout": header_timeout})
 
 
 def uvicorn_options(header_timeout: float, keep_alive_timeout: int) -> dict[str, Any]:
-    """The timeouts ``cms serve`` passes to ``uvicorn.run``."""
+    """The timeouts of an in-process server (tests): the protocol made for ``header_timeout``."""
     return {"http": protocol(header_timeout), "timeout_keep_alive": keep_alive_timeout}
+
+
+def serve_options(keep_alive_timeout: int, shutdown_timeout: float) -> dict[str, Any]:
+    """The timeouts ``cms serve`` passes to ``uvicorn.run``, picklable for worker processes:
+    headers (:class:`ServeProtocol`), idle connections, and requests in flight after SIGTERM."""
+    return {
+        "http": ServeProtocol,
+        "timeout_keep_alive": keep_alive_timeout,
+        "timeout_graceful_shutdown": shutdown_timeout,
+    }

@@ -17,6 +17,7 @@ from cms.articles import preview
 from cms.articles.reads import ArticleRow, AuthorRow, EventRow, ImageRow
 from cms.articles.structure_reads import SectionRow, TagRow
 from cms.articles.visibility import effective_status
+from cms.core import surrogate
 from cms.core.errors import Forbidden, InvalidInput
 from cms.site import jsonld
 from schema import planner
@@ -283,6 +284,7 @@ class Article(Node):
 
     @classmethod
     def from_row(cls, row: ArticleRow) -> Article:
+        surrogate.record("article", row.id)
         return cls(
             id=to_global_id("Article", row.id),
             slug=row.slug,
@@ -328,6 +330,7 @@ async def _maybe(loader: DataLoader[int, T | None], key: int | None) -> T | None
 
 
 def _articles(found: list[ArticleRow]) -> list[Article]:
+    surrogate.record_articles()
     return [Article.from_row(row) for row in found]
 
 

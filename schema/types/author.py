@@ -9,6 +9,7 @@ import strawberry
 from cms import models
 from cms.articles import authors
 from cms.articles.reads import AuthorRow
+from cms.core import surrogate
 from schema.context import Info
 from schema.types.image import Image
 from schema.types.nested import ArticleRef, parent_articles
@@ -48,6 +49,7 @@ class Author(Node):
 
     @classmethod
     def from_row(cls, author: AuthorRow) -> Author:
+        surrogate.record("author", author.id)
         return cls(
             id=to_global_id("Author", author.id),
             slug=author.slug,

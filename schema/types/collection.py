@@ -10,6 +10,7 @@ import strawberry
 from cms import models
 from cms.articles import collection_items
 from cms.articles.structure_reads import CollectionRow
+from cms.core import surrogate
 from schema.context import Info
 from schema.types.article import Article
 from schema.types.node import Node, to_global_id
@@ -48,10 +49,12 @@ class Collection(Node):
     ) -> Connection[Article]:
         win = page_window(info, collection_items.IN_ORDER, first=first, after=after)
         page = await info.context.loaders.items_by_collection.load((self._pk, win))
+        surrogate.record_articles()
         return Connection.of(page, _article)
 
     @classmethod
     def from_row(cls, row: CollectionRow) -> Collection:
+        surrogate.record("collection", row.id)
         return cls(
             id=to_global_id("Collection", row.id),
             slug=row.slug,

@@ -9,6 +9,7 @@ from strawberry.scalars import JSON
 
 from cms import models
 from cms.articles.reads import EventRow
+from cms.core import surrogate
 from cms.site import jsonld
 from schema.context import Info
 from schema.types.nested import ArticleRef, parent_articles
@@ -51,6 +52,7 @@ class Event(Node):
 
     @classmethod
     def from_row(cls, event: EventRow) -> Event:
+        surrogate.record("event", event.id)
         return cls(
             id=to_global_id("Event", event.id),
             slug=event.slug,

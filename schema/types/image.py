@@ -8,6 +8,7 @@ import strawberry
 
 from cms import models
 from cms.articles.reads import ImageRow
+from cms.core import surrogate
 from cms.media import renditions
 from schema.context import Info
 from schema.types.node import Node, to_global_id
@@ -105,6 +106,7 @@ class Image(Node):
 
     @classmethod
     def from_row(cls, image: ImageRow, caption: str | None = None) -> Image:
+        surrogate.record("image", image.id)
         return cls(
             id=to_global_id("Image", image.id),
             width=image.width,

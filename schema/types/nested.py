@@ -10,6 +10,7 @@ from strawberry.dataloader import DataLoader
 
 from cms.articles.queries import FEED_ORDER
 from cms.articles.reads import ArticleRow
+from cms.core import surrogate
 from cms.core.pagination import Page
 from schema.context import Info, Loaders, ParentPageKey
 from schema.types.pagination import Connection, page_window
@@ -40,6 +41,7 @@ def parent_articles(
 
         win = page_window(info, FEED_ORDER, first=first, after=after)
         page = await pages(info.context.loaders).load((root._pk, win))
+        surrogate.record_articles()
         return Connection.of(page, Article.from_row)
 
     return articles

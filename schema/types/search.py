@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from cms.articles.reads import ArticleRow
+from cms.core import surrogate
 from cms.search.documents import searchable_text
 from cms.search.engine import SearchPage
 from cms.search.highlight import highlight
@@ -70,6 +71,7 @@ class ArticleSearchConnection:
 
     @classmethod
     def of(cls, page: SearchPage, query: Query) -> ArticleSearchConnection:
+        surrogate.record_articles()
         nodes = [Article.from_row(article) for article in page.articles]
         edges = [
             ArticleSearchEdge(

@@ -8,6 +8,7 @@ import strawberry
 
 from cms import models
 from cms.articles.structure_reads import SectionRow
+from cms.core import surrogate
 from schema.context import Info, Resolved, resolved
 from schema.types.nested import ArticleRef, parent_articles
 from schema.types.node import Node, to_global_id
@@ -76,6 +77,7 @@ class Section(Node):
 
     @classmethod
     def from_row(cls, row: SectionRow) -> Section:
+        surrogate.record("section", row.id)
         return cls(
             id=to_global_id("Section", row.id),
             slug=row.slug,

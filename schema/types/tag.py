@@ -6,6 +6,7 @@ import strawberry
 
 from cms import models
 from cms.articles.structure_reads import TagRow
+from cms.core import surrogate
 from schema.context import Info
 from schema.types.nested import ArticleRef, parent_articles
 from schema.types.node import Node, to_global_id
@@ -38,6 +39,7 @@ class Tag(Node):
 
     @classmethod
     def from_row(cls, row: TagRow) -> Tag:
+        surrogate.record("tag", row.id)
         return cls(id=to_global_id("Tag", row.id), slug=row.slug, name=row.name, _pk=row.id)
 
     @classmethod

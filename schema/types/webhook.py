@@ -77,6 +77,12 @@ class WebhookEventType(Enum):
     COLLECTION_DELETED = strawberry.enum_value(
         outbox.EventType.COLLECTION_DELETED.value, description="A collection was deleted."
     )
+    CACHE_PURGE = strawberry.enum_value(
+        outbox.EventType.CACHE_PURGE.value,
+        description="Sent with every other event: `data.keys` lists the surrogate keys of the "
+        "answers the change may have changed (`articles article:12`, `author:3`...), for a CDN "
+        "to purge; `data.cause` is the event's type.",
+    )
 
     @property
     def model(self) -> outbox.EventType:

@@ -118,8 +118,10 @@ async def token_of(client: httpx.AsyncClient, email: str, password: str = PASSWO
 
 
 def assert_unauthenticated(response: httpx.Response) -> None:
-    """A 401 whose one error says ``UNAUTHENTICATED``: never an anonymous answer."""
+    """A 401 whose one error says ``UNAUTHENTICATED``: never an anonymous answer; its
+    ``WWW-Authenticate`` says the token given was refused (RFC 6750)."""
     assert response.status_code == 401, response.text
+    assert response.headers["www-authenticate"] == 'Bearer error="invalid_token"'
     [error] = response.json()["errors"]
     assert error["extensions"]["code"] == "UNAUTHENTICATED"
     assert "data" not in response.json()

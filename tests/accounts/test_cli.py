@@ -172,3 +172,60 @@ def test_token_create_without_expiry_and_with_bad_input(env, settings, tmp_path)
         refused = cms(env, tmp_path, "token", "create", *bad)
         assert refused.returncode == 2, output(refused)
     assert len(query(settings.database_url, "SELECT id FROM token")) == 1
+
+
+def authors_of(db_url: str) -> list[tuple[object, ...]]:
+    """``(email, author slug, author name)`` of every account, by email."""
+    return query(
+        db_url,
+        "SELECT account.email, author.slug, author.name FROM account "
+        "LEFT JOIN author ON author.id = account.author_id ORDER BY account.email",
+    )
+
+
+def test_an_author_account_gets_a_new_or_an_existing_profile(env, settings, tmp_path):
+    args = ("user", "create", "--role", "author", "--password-stdin")
+    made = cms(
+        env,
+        tmp_path,
+        *args,
+        "--email",
+        "lan@x.vn",
+        "--name",
+        "Đỗ Lan",
+        "--new-author",
+        stdin=PASSWORD,
+    )
+    assert made.returncode == 0, output(made)
+    assert "Linked to the author profile do-lan" in made.stdout
+    shared = cms(env, tmp_path, *args, "--email", "desk@x.vn", "--author", "do-lan", stdin=PASSWORD)
+    assert shared.returncode == 0, output(shared)
+    bare = cms(env, tmp_path, *args, "--email", "bare@x.vn", stdin=PASSWORD)
+    assert bare.returncode == 0, output(bare)
+    assert "cannot write until an admin links" in bare.stderr
+
+    assert authors_of(settings.database_url) == [
+        ("bare@x.vn", None, None),
+        ("desk@x.vn", "do-lan", "Đỗ Lan"),
+        ("lan@x.vn", "do-lan", "Đỗ Lan"),
+    ]
+    help_text = cms(env, tmp_path, "user", "create", "--help").stdout
+    assert "--author" in help_text and "--new-author" in help_text
+
+
+def test_a_refused_author_link_writes_nothing(env, settings, tmp_path):
+    args = ("user", "create", "--role", "author", "--password-stdin")
+    unknown = cms(
+        env, tmp_path, *args, "--email", "lan@x.vn", "--author", "khong-co", stdin=PASSWORD
+    )
+    assert unknown.returncode == 1, output(unknown)
+    assert "no author profile with the slug 'khong-co'" in unknown.stderr
+    both = cms(
+        env, tmp_path, *args, "--email", "lan@x.vn", "--author", "a", "--new-author", stdin=PASSWORD
+    )
+    assert both.returncode == 2 and "not both" in both.stderr
+    assert cms(env, tmp_path, *args, "--email", "lan@x.vn", stdin=PASSWORD).returncode == 0
+    taken = cms(env, tmp_path, *args, "--email", "lan@x.vn", "--new-author", stdin=PASSWORD)
+    assert taken.returncode == 1, output(taken)
+    assert query(settings.database_url, "SELECT count(*) FROM author") == [(0,)]  # rolled back
+    assert authors_of(settings.database_url) == [("lan@x.vn", None, None)]

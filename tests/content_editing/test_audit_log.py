@@ -198,3 +198,18 @@ async def refused_with(
     assert answer["data"] is None, answer
     [error] = answer["errors"]
     return dict(error["extensions"])
+
+
+async def test_an_entry_is_timed_by_the_cms_clock(
+    client: httpx.AsyncClient, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The log's time is the CMS's clock (``cms.core.clock``), like every other time it keeps:
+    with the clock set to T0, an entry made now says T0."""
+    from cms.core import clock
+    from tests.editing.helpers import FakeClock
+
+    admin = await Factory(settings.media_root).token(Role.ADMIN, "admin@example.org")
+    monkeypatch.setattr(clock, "now", FakeClock(T0).now)
+    await call(client, CREATE_AUTHOR, {"name": "Bích Liên"}, admin)
+    [entry] = (await log(client, admin))["nodes"]
+    assert datetime.fromisoformat(entry["at"]) == T0

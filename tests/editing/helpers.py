@@ -103,7 +103,7 @@ def refused(answer: dict[str, Any], code: str, field: str | None = None) -> None
 
 
 async def content_version() -> int:
-    """The content's version (database triggers raise it on every content write)."""
+    """The content's version (database triggers raise it on every write readers may see)."""
     rows = await db.fetch("SELECT version FROM content_state WHERE id = 1")
     return int(rows[0]["version"])
 

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 
 from cms.accounts import tokens
-from cms.models import AuditEntry, Token, TokenKind
+from cms.models import AuditEntry, Role, Token, TokenKind, User
 from schema.types.node import to_global_id
-from tests.editing.helpers import created, mutate, paragraph, published, refused
+from tests.editing.helpers import created, mutate, paragraph, post, published, refused
 
 pytestmark = pytest.mark.database("sqlite", "postgres")
 
@@ -22,6 +22,9 @@ BY_ID = """
 query ($id: ID!, $token: String) {
   node(id: $id, previewToken: $token) { ... on Article { title status } }
 }
+"""
+DEACTIVATE = """
+mutation ($input: UserUpdateInput!) { userUpdate(input: $input) { __typename } }
 """
 
 
@@ -132,3 +135,27 @@ async def test_preview_links_need_a_writer(client, editor):
     )
     missing = {"id": to_global_id("Article", 99)}
     refused(await mutate(client, "articlePreviewLink", missing, editor), "NOT_FOUND", "id")
+
+
+async def test_a_preview_link_stops_working_when_its_maker_is_deactivated(client, editor, factory):
+    """Deactivating an account ends its preview links (revoked with its sessions); a link made
+    by someone still active keeps working."""
+    draft = await created(client, editor, "Bản nháp")
+    theirs = (await link(client, editor, draft))["token"]
+    colleague = await factory.token(Role.EDITOR, "colleague@example.org")
+    kept = (await link(client, colleague, draft))["token"]
+    maker = await User.get(email="editor@example.org")
+    admin = await factory.token(Role.ADMIN, "admin@example.org")
+    change = {"id": to_global_id("User", maker.id), "active": False}
+    done = await post(client, DEACTIVATE, {"input": change}, admin)
+    assert done["data"]["userUpdate"]["__typename"] == "UserUpdateSuccess", done
+    gone = (await read(client, BY_SLUG, {"slug": draft["slug"], "token": theirs})).json()
+    assert gone["data"] == {"article": None}
+    assert gone["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    still = (await read(client, BY_SLUG, {"slug": draft["slug"], "token": kept})).json()
+    assert still["data"]["article"]["title"] == "Bản nháp"
+    await Token.filter(kind=TokenKind.PREVIEW, user_id=maker.id).update(revoked_at=None)
+    again = (await read(client, BY_SLUG, {"slug": draft["slug"], "token": theirs})).json()
+    assert again["data"] == {
+        "article": None
+    }  # the inactive maker is checked too, not only revocation

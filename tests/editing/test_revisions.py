@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cms.models import AuditEntry, Role
+from cms.models import ArticleRevision, AuditEntry, Role
 from schema.types.node import to_global_id
 from tests.editing.helpers import created, dump, mutate, paragraph, post, published, refused
 
@@ -155,3 +155,78 @@ async def test_a_revision_that_breaks_todays_limits_is_not_restored(client, edit
     answer = await mutate(client, "articleRestoreRevision", restore, editor)
     refused(answer, "VALIDATION", "revision")
     assert answer["message"].startswith("Revision 1 cannot be restored")
+
+
+RELATIONS = """
+query ($id: ID!) { node(id: $id) { ... on Article {
+  version authors { name } event { name } cover { id } section { name } tags { name }
+} } }
+"""
+
+
+async def relations(client, token, article_id):
+    body = await post(client, RELATIONS, {"id": article_id}, token)
+    assert "errors" not in body, body
+    return body["data"]["node"]
+
+
+async def test_restoring_brings_back_authors_event_cover_section_and_tags(client, editor, factory):
+    """A revision keeps what its article was linked to; restoring it links them again, save
+    those deleted since (a deleted event becomes none)."""
+    lan, trang = await factory.author("Lan"), await factory.author("Thu Trang")
+    old_event, new_event = await factory.event("Hội nghị"), await factory.event("Tọa đàm")
+    photo = await factory.image()
+    home, world = await factory.section("Thời sự"), await factory.section("Thế giới")
+    gid = to_global_id
+    article = await created(
+        client,
+        editor,
+        "Gốc",
+        authorIds=[gid("Author", trang.id), gid("Author", lan.id)],
+        eventId=gid("Event", old_event.id),
+        coverId=gid("Image", photo.id),
+        sectionId=gid("Section", home.id),
+        tags=["Khu công nghiệp", "Đà Nẵng"],
+    )
+    change = {
+        "id": article["id"],
+        "version": 1,
+        "authorIds": [gid("Author", lan.id)],
+        "eventId": gid("Event", new_event.id),
+        "coverId": None,
+        "sectionId": gid("Section", world.id),
+        "tags": ["Bóng đá"],
+    }
+    assert (await mutate(client, "articleUpdate", change, editor))["__typename"] == (
+        "ArticleUpdateSuccess"
+    )
+    restore = {"id": article["id"], "revision": 1, "version": 2}
+    answer = await mutate(client, "articleRestoreRevision", restore, editor)
+    assert answer["__typename"] == "ArticleRestoreRevisionSuccess", answer
+    assert await relations(client, editor, article["id"]) == {
+        "version": 3,
+        "authors": [{"name": "Thu Trang"}, {"name": "Lan"}],
+        "event": {"name": "Hội nghị"},
+        "cover": {"id": gid("Image", photo.id)},
+        "section": {"name": "Thời sự"},
+        "tags": [{"name": "Khu công nghiệp"}, {"name": "Đà Nẵng"}],
+    }
+    await old_event.delete()  # gone since revision 1 was saved: restored as none
+    restore = {"id": article["id"], "revision": 1, "version": 3}
+    answer = await mutate(client, "articleRestoreRevision", restore, editor)
+    assert answer["__typename"] == "ArticleRestoreRevisionSuccess", answer
+    again = await relations(client, editor, article["id"])
+    assert again["event"] is None and again["cover"] == {"id": gid("Image", photo.id)}
+
+
+async def test_a_revision_saved_before_links_were_kept_leaves_them(client, editor, factory):
+    trang = await factory.author("Thu Trang")
+    article = await created(client, editor, "Gốc", authorIds=[to_global_id("Author", trang.id)])
+    await ArticleRevision.filter(number=1).update(links=None, tags=None)
+    change = {"id": article["id"], "version": 1, "title": "Sửa", "tags": ["Bóng đá"]}
+    await mutate(client, "articleUpdate", change, editor)
+    restore = {"id": article["id"], "revision": 1, "version": 2}
+    answer = await mutate(client, "articleRestoreRevision", restore, editor)
+    assert answer["article"]["title"] == "Gốc"
+    now = await relations(client, editor, article["id"])
+    assert now["authors"] == [{"name": "Thu Trang"}] and now["tags"] == [{"name": "Bóng đá"}]

@@ -209,6 +209,7 @@ async def test_without_public_introspection_the_sdl_is_for_signed_in_clients(set
         editor = await Factory(settings.media_root).token(Role.EDITOR)
         anonymous = await client.get("/schema.graphql")
         assert anonymous.status_code == 401
+        assert anonymous.headers["www-authenticate"] == "Bearer"  # no token: a plain challenge
         assert anonymous.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
         signed_in = await client.get(
             "/schema.graphql", headers={"authorization": f"Bearer {editor}"}

@@ -138,7 +138,11 @@ async def test_a_rename_keeps_the_articles_and_their_versions(client, editor, fa
     assert found["node"]["tags"] == [{"name": "Khu công nghiệp"}]
     assert found["node"]["version"] == 1
     assert found["node"]["revisions"]["nodes"] == [{"number": 1, "tags": ["Khu cong nghiep"]}]
-    types = await OutboxEvent.filter(object_type="Tag").values_list("type", flat=True)
+    types = (
+        await OutboxEvent.filter(object_type="Tag")
+        .exclude(type="cache.purge")
+        .values_list("type", flat=True)
+    )
     assert list(map(str, types)) == ["tag.updated", "tag.updated"]
 
 
@@ -180,7 +184,11 @@ async def test_a_deleted_tag_leaves_its_articles_with_a_revision_each(
     assert found["tags"] == [{"name": "Đầu tư"}]
     assert found["revisions"]["nodes"][0] == {"number": 2, "tags": ["Đầu tư"]}
     assert (await Article.get(id=article.id)).version == 2
-    types = await OutboxEvent.filter(object_type="Tag").values_list("type", flat=True)
+    types = (
+        await OutboxEvent.filter(object_type="Tag")
+        .exclude(type="cache.purge")
+        .values_list("type", flat=True)
+    )
     assert list(map(str, types)) == ["tag.deleted"]
     refusal(await change(client, editor, "tagDelete", id=gid("Tag", tag.id)), "NOT_FOUND", "id")
 

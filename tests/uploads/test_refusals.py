@@ -294,6 +294,8 @@ async def test_refused_before_anything_is_read_or_run(
 
     assert sent[0]["status"] == status
     assert says in sent[1]["body"].decode()
+    challenge = dict(sent[0]["headers"]).get(b"www-authenticate")
+    assert challenge == (b"Bearer" if status == 401 else None)
     await assert_nothing_left(settings)
 
 

@@ -2,8 +2,11 @@
 
 :class:`Renderer` makes a rendition the first time it is asked for and never again: concurrent
 requests for one rendition share one making (single flight, per process), and at most
-``workers`` are made at once. Across instances two may make the same file at the same moment;
-the store's atomic writes make that harmless (the same bytes land twice, whole each time).
+``workers`` are made at once. The worker processes of one machine (``cms serve --workers``)
+making into a store on its disk take a lock between processes first
+(:mod:`cms.media.storage.machine_lock`), so a rendition is made once on the machine. Instances
+on other machines (an S3 store) may make the same file at the same moment; the store's atomic
+writes make that harmless (the same bytes land twice, whole each time).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import os
 import tempfile
 import threading
 from collections.abc import AsyncIterator
-from contextlib import aclosing, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, aclosing, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +28,9 @@ import PIL.features
 import PIL.Image
 from PIL import ImageOps, UnidentifiedImageError
 
+from cms.core.metrics import RENDITIONS_MADE
 from cms.media.renditions import CENTRE, Format, Rendition, crop_box
+from cms.media.storage import machine_lock
 from cms.media.storage.base import MediaNotFound, MediaStore, StorageError, open_file
 
 SOURCE_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "AVIF")
@@ -101,11 +106,19 @@ class Renderer:
             _log.debug("rendition %s failed: %s", key, done.exception())
 
     async def _make(self, rendition: Rendition, source_key: str) -> None:
-        if await self.store.exists(rendition.key):  # made earlier, or by another instance
-            return
-        async with self._slots, self._source(source_key) as path:
-            data = await asyncio.to_thread(render, path, rendition, self.max_pixels)
-        await self.store.put(rendition.key, data)
+        async with self._across_processes(rendition.key):
+            if await self.store.exists(rendition.key):  # made earlier, or by another process
+                return
+            async with self._slots, self._source(source_key) as path:
+                data = await asyncio.to_thread(render, path, rendition, self.max_pixels)
+            await self.store.put(rendition.key, data)
+            RENDITIONS_MADE.inc()
+
+    def _across_processes(self, key: str) -> AbstractAsyncContextManager[None]:
+        """The machine-wide lock: the worker processes of one ``cms serve``, and the instances
+        on one machine, make a rendition once, whatever the store (with S3, instances on other
+        machines may each make it once: the same file under the same key)."""
+        return machine_lock.held(key)
 
     @asynccontextmanager
     async def _source(self, key: str) -> AsyncIterator[Path]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from starlette.types import Message, Send
 
+from cms.core.metrics import CACHE_BYTES, CACHE_ENTRIES, CACHE_EVICTIONS
 from cms.notify.content import Stamp
 from cms.web.compression import varying
 
@@ -90,6 +91,7 @@ class ResponseCache:
             return None
         if entry.stamp != stamp:  # the content has changed since: this answer is gone for good
             self._drop(key)
+            self._report()
             self.seen(key)
             return None
         self._entries.move_to_end(key)
@@ -111,21 +113,30 @@ class ResponseCache:
         self._entries[key] = entry
         self._size += entry.size
         self._shrink()
+        self._report()
 
     def grew(self, key: bytes, entry: Entry, size: int) -> None:
         """``entry`` (kept under ``key``, unless dropped meanwhile) took ``size`` more bytes."""
         if self._entries.get(key) is entry:
             self._size += size
             self._shrink()
+            self._report()
 
     def clear(self) -> None:
         """Drop every kept answer (what was only seen stays seen)."""
         self._entries.clear()
         self._size = 0
+        self._report()
 
     def _shrink(self) -> None:
         while self._size > self.max_bytes:
             self._drop(next(iter(self._entries)))
+            CACHE_EVICTIONS.inc()
+
+    def _report(self) -> None:
+        """The metrics of what is kept (a write, not a statement: only when it changes)."""
+        CACHE_BYTES.set(self._size)
+        CACHE_ENTRIES.set(len(self._entries))
 
     def _drop(self, key: bytes) -> None:
         self._size -= self._entries.pop(key).size

@@ -47,7 +47,7 @@ async def check_sender(request: Request) -> None:
     try:
         viewer = await request_state(request.scope).viewer()
     except Unauthenticated as error:
-        raise Refused(401, error.message) from None
+        raise Refused.bad_token(error.message) from None
     if not viewer.signed_in:
         raise Refused(401, "Sign in to upload images: send `Authorization: Bearer <token>`.")
 

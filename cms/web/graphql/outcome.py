@@ -9,6 +9,7 @@ from starlette.requests import HTTPConnection
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
+from cms.core import surrogate
 from cms.web.graphql.response_cache import report_cacheable, report_private
 
 
@@ -22,10 +23,12 @@ class Reported(Protocol):
 
 class ReportOutcome(SchemaExtension):
     """Reports (in the request's state) a successful query (data, no errors): one the response
-    cache may keep; and a preview's answer, which no cache may keep."""
+    cache may keep, with the surrogate keys of what it shows (:mod:`cms.core.surrogate`); and a
+    preview's answer, which no cache may keep."""
 
     def on_operation(self) -> Iterator[None]:
-        yield
+        with surrogate.recording() as keys:
+            yield
         execution = self.execution_context
         result, context = execution.result, execution.context
         if not isinstance(context, Reported) or context.request.scope["type"] != "http":
@@ -36,4 +39,4 @@ class ReportOutcome(SchemaExtension):
         if result is None or result.errors:
             return
         if result.data is not None and execution.operation_type is OperationType.QUERY:
-            report_cacheable(context.request.scope)
+            report_cacheable(context.request.scope, surrogate.header_value(keys))

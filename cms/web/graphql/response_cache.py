@@ -77,9 +77,12 @@ PRIVATE = b"private, no-store"
 """Answers to credentials or a preview token: for that client alone, and not even kept by it."""
 
 
-def report_cacheable(scope: Scope) -> None:
-    """The GraphQL view's word that this request's answer is a successful query (keepable)."""
-    request_state(scope).cacheable = True
+def report_cacheable(scope: Scope, surrogate_keys: str = "") -> None:
+    """The GraphQL view's word that this request's answer is a successful query (keepable),
+    and the surrogate keys of what it shows."""
+    state = request_state(scope)
+    state.cacheable = True
+    state.surrogate_keys = surrogate_keys
 
 
 def report_private(scope: Scope) -> None:
@@ -108,8 +111,10 @@ class CachedGraphQL:
         *,
         max_age: int = 0,
         compress_min_bytes: int = 1024,
+        surrogate_key_header: str = "Surrogate-Key",
     ) -> None:
         self.app = app
+        self.surrogate_key_header = surrogate_key_header.lower().encode("latin-1")
         self.cache = cache
         self.public_url = public_url
         self.watch = watch
@@ -268,8 +273,13 @@ class CachedGraphQL:
         await self._send_entry(key, entry, state, clock.now(), send, b"miss")
 
     async def _record(self, scope: Scope, receive: Receive) -> Recorder:
+        """The answer, recorded; a keepable one carries its surrogate keys (kept with it)."""
         response = Recorder()
         await self.app(scope, receive, response.send)
+        state = request_state(scope)
+        if state.cacheable and state.surrogate_keys and response.start is not None:
+            keys = (self.surrogate_key_header, state.surrogate_keys.encode("ascii"))
+            response.start = {**response.start, "headers": [*response.start["headers"], keys]}
         return response
 
     async def _send_entry(

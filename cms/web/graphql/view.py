@@ -117,7 +117,7 @@ class GraphQLView(GraphQL[RequestContext, None]):
         try:
             viewer = await request_state(request.scope).viewer()
         except Unauthenticated as error:  # never silently anonymous
-            raise Refused(401, error.message) from None
+            raise Refused.bad_token(error.message) from None
         return self.context_for(request, viewer)
 
     async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:
@@ -143,8 +143,8 @@ class GraphQLView(GraphQL[RequestContext, None]):
         (strawberry's ``create_response`` does not see the request)."""
         if scope["type"] == "websocket":
             async with self.sockets.admit(scope, send) as admitted:
-                if admitted:
-                    await super().__call__(scope, receive, send)
+                if admitted is not None:
+                    await super().__call__(scope, receive, admitted)
             return
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)

@@ -120,7 +120,7 @@ def sdl_endpoint(settings: Settings, sdl: Callable[[], str]) -> Endpoint:
             try:
                 signed_in = (await request_state(request.scope).viewer()).signed_in
             except Unauthenticated as error:
-                return Refused(401, error.message).response()
+                return Refused.bad_token(error.message).response()
             if not signed_in:
                 return Refused(401, "Sign in to read the schema.").response()
         if not cached:

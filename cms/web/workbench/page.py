@@ -241,7 +241,7 @@ class Workbench:
         try:
             viewer = await request_state(request.scope).viewer()
         except Unauthenticated as error:
-            return Refused(401, error.message).response()
+            return Refused.bad_token(error.message).response()
         role = viewer.role.value.upper() if viewer.role else None
         kind = None if role is None else ("user" if viewer.user_id is not None else "token")
         label = None if kind is None else viewer.label.removeprefix("token:")
