@@ -672,5 +672,31 @@ def _manifest(documents: list[_Document]) -> str:
     )
 
 
+# --- Operations (cms.ops): housekeeping, backups, restores, checks ------------------------------
+
+
+@app.command("prune")
+def prune_command(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Count what is due, delete nothing.")
+    ] = False,
+) -> None:
+    """Prune old webhook deliveries and events, sign-in throttles, ended tokens, the change
+    feed's old tombstones and orphan renditions (for cron, when CMS_HOUSEKEEPING_SECONDS=0; the
+    server does it by itself otherwise)."""
+    from cms.ops import housekeeping
+
+    settings = _settings()
+
+    async def run() -> housekeeping.Pruned:
+        async with db.connected(settings), store_from_settings(settings) as store:
+            return await housekeeping.prune(settings, store, clock.now(), dry_run=dry_run)
+
+    pruned = _run(run())
+    verb = "would be pruned" if dry_run else "pruned"
+    for name, count in pruned.counts().items():
+        console.print(f"{name}: {count} {verb}")
+
+
 def main() -> None:
     app()

@@ -20,7 +20,7 @@ from enum import StrEnum
 from cms.articles import publishing, reads
 from cms.articles.reads import ArticleRow
 from cms.core import cursors, db
-from cms.core.errors import PageSizeError
+from cms.core.errors import ChangesExpired, PageSizeError
 from cms.core.viewer import Viewer
 
 START = (-1, 0)
@@ -50,10 +50,18 @@ class ChangeFeed:
     has_more: bool
 
 
-def _position(seq: object, article_id: object) -> tuple[int, int]:
+async def _horizon() -> int:
+    """The sequence number of the newest tombstone housekeeping pruned (0: none yet)."""
+    rows = await db.fetch("SELECT changes_horizon FROM content_state WHERE id = 1")
+    return int(rows[0]["changes_horizon"]) if rows else 0
+
+
+def _position(seq: object, article_id: object, generation: object = 0) -> tuple[int, int, int]:
     if not isinstance(seq, int) or not isinstance(article_id, int):
         raise TypeError("not a change cursor")
-    return seq, article_id
+    if not isinstance(generation, int):
+        raise TypeError("not a change cursor")
+    return seq, article_id, generation
 
 
 async def feed(
@@ -63,7 +71,19 @@ async def feed(
     size = max_size if first is None else first
     if not 1 <= size <= max_size:
         raise PageSizeError(f"`first` must be between 1 and {max_size}.", field="first")
-    seq, after_id = START if since is None else cursors.decode(since, "since", _position)
+    # A cursor carries the horizon its sync began at (its generation; left out while it is 0):
+    # tombstones pruned since then, past the cursor, are removals the app would never hear of.
+    horizon = await _horizon()
+    if since is None:
+        seq, after_id, generation = (*START, horizon)
+    else:
+        seq, after_id, generation = cursors.decode(since, "since", _position)
+    if generation < horizon and seq <= horizon:
+        raise ChangesExpired(
+            "This cursor is older than the change feed remembers (deleted articles are "
+            "forgotten after a while): sync again from scratch with `since: null`.",
+            field="since",
+        )
     await publishing.publish_due(now)  # a scheduled article that came into view is a change
     # Readers who see only public articles skip the others' rows in SQL: a page of them is
     # full of changes, and its cursor never names an article they may not know of.
@@ -87,4 +107,5 @@ async def feed(
         elif viewer.can_preview or bool(row["ever_public"]):
             changes.append(Change(ChangeKind.REMOVE, article_id, None))
     last = (int(rows[-1]["seq"]), ids[-1]) if rows else (seq, after_id)
-    return ChangeFeed(changes, cursors.encode(last), has_more)
+    cursor = cursors.encode(last if generation == 0 else (*last, generation))
+    return ChangeFeed(changes, cursor, has_more)
