@@ -9,6 +9,11 @@ Anonymous readers only hear of articles that have been public: the IDs of drafts
 scheduled articles before their time, never reach them (not even inside a cursor). An app that
 replays every page in order, whenever it syncs, ends with exactly the articles the public feed
 shows, with no full reload.
+
+Deleted articles' rows (tombstones) are pruned by housekeeping after
+``CMS_CHANGES_RETENTION_DAYS``, raising ``content_state.changes_horizon``: a cursor carries the
+horizon its sync began at, and one begun before tombstones it had not yet passed were pruned gets
+``CHANGES_EXPIRED`` (the app must sync from scratch).
 """
 
 from __future__ import annotations
