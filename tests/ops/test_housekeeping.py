@@ -15,7 +15,7 @@ import pytest
 
 from cms.accounts.throttle import Policy
 from cms.articles import publishing
-from cms.core import db
+from cms.core import clock, db
 from cms.media.renditions import renditions_prefix
 from cms.media.storage import LocalMediaStore, MediaStore, store_from_settings
 from cms.models import (
@@ -265,3 +265,20 @@ async def test_orphan_renditions_go_from_s3_too(
         assert (await prune(on_s3, store, NOW, dry_run=True)).renditions == 2
         assert (await prune(on_s3, store, NOW)).renditions == 2
     assert s3_server.objects(bucket) == {kept}
+
+
+async def test_a_round_goes_by_the_cms_clock(
+    settings: Settings, orm: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    factory = Factory(settings.media_root)
+    gone = await factory.article("Bài bị xoá")
+    await gone.delete()
+    await Token.create(kind=TokenKind.SESSION, hash="f" * 64, expires_at=datetime.now(UTC))
+    keeper = Housekeeper(settings, factory.store)
+    first = await keeper.round()  # today: nothing is old yet; the tombstone is dated
+    assert first is not None and first.total == 0, first
+    monkeypatch.setattr(clock, "now", lambda: datetime.now(UTC) + 91 * DAY)
+    await db.execute("DELETE FROM lease WHERE name = ?", [housekeeping.LEASE])
+    later = await keeper.round()
+    assert later is not None and (later.tokens, later.tombstones) == (1, 1), later
+    assert keeper.last == later
