@@ -29,6 +29,7 @@ PATH_PLACEHOLDERS: dict[str, frozenset[str]] = {
     "article_path": frozenset({"section", "slug", "id"}),
     "section_path": frozenset({"path", "slug"}),
     "tag_path": frozenset({"slug"}),
+    "author_path": frozenset({"slug"}),
 }
 """The placeholders each website path template may use (filled by :mod:`cms.site.urls`)."""
 
@@ -94,6 +95,10 @@ class Settings(BaseSettings):
     )
     tag_path: str = Field(
         default="/tag/{slug}", description="A tag's page on the website: `{slug}`."
+    )
+    author_path: str = Field(
+        default="/author/{slug}",
+        description="An author's page on the website (the `url` of JSON-LD's `Person`): `{slug}`.",
     )
     publisher_name: str = Field(
         default="",
@@ -312,7 +317,7 @@ class Settings(BaseSettings):
             raise ValueError("must be an absolute http(s) URL such as https://cms.example.org")
         return value.rstrip("/")
 
-    @field_validator("article_path", "section_path", "tag_path")
+    @field_validator("article_path", "section_path", "tag_path", "author_path")
     @classmethod
     def _check_path_template(cls, value: str, info: ValidationInfo) -> str:
         allowed = PATH_PLACEHOLDERS[info.field_name or ""]

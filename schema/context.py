@@ -24,6 +24,7 @@ from cms.media.rendition_urls import RenditionUrls
 from cms.media.storage import MediaStore
 from cms.media.uploads import Limits
 from cms.notify.live import Broker
+from cms.site.urls import SiteUrls
 from schema.batching import ParentPageKey, loader, nested, pages
 from schema.structure_loaders import StructureLoaders
 from settings import Settings
@@ -227,6 +228,10 @@ class Context:
         self.viewer = viewer
         self.now = clock.now()
         self.loaders = Loaders(viewer, self.now)
+
+    def site(self) -> SiteUrls:
+        """How the website names its pages (``CMS_SITE_URL`` and the path templates)."""
+        return SiteUrls.of(self.settings)
 
     def media_url(self, key: str) -> str:
         """The absolute URL of a stored file: the store's public URL when it has one (an S3

@@ -19,14 +19,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from strawberry.dataloader import DataLoader
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 
 from cms.articles import reads, structure_reads
 from schema.context import Info
-from schema.types.article import Article
+
+if TYPE_CHECKING:  # the type asks the planner what its related articles show
+    from schema.types.article import Article
 
 R = TypeVar("R")
 
@@ -52,6 +54,10 @@ BODILESS = frozenset(
         "tags",
         "seoTitle",
         "seoDescription",
+        "url",
+        "socialImage",
+        "jsonLd",
+        "related",
     }
 )
 """The fields of an article that read nothing of its body but the cover's caption: a list
@@ -107,6 +113,8 @@ async def prefetch(info: Info, articles: Sequence[Article], selected: set[str]) 
     ids = list(dict.fromkeys(row.id for row in rows))
     loaders = info.context.loaders
     reading: list[Awaitable[None]] = []
+    if "jsonLd" in selected:  # it shows these four relations
+        selected = selected | {"authors", "section", "tags", "cover"}
     if "authors" in selected:
         reading.append(
             _prime_lists(loaders.authors_by_article_id, ids, reads.authors_by_article_ids)
@@ -114,7 +122,7 @@ async def prefetch(info: Info, articles: Sequence[Article], selected: set[str]) 
     if "event" in selected:
         event_ids = _present(row.event_id for row in rows)
         reading.append(_prime_rows(loaders.event_by_id, event_ids, reads.events_by_ids))
-    if "section" in selected:
+    if selected & {"section", "url"}:
         section_ids = _present(row.section_id for row in rows)
         reading.append(
             _prime_rows(loaders.section_by_id, section_ids, structure_reads.sections_by_ids)
@@ -123,7 +131,7 @@ async def prefetch(info: Info, articles: Sequence[Article], selected: set[str]) 
         reading.append(
             _prime_lists(loaders.tags_by_article_id, ids, structure_reads.tags_by_article_ids)
         )
-    if "cover" in selected:
+    if selected & {"cover", "socialImage"}:
         cover_ids = _present(row.cover_id for row in rows)
         reading.append(_prime_rows(loaders.image_by_id, cover_ids, reads.images_by_ids))
     if selected & {"images", "bodyHtml", "figures"}:

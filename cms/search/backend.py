@@ -17,7 +17,14 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from cms.core.db import Fragment, execute, marks
 from cms.core.viewer import Viewer
 from cms.search.documents import Document
-from cms.search.query import Term
+from cms.search.query import MAX_TERMS, Term
+from cms.text import normalize, words
+
+
+def title_words(title: str) -> list[str]:
+    """The folded words of a title, each once, at most :data:`MAX_TERMS` (a query's most): what
+    :meth:`SearchBackend.similar_titles` looks for in other titles."""
+    return list(dict.fromkeys(w.folded for w in words(normalize(title))))[:MAX_TERMS]
 
 
 def sort_at_sql(row: str) -> str:
@@ -71,3 +78,12 @@ class SearchBackend(ABC):
     @abstractmethod
     def matching(self, match: str, viewer: Viewer, now: datetime) -> Fragment:
         """``FROM ... WHERE ...`` of the visible articles that match the expression ``match``."""
+
+    @abstractmethod
+    def similar_titles(
+        self, sources: Sequence[tuple[int, str]], now: datetime, pool: int
+    ) -> Fragment | None:
+        """A ``SELECT`` of ``source_id, article_id, score``: for each ``(id, title)`` of
+        ``sources``, up to ``pool`` articles whose titles share words with that title (any of
+        :func:`title_words`), the best matches first (a higher score is a better match; only
+        public ones on PostgreSQL, whose index knows). None when no title has a word."""

@@ -20,9 +20,10 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from cms.articles.visibility import public_at_sql, visible_at_sql
+from cms.core.clock import utc
 from cms.core.db import Fragment, all_of, execute_many
 from cms.core.viewer import Viewer
-from cms.search.backend import SearchBackend, sort_at_sql
+from cms.search.backend import SearchBackend, sort_at_sql, title_words
 from cms.search.documents import Document
 from cms.search.query import Term
 from cms.text import Word
@@ -66,6 +67,29 @@ class PostgresSearch(SearchBackend):
     def expression(self, terms: Sequence[Term], *, exact: bool, title_only: bool) -> str:
         """A ``tsquery``: the columns tested (:attr:`in_title`, ``in_document``) pick the part."""
         return " & ".join(_tsquery(term, exact) for term in terms)
+
+    def similar_titles(
+        self, sources: Sequence[tuple[int, str]], now: datetime, pool: int
+    ) -> Fragment | None:
+        """The titles as ``tsquery`` values (any of their words) in a ``VALUES`` list, joined to
+        the public articles' titles, ranked by ``ts_rank`` and cut at ``pool`` per title."""
+        queries = [
+            (source_id, " | ".join(quote_lexeme(w) for w in found))
+            for source_id, title in sources
+            if (found := title_words(title))
+        ]
+        if not queries:
+            return None
+        values = ", ".join("(CAST(? AS INTEGER), CAST(? AS tsquery))" for _ in queries)
+        rank = "ts_rank(s.title, q.query)"
+        sql = (
+            f"SELECT source_id, article_id, score FROM (SELECT q.source_id, s.article_id, "
+            f"{rank} AS score, ROW_NUMBER() OVER (PARTITION BY q.source_id ORDER BY {rank} DESC, "
+            f"s.article_id DESC) AS n FROM (VALUES {values}) q(source_id, query) "
+            "JOIN article_search s ON s.title @@ q.query WHERE s.public_at <= ?) best "
+            "WHERE n <= ?"
+        )
+        return sql, [*(v for pair in queries for v in pair), utc(now), pool]
 
     def matching(self, match: str, viewer: Viewer, now: datetime) -> Fragment:
         """Matching and visible articles, from the index rows alone: no join."""

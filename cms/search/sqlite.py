@@ -16,7 +16,7 @@ from typing import Any
 from cms.articles.visibility import visible_sql
 from cms.core.db import Fragment, all_of, execute_many
 from cms.core.viewer import Viewer
-from cms.search.backend import SearchBackend, sort_at_sql
+from cms.search.backend import SearchBackend, sort_at_sql, title_words
 from cms.search.documents import Document
 from cms.search.query import Term
 
@@ -54,6 +54,26 @@ class SqliteSearch(SearchBackend):
         inner = " AND ".join(_phrase(term, exact) for term in terms)
         return f"{{{columns}}} : ({inner})"
 
+    def similar_titles(
+        self, sources: Sequence[tuple[int, str]], now: datetime, pool: int
+    ) -> Fragment | None:
+        """One FTS5 query per title (any of its words, in the folded titles), ranked by bm25
+        (negated: FTS5's best is the lowest), ``UNION ALL`` of them."""
+        parts: list[str] = []
+        params: list[Any] = []
+        for source_id, title in sources:
+            found = title_words(title)
+            if not found:
+                continue
+            match = "{title} : (" + " OR ".join(_quoted(w) for w in found) + ")"
+            parts.append(
+                "SELECT * FROM (SELECT CAST(? AS INTEGER) AS source_id, rowid AS article_id, "
+                "-bm25(article_search) AS score FROM article_search WHERE article_search MATCH ? "
+                "ORDER BY bm25(article_search) LIMIT ?)"
+            )
+            params += [source_id, match, pool]
+        return (" UNION ALL ".join(parts), params) if parts else None
+
     def matching(self, match: str, viewer: Viewer, now: datetime) -> Fragment:
         """Matching and visible articles: the MATCH in a subquery, visibility from the article."""
         # Not a join: SQLite would then run the MATCH once per visible article (seconds).
@@ -63,8 +83,12 @@ class SqliteSearch(SearchBackend):
 
 def _phrase(term: Term, exact: bool) -> str:
     words = term.exact if exact else term.folded
-    quoted = '"' + " ".join(words).replace('"', '""') + '"'
-    return quoted + (" *" if term.prefix else "")
+    return _quoted(" ".join(words)) + (" *" if term.prefix else "")
+
+
+def _quoted(text: str) -> str:
+    """``text`` as an FTS5 string (a phrase of its words)."""
+    return '"' + text.replace('"', '""') + '"'
 
 
 def row_of(doc: Document) -> list[Any]:

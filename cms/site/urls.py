@@ -1,9 +1,10 @@
 """Canonical URLs of the website's pages, from ``CMS_SITE_URL`` and the path templates.
 
-``CMS_ARTICLE_PATH`` (default ``/{section}/{slug}``), ``CMS_SECTION_PATH`` (``/{path}``) and
-``CMS_TAG_PATH`` (``/tag/{slug}``) are checked when the settings load (``settings.py`` lists each
-template's placeholders). An article without a section drops ``{section}`` together with the
-slash before it. Without ``CMS_SITE_URL`` there is no website to point at: every URL is None.
+``CMS_ARTICLE_PATH`` (default ``/{section}/{slug}``), ``CMS_SECTION_PATH`` (``/{path}``),
+``CMS_TAG_PATH`` (``/tag/{slug}``) and ``CMS_AUTHOR_PATH`` (``/author/{slug}``) are checked when
+the settings load (``settings.py`` lists each template's placeholders). An article without a
+section drops ``{section}`` together with the slash before it. Without ``CMS_SITE_URL`` there is
+no website to point at: every URL is None.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class SiteUrls:
     article_path: str = "/{section}/{slug}"
     section_path: str = "/{path}"
     tag_path: str = "/tag/{slug}"
+    author_path: str = "/author/{slug}"
 
     @classmethod
     def of(cls, settings: Settings) -> SiteUrls:
@@ -36,6 +38,7 @@ class SiteUrls:
             article_path=settings.article_path,
             section_path=settings.section_path,
             tag_path=settings.tag_path,
+            author_path=settings.author_path,
         )
 
     MISSING = "CMS_SITE_URL is not set: the website's address is needed for links"
@@ -61,6 +64,10 @@ class SiteUrls:
     def tag(self, slug: str) -> str | None:
         """The tag page's URL."""
         return self.absolute(_fill(self.tag_path, {"slug": slug}))
+
+    def author(self, slug: str) -> str | None:
+        """The author's page URL."""
+        return self.absolute(_fill(self.author_path, {"slug": slug}))
 
 
 def _fill(template: str, values: dict[str, str]) -> str:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
 import strawberry
+from strawberry.dataloader import DataLoader
+from strawberry.scalars import JSON
 
 from cms import models
 from cms.articles import body as body_
@@ -15,13 +18,16 @@ from cms.articles.reads import ArticleRow, AuthorRow, EventRow, ImageRow
 from cms.articles.structure_reads import SectionRow, TagRow
 from cms.articles.visibility import effective_status
 from cms.core.errors import Forbidden, InvalidInput
+from cms.site import jsonld
+from schema import planner
 from schema.context import Info, Resolved, resolved
 from schema.types.author import Author
 from schema.types.blocks import ArticleBlock, block_type
 from schema.types.event import Event
-from schema.types.image import Image
+from schema.types.image import Image, source_of
 from schema.types.node import Node, from_global_id, to_global_id
 from schema.types.pagination import Connection
+from schema.types.rendition import Fit, ImageFormat, Rendition, rendition_of
 from schema.types.revision import ArticleRevision, RevisionsAfter, RevisionsFirst, revisions_of
 from schema.types.section import Section
 from schema.types.status import ArticleStatus
@@ -30,6 +36,16 @@ from schema.types.tag import Tag
 __all__ = ["Article", "ArticleBlock", "ArticleStatus"]
 
 T = TypeVar("T")
+
+SOCIAL_SIZE = (1200, 630)
+"""What social networks show best (Facebook's and X's cards): asked of the renditions, which snap
+it to an allowed width and ratio (1280x640, 2:1, by default)."""
+JSON_LD_RATIOS = ((16, 9), (4, 3), (1, 1))
+"""The shapes of the cover in JSON-LD's ``image`` (what Google's article results ask for), each
+at the largest allowed width up to 1280 pixels."""
+JSON_LD_WIDTH = 1280
+MAX_RELATED = 20
+"""Most related articles one article may ask for."""
 
 
 @strawberry.type(description="A news article.")
@@ -91,6 +107,103 @@ class Article(Node):
     )
     def tags(self, info: Info) -> Resolved[list[Tag]]:
         return resolved(info.context.loaders.tags_by_article_id, self._row.id, _tags)
+
+    @strawberry.field(
+        description="The article's canonical address on the website (`CMS_SITE_URL` with "
+        "`CMS_ARTICLE_PATH`), e.g. `https://kcn.example.vn/tin-tuc/hoat-dong-cua-ban/"
+        "hoi-nghi-so-ket`; null when `CMS_SITE_URL` is not set.",
+        graphql_type=str | None,
+    )
+    def url(self, info: Info) -> Resolved[str | None]:
+        site, row = info.context.site(), self._row
+        if site.base is None or row.section_id is None:
+            return site.article(row.slug, row.id, None)
+
+        def url(section: SectionRow | None) -> str | None:
+            return site.article(row.slug, row.id, section.path if section else None)
+
+        return resolved(info.context.loaders.section_by_id, row.section_id, url)
+
+    @strawberry.field(
+        description="The cover cropped for social networks' link previews (`og:image`): asked "
+        "at 1200x630, which the renditions snap to an allowed size, 1280x640 (2:1, the allowed "
+        "ratio nearest 1.91:1) with the default `CMS_RENDITION_WIDTHS` and "
+        "`CMS_RENDITION_RATIOS` (narrower when the picture is); JPEG, which every network "
+        "reads. Null without a cover.",
+        graphql_type=Rendition | None,
+    )
+    def social_image(self, info: Info) -> Resolved[Rendition | None]:
+        if self._row.cover_id is None:
+            return None
+        context = info.context
+
+        def social(image: ImageRow | None) -> Rendition | None:
+            if image is None:
+                return None
+            width, height = SOCIAL_SIZE
+            return rendition_of(
+                context, source_of(image), width, height, Fit.COVER, ImageFormat.JPEG
+            )
+
+        return resolved(context.loaders.image_by_id, self._row.cover_id, social)
+
+    @strawberry.field(
+        description="The article for search engines: a schema.org `NewsArticle` in JSON-LD "
+        '(put it in the page\'s `<script type="application/ld+json">`): headline, description '
+        "(`seoDescription`), datePublished and dateModified in Vietnam's time (+07:00), image "
+        "(the cover at 16:9, 4:3 and 1:1), author (each a `Person` with the page "
+        "`CMS_AUTHOR_PATH` names), publisher (an `Organization` from `CMS_PUBLISHER_NAME` and "
+        "`CMS_PUBLISHER_LOGO_URL`), articleSection, keywords (the tags), inLanguage `vi`, "
+        "mainEntityOfPage (`url`) and isAccessibleForFree. Only what the reader may see.",
+        graphql_type=JSON,
+    )
+    async def json_ld(self, info: Info) -> jsonld.JsonLd:
+        context, row = info.context, self._row
+        loaders, site = context.loaders, context.site()
+        authors, section, tags, cover = await asyncio.gather(
+            loaders.authors_by_article_id.load(row.id),
+            _maybe(loaders.section_by_id, row.section_id),
+            loaders.tags_by_article_id.load(row.id),
+            _maybe(loaders.image_by_id, row.cover_id),
+        )
+        images: list[str] = []
+        if cover is not None:
+            for width, height in JSON_LD_RATIOS:
+                shape = (JSON_LD_WIDTH, JSON_LD_WIDTH * height // width)
+                made = rendition_of(context, source_of(cover), *shape, Fit.COVER, ImageFormat.JPEG)
+                images += [made.url] if made.url not in images else []
+        return jsonld.news_article(
+            row,
+            url=site.article(row.slug, row.id, section.path if section else None),
+            authors=authors,
+            author_url=site.author,
+            section=section,
+            tags=tags,
+            images=images,
+            publisher=jsonld.Publisher.of(context.settings),
+        )
+
+    @strawberry.field(
+        description="Published articles like this one, for a `Đọc thêm` box: those sharing the "
+        "most tags first, then those in the same section, then those whose titles best match "
+        "this title (the search index's ranking), the newest first among equals; never this "
+        "article, never a draft, an archived or a scheduled one, whoever asks. A whole page of "
+        "articles reads theirs in one statement.",
+        graphql_type=list["Article"],
+    )
+    def related(
+        self,
+        info: Info,
+        first: Annotated[
+            int,
+            strawberry.argument(description=f"How many, at most (1 to {MAX_RELATED})."),
+        ] = 5,
+    ) -> Resolved[list[Article]]:
+        if not 1 <= first <= MAX_RELATED:
+            raise InvalidInput(f"`first` goes from 1 to {MAX_RELATED}.", field="first")
+        bodies = planner.needs_bodies(planner.article_fields(info, connection=False))
+        key = (self._row.id, self._row.title, first, bodies)
+        return resolved(info.context.loaders.related_by_article, key, _articles)
 
     @strawberry.field(
         description="The title search engines show (at most 70 characters as set); the title "
@@ -207,6 +320,15 @@ class Article(Node):
         if not (named or slug == found.slug):
             raise Forbidden("This preview link opens another article.", field="previewToken")
         return cls.from_model(found)
+
+
+async def _maybe(loader: DataLoader[int, T | None], key: int | None) -> T | None:
+    """What ``loader`` gives for ``key``; None for no key."""
+    return None if key is None else await loader.load(key)
+
+
+def _articles(found: list[ArticleRow]) -> list[Article]:
+    return [Article.from_row(row) for row in found]
 
 
 def _authors(found: list[AuthorRow]) -> list[Author]:

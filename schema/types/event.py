@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 import strawberry
+from strawberry.scalars import JSON
 
 from cms import models
 from cms.articles.reads import EventRow
+from cms.site import jsonld
 from schema.context import Info
 from schema.types.nested import ArticleRef, parent_articles
 from schema.types.node import Node, to_global_id
@@ -30,12 +32,22 @@ class Event(Node):
     participants: list[str] = strawberry.field(
         description="Attending agencies and people, in the order the source lists them."
     )
+    _row: strawberry.Private[EventRow]
     _pk: strawberry.Private[int]
 
     articles: Connection[ArticleRef] = strawberry.field(
         resolver=parent_articles(lambda loaders: loaders.articles_by_event),
         description="Published articles that report on this event, newest first.",
     )
+
+    @strawberry.field(
+        description="The event for search engines: a schema.org `Event` in JSON-LD (name, "
+        "description, startDate and endDate in Vietnam's time, +07:00, location as a `Place`, "
+        "organizer as an `Organization`, inLanguage `vi`).",
+        graphql_type=JSON,
+    )
+    def json_ld(self) -> jsonld.JsonLd:
+        return jsonld.event(self._row)
 
     @classmethod
     def from_row(cls, event: EventRow) -> Event:
@@ -50,6 +62,7 @@ class Event(Node):
             organizer=event.organizer,
             host=event.host,
             participants=list(event.participants),
+            _row=event,
             _pk=event.id,
         )
 

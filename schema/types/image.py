@@ -118,9 +118,7 @@ class Image(Node):
             placeholder=image.placeholder,
             dominant_color=image.dominant_color,
             _key=image.store_key,
-            _source=renditions.Source(
-                image.content_hash, image.width, image.height, image.focal_x, image.focal_y
-            ),
+            _source=source_of(image),
         )
 
     @classmethod
@@ -136,3 +134,10 @@ class Image(Node):
     def from_model(cls, image: models.Image) -> Image:
         """The picture a mutation just wrote (its row made from the model, no statement)."""
         return cls.from_row(ImageRow.of(image))
+
+
+def source_of(image: ImageRow) -> renditions.Source:
+    """What planning a rendition of ``image`` needs (see :func:`cms.media.renditions.plan`)."""
+    return renditions.Source(
+        image.content_hash, image.width, image.height, image.focal_x, image.focal_y
+    )

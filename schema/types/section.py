@@ -43,6 +43,14 @@ class Section(Node):
     )
 
     @strawberry.field(
+        description="The section page's address on the website (`CMS_SITE_URL` with "
+        "`CMS_SECTION_PATH`), e.g. `https://kcn.example.vn/tin-tuc/hoat-dong-cua-ban`; null when "
+        "`CMS_SITE_URL` is not set."
+    )
+    def url(self, info: Info) -> str | None:
+        return info.context.site().section(self._row.path, self._row.slug)
+
+    @strawberry.field(
         description="The section just above; null at the top of the tree.",
         graphql_type=SectionRef | None,
     )

@@ -29,6 +29,13 @@ class Tag(Node):
         description="The published articles that carry this tag, newest first.",
     )
 
+    @strawberry.field(
+        description="The tag page's address on the website (`CMS_SITE_URL` with `CMS_TAG_PATH`), "
+        "e.g. `https://kcn.example.vn/tag/khu-cong-nghiep`; null when `CMS_SITE_URL` is not set."
+    )
+    def url(self, info: Info) -> str | None:
+        return info.context.site().tag(self.slug)
+
     @classmethod
     def from_row(cls, row: TagRow) -> Tag:
         return cls(id=to_global_id("Tag", row.id), slug=row.slug, name=row.name, _pk=row.id)

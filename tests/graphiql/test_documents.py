@@ -70,7 +70,12 @@ def success(data: dict[str, Any]) -> dict[str, Any]:
 
 async def test_every_document_runs_in_an_editors_day(client, settings):
     factory = Factory(settings.media_root)
-    await factory.article("Hội nghị gặp mặt doanh nghiệp")
+    news = await factory.section("Tin tức", slug="tin-tuc")
+    board = await factory.section("Hoạt động của Ban", news, slug="hoat-dong-cua-ban")
+    meeting = await factory.article(
+        "Hội nghị gặp mặt doanh nghiệp", section=board, tags=["Khu công nghiệp"], cover=True
+    )
+    await factory.collection("Trang chủ", [meeting], slug="trang-chu")
     editor = Editor(client, await factory.token(Role.EDITOR, "lan@example.org"))
 
     (photo,) = (await editor.upload(CAPTION))["images"]
@@ -108,6 +113,17 @@ async def test_every_document_runs_in_an_editors_day(client, settings):
     assert found["totalCount"] >= 1
     feed = (await editor.run(documents.FEED))["articles"]
     assert [n["title"] for n in feed["nodes"]] == ["Bài mới", "Hội nghị gặp mặt doanh nghiệp"]
+    structure = await editor.run(documents.STRUCTURE)
+    assert structure["sections"][0]["children"][0]["path"] == "tin-tuc/hoat-dong-cua-ban"
+    assert [t["name"] for t in structure["tags"]["nodes"]] == ["Khu công nghiệp"]
+    assert [c["slug"] for c in structure["collections"]["nodes"]] == ["trang-chu"]
+    listed = (await editor.run(documents.COLLECTION))["collection"]["items"]["nodes"]
+    assert [(i["title"], i["section"]) for i in listed] == [
+        ("Hội nghị gặp mặt doanh nghiệp", {"name": "Hoạt động của Ban"})
+    ]
+    seo = (await editor.run(documents.SEO, slug=meeting.slug))["article"]
+    assert seo["jsonLd"]["@type"] == "NewsArticle" and seo["socialImage"]["url"]
+    assert seo["related"] == []  # "Bài mới" shares no tag, section or word of the title
     me = (await editor.run(documents.VIEWER))["viewer"]
     assert (me["email"], me["role"]) == ("lan@example.org", "EDITOR")
 

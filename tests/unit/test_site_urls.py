@@ -22,6 +22,10 @@ def test_the_default_paths() -> None:
     assert urls.article("so-ket", 7, "tin-tuc/hoat-dong") == f"{SITE}/tin-tuc/hoat-dong/so-ket"
     assert urls.section("tin-tuc/hoat-dong", "hoat-dong") == f"{SITE}/tin-tuc/hoat-dong"
     assert urls.tag("khu-cong-nghiep") == f"{SITE}/tag/khu-cong-nghiep"
+    assert urls.author("duc-anh") == f"{SITE}/author/duc-anh"
+    assert _urls(author_path="/tac-gia/{slug}.html").author("duc-anh") == (
+        f"{SITE}/tac-gia/duc-anh.html"
+    )
 
 
 def test_an_article_without_a_section_drops_that_part() -> None:
@@ -44,6 +48,7 @@ def test_without_a_site_url_there_are_no_urls() -> None:
     assert urls.article("so-ket", 1, "tin-tuc") is None
     assert urls.section("tin-tuc", "tin-tuc") is None
     assert urls.tag("x") is None
+    assert urls.author("x") is None
     assert "CMS_SITE_URL" in urls.MISSING
 
 
@@ -56,6 +61,7 @@ def test_without_a_site_url_there_are_no_urls() -> None:
         ("article_path", "/{slug}?x=1", "a path only"),
         ("tag_path", "/tag/{path}", "unknown placeholder {path}"),
         ("section_path", "/s/{id}", "unknown placeholder {id}"),
+        ("author_path", "/a/{id}", "unknown placeholder {id}"),
     ],
 )
 def test_templates_are_checked_when_the_settings_load(

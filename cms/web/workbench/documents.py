@@ -105,6 +105,54 @@ query Article($slug: String!) {
     {"slug": DEMO_SLUG},
 )
 
+STRUCTURE = Document(
+    "Sections, tags and lists",
+    "The site's menu (sections in their order, with their pages' URLs), the most used tags, and "
+    "the hand-picked lists with their versions (for collectionSetItems).",
+    """\
+query Structure($tags: String) {
+  sections { id name path url children { id name path url } }
+  tags(first: 20, query: $tags) { nodes { id name slug url } }
+  collections { nodes { id slug name version } }
+}
+""",
+    {"tags": None},
+)
+
+COLLECTION = Document(
+    "A hand-picked list",
+    "A collection's articles in the editors' order (the demo's front page is trang-chu); drafts "
+    "and archived ones are skipped, as readers would see it.",
+    """\
+query Collection($slug: String!) {
+  collection(slug: $slug) {
+    id name version
+    items(first: 10) { nodes { id title url section { name } tags { name } } }
+  }
+}
+""",
+    {"slug": "trang-chu"},
+)
+
+SEO = Document(
+    "Search engines and social networks",
+    "What the website puts in the page's head: the canonical URL, the SEO title and "
+    "description, the social image and the JSON-LD (URLs need CMS_SITE_URL); and the related "
+    "articles.",
+    """\
+query Seo($slug: String!) {
+  article(slug: $slug) {
+    url seoTitle seoDescription
+    socialImage { url width height }
+    jsonLd
+    event { jsonLd }
+    related(first: 5) { title url }
+  }
+}
+""",
+    {"slug": DEMO_SLUG},
+)
+
 SEARCH = Document(
     "Search",
     "Accent-insensitive: hoi nghi finds Hội nghị. Quotes make a phrase.",
@@ -238,6 +286,9 @@ DOCUMENTS = (
     FEED,
     DRAFTS,
     ARTICLE,
+    STRUCTURE,
+    COLLECTION,
+    SEO,
     SEARCH,
     CREATE,
     ADD_FIGURE,
