@@ -315,6 +315,26 @@ class Settings(BaseSettings):
         description="Most WebSocket connections from one client address, per instance.",
     )
 
+    # Housekeeping (cms.ops.housekeeping): the background job and `cms prune`.
+    housekeeping_seconds: float = Field(
+        default=3600.0,
+        ge=0,
+        description="How often one instance prunes old rows and orphan renditions (0: never in "
+        "the background; run `cms prune` from cron instead).",
+    )
+    outbox_retention_days: float = Field(
+        default=30.0,
+        gt=0,
+        description="Days delivered webhook deliveries and content events are kept (failed "
+        "deliveries: 90 days, or this if longer).",
+    )
+    changes_retention_days: float = Field(
+        default=90.0,
+        gt=0,
+        description="Days the change feed remembers a deleted article; an app whose cursor is "
+        "older gets `CHANGES_EXPIRED` and syncs from scratch.",
+    )
+
     @field_validator(
         "public_url", "s3_endpoint_url", "s3_public_url", "site_url", "publisher_logo_url"
     )

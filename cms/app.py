@@ -29,6 +29,7 @@ from cms.notify.content_watch import ContentWatch
 from cms.notify.jobs import Jobs
 from cms.notify.listener import Listener
 from cms.notify.live import Broker
+from cms.ops.housekeeping import Housekeeper
 from cms.web import heap, stopping
 from cms.web.cors import cors_options
 from cms.web.edge import Edge
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None, *, own_process: bool = False) -
             store,
             db.connected(settings, local_writes.counting),
             Jobs(settings) as jobs,
+            Housekeeper(settings, store),
         ):
             live.on_event = jobs.wake  # a committed event: deliver its webhooks now
             async with listener:

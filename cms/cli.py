@@ -759,5 +759,115 @@ def _manifest(documents: list[_Document]) -> str:
     )
 
 
+# --- Operations (cms.ops): housekeeping, backups, restores, checks ------------------------------
+
+
+@app.command("prune")
+def prune_command(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Count what is due, delete nothing.")
+    ] = False,
+) -> None:
+    """Prune old webhook deliveries and events, sign-in throttles, ended tokens, the change
+    feed's old tombstones and orphan renditions (for cron, when CMS_HOUSEKEEPING_SECONDS=0; the
+    server does it by itself otherwise)."""
+    from cms.ops import housekeeping
+
+    settings = _settings()
+
+    async def run() -> housekeeping.Pruned:
+        async with db.connected(settings), store_from_settings(settings) as store:
+            return await housekeeping.prune(settings, store, clock.now(), dry_run=dry_run)
+
+    pruned = _run(run())
+    verb = "would be pruned" if dry_run else "pruned"
+    for name, count in pruned.counts().items():
+        console.print(f"{name}: {count} {verb}")
+
+
+@app.command("backup")
+def backup_command(
+    folder: Annotated[Path, typer.Argument(help="A new (or empty) folder for the backup.")],
+    objects: Annotated[
+        bool,
+        typer.Option(
+            "--objects",
+            help="With an S3 store, copy the originals too (a local store's always are).",
+        ),
+    ] = False,
+) -> None:
+    """Back up the database and the photos' originals while the CMS runs: a consistent snapshot
+    (SQLite's online backup, or pg_dump's custom format) and manifest.json with counts and the
+    sha256 of every file."""
+    from cms.ops import backup as backups
+
+    settings = _settings()
+
+    async def run() -> backups.Backup:
+        async with db.connected(settings), store_from_settings(settings) as store:
+            return await backups.backup(settings, store, folder, objects=objects)
+
+    made = _refused_exit_1_backup(lambda: _run(run()))
+    counts = ", ".join(f"{n} {table}" for table, n in made.counts.items())
+    console.print(f"Backed up into [bold]{escape(str(folder))}[/bold]: {counts}.")
+    copied = "copied" if made.objects else "listed (not copied: --objects copies them)"
+    console.print(f"{len(made.media)} originals {copied}.")
+    for key in made.missing:
+        errors.print(f"[yellow]Gone from the store while backing up:[/yellow] {escape(key)}")
+
+
+@app.command("restore")
+def restore_command(
+    folder: Annotated[Path, typer.Argument(help="A folder made by `cms backup`.")],
+) -> None:
+    """Restore a backup into an EMPTY database (a new SQLite path, or a new PostgreSQL database)
+    and an empty media store, then apply newer migrations. Run `cms check` after."""
+    from cms.ops import backup as backups
+
+    settings = _settings()
+
+    async def run() -> backups.Restored:
+        async with store_from_settings(settings) as store:
+            return await backups.restore(settings, store, folder)
+
+    restored = _refused_exit_1_backup(lambda: _run(run()))
+    _run(db.migrate(settings))
+    counts = ", ".join(f"{n} {table}" for table, n in restored.counts.items())
+    console.print(f"Restored {counts}; {restored.files} originals into the media store.")
+
+
+@app.command("check")
+def check_command() -> None:
+    """Verify the installation: every image's file with its hash, the search index, revisions
+    against versions, the content version and change feed. Exit 1 listing each problem."""
+    from cms.ops import check as checks
+
+    settings = _settings()
+
+    async def run() -> checks.Report:
+        async with db.connected(settings), store_from_settings(settings) as store:
+            return await checks.check(store)
+
+    report = _run(run())
+    for problem in report.problems:
+        console.print(f"[red]Problem:[/red] {escape(problem)}")
+    checked = ", ".join(f"{n} {what}" for what, n in report.checked.items())
+    if report.problems:
+        errors.print(f"{len(report.problems)} problems ({checked}).")
+        raise typer.Exit(1)
+    console.print(f"All good: {checked}.")
+
+
+def _refused_exit_1_backup(work: Callable[[], T]) -> T:
+    """``work()``; a :class:`BackupError` is its message and exit 1."""
+    from cms.ops.backup import BackupError
+
+    try:
+        return work()
+    except BackupError as error:
+        errors.print(f"[red]Refused:[/red] {escape(str(error))}")
+        raise typer.Exit(1) from None
+
+
 def main() -> None:
     app()

@@ -24,7 +24,10 @@ class NotifyQueries:
         description="What changed since your last sync, for apps that keep articles offline: "
         "each article at most once, in commit order, as `UPSERT` (with the article as it now "
         "is) or `REMOVE` (no longer visible to you). Start with `since: null`, then pass the "
-        "answer's `cursor`. Anonymous readers hear only of articles that were ever public."
+        "answer's `cursor`. Anonymous readers hear only of articles that were ever public. A "
+        "cursor older than the feed remembers deleted articles (`CMS_CHANGES_RETENTION_DAYS`, "
+        "90 by default) gets an error with code `CHANGES_EXPIRED`: drop what you keep and sync "
+        "again from `since: null`."
     )
     async def changes(
         self,

@@ -176,6 +176,8 @@ async def _truncate(url: str) -> None:
         alone = ("login_throttle", "outbox_event", "article_change", "lease")
         tables = ", ".join((*content.TABLES, *alone))
         await conn.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        # The change feed's horizon (housekeeping raises it) lives beside the content version.
+        await conn.execute("UPDATE content_state SET changes_horizon = 0")
     finally:
         await conn.close()
 

@@ -24,6 +24,7 @@ class ErrorCode(StrEnum):
     IN_USE = "IN_USE"
     RATE_LIMITED = "RATE_LIMITED"
     INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    CHANGES_EXPIRED = "CHANGES_EXPIRED"
 
 
 class CmsError(Exception):
@@ -51,6 +52,12 @@ class InvalidId(InvalidInput):
     """An ID that is not one of ours, or names the wrong type."""
 
     code = ErrorCode.INVALID_ID
+
+
+class ChangesExpired(InvalidInput):
+    """A change-feed cursor older than what the feed still remembers: sync from scratch."""
+
+    code = ErrorCode.CHANGES_EXPIRED
 
 
 class PageSizeError(InvalidInput):

@@ -111,6 +111,10 @@ class ArticleChange(Model):
     article_id = fields.IntField(primary_key=True, generated=False)
     seq = fields.BigIntField(db_index=True)
     ever_public = fields.BooleanField(default=False)
+    removed_at = fields.DatetimeField(
+        null=True,
+        description="When housekeeping first found the article deleted (tombstones only).",
+    )
 
     class Meta:
         table = "article_change"

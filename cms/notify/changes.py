@@ -9,6 +9,11 @@ Anonymous readers only hear of articles that have been public: the IDs of drafts
 scheduled articles before their time, never reach them (not even inside a cursor). An app that
 replays every page in order, whenever it syncs, ends with exactly the articles the public feed
 shows, with no full reload.
+
+Deleted articles' rows (tombstones) are pruned by housekeeping after
+``CMS_CHANGES_RETENTION_DAYS``, raising ``content_state.changes_horizon``: a cursor carries the
+horizon its sync began at, and one begun before tombstones it had not yet passed were pruned gets
+``CHANGES_EXPIRED`` (the app must sync from scratch).
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from enum import StrEnum
 from cms.articles import publishing, reads
 from cms.articles.reads import ArticleRow
 from cms.core import cursors, db
-from cms.core.errors import PageSizeError
+from cms.core.errors import ChangesExpired, PageSizeError
 from cms.core.viewer import Viewer
 
 START = (-1, 0)
@@ -50,10 +55,18 @@ class ChangeFeed:
     has_more: bool
 
 
-def _position(seq: object, article_id: object) -> tuple[int, int]:
+async def _horizon() -> int:
+    """The sequence number of the newest tombstone housekeeping pruned (0: none yet)."""
+    rows = await db.fetch("SELECT changes_horizon FROM content_state WHERE id = 1")
+    return int(rows[0]["changes_horizon"]) if rows else 0
+
+
+def _position(seq: object, article_id: object, generation: object = 0) -> tuple[int, int, int]:
     if not isinstance(seq, int) or not isinstance(article_id, int):
         raise TypeError("not a change cursor")
-    return seq, article_id
+    if not isinstance(generation, int):
+        raise TypeError("not a change cursor")
+    return seq, article_id, generation
 
 
 async def feed(
@@ -63,7 +76,19 @@ async def feed(
     size = max_size if first is None else first
     if not 1 <= size <= max_size:
         raise PageSizeError(f"`first` must be between 1 and {max_size}.", field="first")
-    seq, after_id = START if since is None else cursors.decode(since, "since", _position)
+    # A cursor carries the horizon its sync began at (its generation; left out while it is 0):
+    # tombstones pruned since then, past the cursor, are removals the app would never hear of.
+    horizon = await _horizon()
+    if since is None:
+        seq, after_id, generation = (*START, horizon)
+    else:
+        seq, after_id, generation = cursors.decode(since, "since", _position)
+    if generation < horizon and seq <= horizon:
+        raise ChangesExpired(
+            "This cursor is older than the change feed remembers (deleted articles are "
+            "forgotten after a while): sync again from scratch with `since: null`.",
+            field="since",
+        )
     await publishing.publish_due(now)  # a scheduled article that came into view is a change
     # Readers who see only public articles skip the others' rows in SQL: a page of them is
     # full of changes, and its cursor never names an article they may not know of.
@@ -87,4 +112,5 @@ async def feed(
         elif viewer.can_preview or bool(row["ever_public"]):
             changes.append(Change(ChangeKind.REMOVE, article_id, None))
     last = (int(rows[-1]["seq"]), ids[-1]) if rows else (seq, after_id)
-    return ChangeFeed(changes, cursors.encode(last), has_more)
+    cursor = cursors.encode(last if generation == 0 else (*last, generation))
+    return ChangeFeed(changes, cursor, has_more)

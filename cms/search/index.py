@@ -23,7 +23,7 @@ async def index_articles(articles: Sequence[Article]) -> None:
     """Write the index entries of ``articles`` (call inside the transaction that saved them)."""
     if not articles:
         return
-    docs = await _documents(articles)
+    docs = await documents_of(articles)
     await backend_for(connection()).write(docs)
 
 
@@ -61,7 +61,7 @@ async def reindex(
     return done
 
 
-async def _documents(articles: Sequence[Article]) -> list[Document]:
+async def documents_of(articles: Sequence[Article]) -> list[Document]:
     """The index documents of ``articles``, with their authors' and events' names."""
     ids = [a.id for a in articles]
     links = await ArticleAuthor.filter(article_id__in=ids).select_related("author")

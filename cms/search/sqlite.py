@@ -37,7 +37,7 @@ class SqliteSearch(SearchBackend):
         await execute_many(
             "INSERT INTO article_search (rowid, title, body, title_exact, body_exact) "
             "VALUES (?, ?, ?, ?, ?)",
-            [_row(d) for d in docs],
+            [row_of(d) for d in docs],
             self.db,
         )
 
@@ -91,7 +91,8 @@ def _quoted(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def _row(doc: Document) -> list[Any]:
+def row_of(doc: Document) -> list[Any]:
+    """The index row of ``doc``: rowid, then the four columns (folded and as written)."""
     return [
         doc.article_id,
         " ".join(w.folded for w in doc.title),

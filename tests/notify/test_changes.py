@@ -233,7 +233,7 @@ async def test_an_author_rename_upserts_their_articles(client, editor, factory):
     [
         ({"since": "not a cursor"}, "INVALID_CURSOR", "since"),
         ({"since": "WyJhIiwxXQ"}, "INVALID_CURSOR", "since"),  # ["a", 1]: not ours
-        ({"since": "WzEsMiwzXQ"}, "INVALID_CURSOR", "since"),  # [1, 2, 3]
+        ({"since": "WzEsMiwzLDRd"}, "INVALID_CURSOR", "since"),  # [1, 2, 3, 4]
         ({"first": 0}, "PAGE_SIZE", "first"),
         ({"first": -1}, "PAGE_SIZE", "first"),
         ({"first": 101}, "PAGE_SIZE", "first"),
