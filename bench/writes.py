@@ -10,7 +10,7 @@ with the response cache ON, pinned to CPU 0 with wrk on CPU 1 as in ``run.py``. 
 
 - ``no writes``;
 - ``5 draft saves/s``: a writer thread, signed in with an editor's API token, saves one draft
-  (``articleUpdate`` of its title) every 200 ms through the API. Since migration 0014 a draft's
+  (``articleUpdate`` of its title) every 200 ms through the API. Since migration 0015 a draft's
   save changes nothing public: the cached feed should stay cached;
 - ``1 correction/s``: the writer corrects the title of a published article that is not on the
   feed's first page once a second. Readers may see it (its own page, the change feed), so the

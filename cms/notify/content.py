@@ -3,7 +3,7 @@
 Database triggers raise ``content_state.version`` in the writing transaction itself, whatever
 writes (a service, the importer, a migration, an operator's SQL), so a reader that sees the new
 content also sees the new number, on every app instance that shares the database. Since
-migration ``0014_public_version`` a write to an article, or to its authors, images, tags or place
+migration ``0015_public_version`` a write to an article, or to its authors, images, tags or place
 in a collection, raises it only when the article is public (published or scheduled) before or
 after: a draft's save, a revision, a preview link keep every instance's cached answers. A write
 to the other content tables raises it whatever uses the row (coarse). With the next
@@ -38,7 +38,7 @@ TABLES = (
 """What the public API reads. A write to any of them that readers may see is a new version.
 
 The triggers that watch them are made by migrations ``0003_content_version`` (the first six)
-and ``0012_site_structure`` (the site's structure), made conditional by ``0014_public_version``,
+and ``0012_site_structure`` (the site's structure), made conditional by ``0015_public_version``,
 each from its own copy of its tables: a new content table needs a migration of its own.
 """
 

@@ -1,4 +1,4 @@
-"""The content version follows what anonymous readers see (migration 0014): a draft's save, a
+"""The content version follows what anonymous readers see (migration 0015): a draft's save, a
 revision restored, a preview link leave the cached public answers alone; publishing, correcting
 a published article and unpublishing it replace them. The change feed still numbers every
 change in commit order for those who see drafts."""
@@ -114,7 +114,7 @@ async def test_the_way_back_raises_the_version_on_every_write_again(empty_databa
     config = settings.tortoise_config()
     try:
         await run_migrations(config=config)
-        await run_migrations(config=config, target="cms.0013_revision_links")
+        await run_migrations(config=config, target="cms.0014_housekeeping")
         await Tortoise.close_connections()
         async with db.connected(settings):
             draft = await Factory(settings.media_root).article(

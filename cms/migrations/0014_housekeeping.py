@@ -25,12 +25,21 @@ async def forward(apps, schema_editor):
 
 
 async def backward(apps, schema_editor):
+    """Drop the horizon (PostgreSQL). On SQLite the way back would then drop ``removed_at`` by
+    rebuilding article_change, which breaks the triggers of 0009 that write into it (tried: every
+    article write then failed with "no such table: main.article_change"): refused (the
+    transaction is rolled back, nothing changes). Restore a backup instead."""
     db = schema_editor.client
+    if db.capabilities.dialect == "sqlite":
+        raise RuntimeError(
+            "0014_housekeeping cannot be rolled back on SQLite (rebuilding article_change would "
+            "break the triggers that write into it): restore a backup instead"
+        )
     await db.execute_script("ALTER TABLE content_state DROP COLUMN changes_horizon")
 
 
 class Migration(migrations.Migration):
-    dependencies = [('cms', '0014_public_version')]
+    dependencies = [('cms', '0013_revision_links')]
 
     initial = False
 

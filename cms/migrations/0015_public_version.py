@@ -189,7 +189,7 @@ async def backward(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [('cms', '0013_revision_links')]
+    dependencies = [('cms', '0014_housekeeping')]
 
     initial = False
 
