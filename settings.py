@@ -111,6 +111,21 @@ class Settings(BaseSettings):
     max_tokens: int = Field(
         default=2000, ge=1, description="Most lexer tokens in one query document."
     )
+    max_query_nodes: int = Field(
+        default=10_000,
+        ge=1,
+        description="Most nodes an anonymous query may return, computed before it runs: each "
+        "connection or list multiplies by its page size along its path, summed over the query "
+        "(GitHub's model). Over it: `QUERY_TOO_COMPLEX`.",
+    )
+    max_query_nodes_signed_in: int = Field(
+        default=50_000, ge=1, description="The same limit for signed-in clients (users, tokens)."
+    )
+    report_query_cost: bool = Field(
+        default=False,
+        description="Put every answer's cost in `extensions.cost` (a client can ask for it "
+        "with the header `X-Query-Cost: 1` either way).",
+    )
     default_page_size: int = Field(
         default=20, ge=1, description="Page size when `first` is omitted."
     )

@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None, *, own_process: bool = False) -
         store, workers=settings.rendition_workers, max_pixels=settings.max_image_pixels
     )
     uploads = UploadLimits.of(settings)
-    cms_schema = build_schema(transport_extensions(settings), ExecutionContext)
+    cms_schema = build_schema(transport_extensions(settings), ExecutionContext.limited(settings))
     live = Broker()
 
     def context_for(connection: HTTPConnection, viewer: Viewer) -> Context:

@@ -28,6 +28,8 @@ class Head:
     accept: bytes = b""
     accept_encoding: bytes = b""
     if_none_match: bytes | None = None
+    query_cost: bool = False
+    """``X-Query-Cost: 1``: the answer carries its cost (a different answer to keep)."""
 
 
 def read_head(raw: list[tuple[bytes, bytes]]) -> Head:
@@ -53,6 +55,8 @@ def read_head(raw: list[tuple[bytes, bytes]]) -> Head:
             head.accept_encoding = value
         elif name == b"if-none-match":
             head.if_none_match = value
+        elif name == b"x-query-cost":
+            head.query_cost = value.strip() == b"1"
         else:
             continue
         seen.add(name)

@@ -27,6 +27,7 @@ from cms.web.viewer import viewer_for_header
 
 if TYPE_CHECKING:
     from cms.media.spool import Spool
+    from cms.web.graphql.cost import QueryCost
 
 __all__ = ["SCOPE_KEY", "RequestState", "request_state"]
 
@@ -58,6 +59,8 @@ class RequestState:
     """The status the view gives its answer, when not strawberry's ``200``."""
     answer_errors: bool | None = None
     """Whether the view's answer reports errors; ``None`` until strawberry has answered."""
+    query_cost: QueryCost | None = None
+    """The operation's cost and limit, once costed (:mod:`cms.web.graphql.cost`)."""
     spools: list[Spool] | None = None
     """An upload's temporary files, removed once it is answered."""
     _graphql: GraphQLParams | None = field(default=None, init=False, repr=False)

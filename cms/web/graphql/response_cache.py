@@ -352,6 +352,8 @@ class CachedGraphQL:
         # Media URLs are absolute: without a public URL they follow the request's own origin.
         origin = self.public_url or f"{scope.get('scheme', 'http')}://{head.host.decode('latin-1')}"
         parts = [PUBLIC, method, *operation, head.accept.decode("latin-1"), origin]
+        if head.query_cost:  # the answer carries its cost: another answer
+            parts.append("cost")
         try:
             raw = orjson.dumps(parts, option=orjson.OPT_SORT_KEYS)
         except orjson.JSONEncodeError:  # variables nested past what orjson writes
