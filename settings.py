@@ -126,6 +126,18 @@ class Settings(BaseSettings):
         description="Put every answer's cost in `extensions.cost` (a client can ask for it "
         "with the header `X-Query-Cost: 1` either way).",
     )
+    query_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds a GraphQL operation may run (over HTTP); then it is cancelled and "
+        "answered `QUERY_TIMEOUT`. PostgreSQL statements get it as their `statement_timeout`.",
+    )
+    max_response_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        ge=1024,
+        description="Largest GraphQL answer (JSON bytes); a larger one is replaced by "
+        "`RESPONSE_TOO_LARGE`.",
+    )
     default_page_size: int = Field(
         default=20, ge=1, description="Page size when `first` is omitted."
     )

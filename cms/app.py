@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -90,7 +91,7 @@ def create_app(settings: Settings | None = None, *, own_process: bool = False) -
         # fallback context (cleared again when the connections close).
         async with (
             store,
-            db.connected(settings, local_writes.counting),
+            db.connected(settings, lambda config: _serving(config, settings)),
             Jobs(settings) as jobs,
         ):
             live.on_event = jobs.wake  # a committed event: deliver its webhooks now
@@ -137,6 +138,12 @@ def _middleware(
     if settings.cors_origins:
         edge.insert(0, Middleware(CORSMiddleware, **cors_options(settings.cors_origins)))
     return edge
+
+
+def _serving(config: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """The ORM's configuration for serving: content writes counted (the response cache), and
+    no PostgreSQL statement running past a request's budget."""
+    return db.statement_timeout(local_writes.counting(config), settings.query_timeout)
 
 
 async def _health(request: Request) -> Response:

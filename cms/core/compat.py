@@ -156,7 +156,13 @@ def is_pre_execution_error(result: object) -> bool:
 #
 # tests/unit/test_compat.py checks each of these against the installed strawberry-graphql.
 
-VIEW_HOOKS = ("should_render_graphql_ide", "parse_http_body", "parse_multipart", "parse_json")
+VIEW_HOOKS = (
+    "should_render_graphql_ide",
+    "parse_http_body",
+    "parse_multipart",
+    "parse_json",
+    "execute_operation",
+)
 """Methods of strawberry's HTTP view that :class:`cms.web.graphql.view.GraphQLView` overrides
 although strawberry documents none of them for overriding (it documents ``get_context``,
 ``get_root_value``, ``process_result``, ``encode_json``, ``decode_json``,

@@ -64,6 +64,20 @@ async def connected(
         await Tortoise.close_connections()
 
 
+def statement_timeout(config: dict[str, Any], seconds: float) -> dict[str, Any]:
+    """Tortoise's configuration with every PostgreSQL statement stopped by the server after
+    ``seconds`` (``statement_timeout``): a request's query is cancelled when its budget runs
+    out, and a statement that outlives it (a batch another task awaited) is stopped by this.
+    SQLite has no such thing: its statement finishes on the connection's thread."""
+    for connection in config["connections"].values():
+        if isinstance(connection, dict) and connection.get("engine", "").endswith("asyncpg"):
+            credentials = connection["credentials"]
+            given = credentials.get("server_settings") or {}
+            timeout = str(max(1, round(seconds * 1000)))
+            credentials["server_settings"] = {**given, "statement_timeout": timeout}
+    return config
+
+
 async def _open_sqlite_file(settings: Settings) -> None:
     """Make the SQLite file's folder and open the file once, before tortoise does.
 
