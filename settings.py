@@ -10,6 +10,7 @@ Importing this module reads nothing: the environment is read by :func:`load`, an
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import re
 from pathlib import Path
@@ -289,6 +290,13 @@ class Settings(BaseSettings):
         "addresses, comma-separated (development and tests: `127.0.0.1,localhost`). Every other "
         "webhook must be https to a public address.",
     )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Addresses or networks of the reverse proxies in front of the CMS, "
+        "comma-separated (`10.0.0.5,10.1.0.0/16`): only requests from them have their "
+        "`X-Forwarded-For` (the client's address: sign-in throttling, WebSocket limits) and "
+        "`X-Forwarded-Proto` believed. Empty: none, the connection's own address counts.",
+    )
     webhook_timeout: float = Field(
         default=10.0, gt=0, description="Seconds a webhook receiver has to answer one delivery."
     )
@@ -377,7 +385,23 @@ class Settings(BaseSettings):
             raise ValueError("must be at least 32 characters (or unset: the database's own)")
         return value
 
-    @field_validator("rendition_widths", "rendition_ratios", "webhook_allowed_hosts", mode="before")
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_proxies(cls, value: list[str]) -> list[str]:
+        for proxy in value:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise ValueError(f"{proxy!r} is not an IP address or network") from None
+        return value
+
+    @field_validator(
+        "rendition_widths",
+        "rendition_ratios",
+        "webhook_allowed_hosts",
+        "trusted_proxies",
+        mode="before",
+    )
     @classmethod
     def _split_list(cls, value: object) -> object:
         if not isinstance(value, str):

@@ -14,6 +14,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from tortoise import Tortoise
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import settings as settings_module
 from cms.core import db
@@ -124,8 +125,10 @@ def create_app(settings: Settings | None = None, *, own_process: bool = False) -
 def _middleware(
     settings: Settings, uploads: UploadLimits, graphql: CachedGraphQL
 ) -> list[Middleware]:
-    """The HTTP edge, outermost first: CORS answers preflights before bodies are read, then one
-    layer for the rest (:mod:`cms.web.edge`), which hands GraphQL requests to ``graphql``."""
+    """The HTTP edge, outermost first: the forwarded client address, believed only from
+    ``CMS_TRUSTED_PROXIES`` (uvicorn's middleware, which takes addresses and networks); CORS
+    answers preflights before bodies are read; then one layer for the rest
+    (:mod:`cms.web.edge`), which hands GraphQL requests to ``graphql``."""
     edge = [
         Middleware(
             Edge,
@@ -137,6 +140,8 @@ def _middleware(
     ]
     if settings.cors_origins:
         edge.insert(0, Middleware(CORSMiddleware, **cors_options(settings.cors_origins)))
+    if settings.trusted_proxies:  # outermost: every layer sees the client's own address
+        edge.insert(0, Middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies))
     return edge
 
 

@@ -101,7 +101,7 @@ def serve(
         factory=True,
         host=host,
         port=port,
-        proxy_headers=True,
+        proxy_headers=False,  # the app believes them from CMS_TRUSTED_PROXIES alone
         access_log=access_log,
         **uvicorn_options(settings.header_timeout, settings.keep_alive_timeout),
     )
