@@ -59,6 +59,8 @@ class RequestState:
     """The status the view gives its answer, when not strawberry's ``200``."""
     answer_errors: bool | None = None
     """Whether the view's answer reports errors; ``None`` until strawberry has answered."""
+    operation_named: bool = False
+    """Whether the request named its operation (``operationName``), as the view read it."""
     query_cost: QueryCost | None = None
     """The operation's cost and limit, once costed (:mod:`cms.web.graphql.cost`)."""
     spools: list[Spool] | None = None

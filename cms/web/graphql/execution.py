@@ -9,7 +9,9 @@ to the executor weakly (:func:`cms.core.compat.break_helpers_cycle`, which knows
 internals), and the executor is freed by reference counting when the request ends.
 
 The executor is built (graphql-core's public ``build``) once the operation is chosen and its
-variables coerced, before anything runs: there the operation is costed
+variables coerced, before anything runs. A request with several operations that names none is
+refused there (strawberry would have chosen the first), as is one with a NUL character in its
+arguments (:mod:`cms.web.graphql.nul`); the operation is costed
 (:mod:`cms.web.graphql.cost`), and one over its limit is answered as a request error, as a
 document over the depth limit is. Queries, mutations and subscriptions alike.
 """
@@ -18,13 +20,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from graphql import GraphQLError
+from graphql import DocumentNode, GraphQLError, GraphQLSchema, OperationDefinitionNode
+from starlette.requests import HTTPConnection
 
 from cms.core.compat import ExecutionContextBase, break_helpers_cycle
 from cms.web.graphql.cost import Costing
+from cms.web.graphql.nul import nul_refusal
+from cms.web.request import request_state
 from settings import Settings
 
-__all__ = ["ExecutionContext"]
+__all__ = ["SEVERAL_OPERATIONS", "ExecutionContext"]
+
+SEVERAL_OPERATIONS = "Must provide operation name if query contains multiple operations."
+"""graphql-core's words for the spec's request error (strawberry would run the first)."""
 
 
 class ExecutionContext(ExecutionContextBase):
@@ -38,15 +46,53 @@ class ExecutionContext(ExecutionContextBase):
         break_helpers_cycle(self)
 
     @classmethod
-    def build(cls, *args: Any, **kwargs: Any) -> Any:
-        built = super().build(*args, **kwargs)
-        costing = cls.costing
-        if isinstance(built, list) or costing is None:
+    def build(
+        cls,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        root_value: Any = None,
+        context_value: Any = None,
+        raw_variable_values: dict[str, Any] | None = None,
+        operation_name: str | None = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
+        if _unnamed_choice(document, context_value):
+            return [GraphQLError(SEVERAL_OPERATIONS, extensions={"code": "BAD_REQUEST"})]
+        built = super().build(
+            schema,
+            document,
+            root_value,
+            context_value,
+            raw_variable_values,
+            operation_name,
+            *args,
+            **kwargs,
+        )
+        if isinstance(built, list):
             return built
-        refusal: GraphQLError | None = costing.check(built)
+        refusal = nul_refusal(
+            built.operation, built.fragment_definitions, built.variable_values.coerced
+        )
+        costing = cls.costing
+        if refusal is None and costing is not None:
+            refusal = costing.check(built)
         return built if refusal is None else [refusal]
 
     @classmethod
     def limited(cls, settings: Settings) -> type[ExecutionContext]:
         """This executor with ``settings``' cost limits (a class per app: its cost cache)."""
         return type("LimitedExecutionContext", (cls,), {"costing": Costing(settings)})
+
+
+def _unnamed_choice(document: DocumentNode, context: Any) -> bool:
+    """Whether an HTTP request left the choice among several operations to us: strawberry
+    passes the first one's name on when the request names none, but the spec makes it a
+    request error (GetOperation)."""
+    request = getattr(context, "request", None)
+    if not isinstance(request, HTTPConnection) or request.scope["type"] != "http":
+        return False
+    if request_state(request.scope).operation_named:
+        return False
+    operations = (d for d in document.definitions if isinstance(d, OperationDefinitionNode))
+    return next(operations, None) is not None and next(operations, None) is not None

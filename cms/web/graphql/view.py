@@ -193,6 +193,7 @@ class GraphQLView(GraphQL[RequestContext, None]):
             read = await super().parse_http_body(request)
             assert not isinstance(read, list)  # batching is off: our parse_json refused a list
             data = _named(read)
+        state.operation_named = bool(data.operation_name)
         return await self._persisted(data, state)
 
     async def execute_operation(
