@@ -57,6 +57,8 @@ class RequestState:
     it once it parsed and validated."""
     answer_status: int | None = None
     """The status the view gives its answer, when not strawberry's ``200``."""
+    unavailable: bool = False
+    """The answer reports that the database could not be reached (``503``, ``Retry-After``)."""
     answer_errors: bool | None = None
     """Whether the view's answer reports errors; ``None`` until strawberry has answered."""
     operation_named: bool = False

@@ -40,6 +40,7 @@ from cms.core.viewer import ANONYMOUS, Viewer
 from cms.media.uploads import UploadLimits
 from cms.web.body import BadBody, decode_object
 from cms.web.errors import JSON, NO_STORE, Refused, error_body
+from cms.web.failures import RETRY_AFTER, UNAVAILABLE
 from cms.web.graphql import multipart, persisted
 from cms.web.graphql.http import GRAPHQL_RESPONSE, is_request_error
 from cms.web.graphql.persisted import PersistedQueries
@@ -262,6 +263,8 @@ class GraphQLView(GraphQL[RequestContext, None]):
             answer.pop("data", None)
             state.answer_status = 400
         state.answer_errors = bool(answer.get("errors"))
+        if _reports_unavailable(answer):  # the database could not be reached: try again
+            state.answer_status, state.unavailable = 503, True
         return answer
 
     async def parse_multipart(self, request: AsyncHTTPRequestAdapter) -> dict[str, Any]:
@@ -320,6 +323,11 @@ def _within(response: Response, max_bytes: int, state: RequestState) -> None:
     state.answer_status, state.answer_errors, state.cacheable = status, True, False
 
 
+def _reports_unavailable(answer: GraphQLHTTPResponse) -> bool:
+    errors: list[Any] = list(answer.get("errors") or [])
+    return any((error.get("extensions") or {}).get("code") == UNAVAILABLE for error in errors)
+
+
 def _typed(response: Response, state: RequestState) -> None:
     """Strawberry's answer in its negotiated media type, with the status the view gave it; an
     answer with errors is never stored."""
@@ -329,6 +337,8 @@ def _typed(response: Response, state: RequestState) -> None:
         response.status_code = state.answer_status
     if state.answer_errors:
         response.headers["Cache-Control"] = NO_STORE
+    if state.unavailable:
+        response.headers["Retry-After"] = RETRY_AFTER
 
 
 def _refused(error: HTTPException, method: str) -> Refused:
