@@ -10,6 +10,7 @@ Importing this module reads nothing: the environment is read by :func:`load`, an
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import re
 from pathlib import Path
@@ -122,6 +123,33 @@ class Settings(BaseSettings):
     max_aliases: int = Field(default=30, ge=1, description="Most aliases in one query.")
     max_tokens: int = Field(
         default=2000, ge=1, description="Most lexer tokens in one query document."
+    )
+    max_query_nodes: int = Field(
+        default=10_000,
+        ge=1,
+        description="Most nodes an anonymous query may return, computed before it runs: each "
+        "connection or list multiplies by its page size along its path, summed over the query "
+        "(GitHub's model). Over it: `QUERY_TOO_COMPLEX`.",
+    )
+    max_query_nodes_signed_in: int = Field(
+        default=50_000, ge=1, description="The same limit for signed-in clients (users, tokens)."
+    )
+    report_query_cost: bool = Field(
+        default=False,
+        description="Put every answer's cost in `extensions.cost` (a client can ask for it "
+        "with the header `X-Query-Cost: 1` either way).",
+    )
+    query_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds a GraphQL operation may run (over HTTP); then it is cancelled and "
+        "answered `QUERY_TIMEOUT`. PostgreSQL statements get it as their `statement_timeout`.",
+    )
+    max_response_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        ge=1024,
+        description="Largest GraphQL answer (JSON bytes); a larger one is replaced by "
+        "`RESPONSE_TOO_LARGE`.",
     )
     default_page_size: int = Field(
         default=20, ge=1, description="Page size when `first` is omitted."
@@ -297,6 +325,13 @@ class Settings(BaseSettings):
         "addresses, comma-separated (development and tests: `127.0.0.1,localhost`). Every other "
         "webhook must be https to a public address.",
     )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Addresses or networks of the reverse proxies in front of the CMS, "
+        "comma-separated (`10.0.0.5,10.1.0.0/16`): only requests from them have their "
+        "`X-Forwarded-For` (the client's address: sign-in throttling, WebSocket limits) and "
+        "`X-Forwarded-Proto` believed. Empty: none, the connection's own address counts.",
+    )
     webhook_timeout: float = Field(
         default=10.0, gt=0, description="Seconds a webhook receiver has to answer one delivery."
     )
@@ -412,7 +447,23 @@ class Settings(BaseSettings):
             raise ValueError("must be at least 32 characters (or unset: the database's own)")
         return value
 
-    @field_validator("rendition_widths", "rendition_ratios", "webhook_allowed_hosts", mode="before")
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_proxies(cls, value: list[str]) -> list[str]:
+        for proxy in value:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise ValueError(f"{proxy!r} is not an IP address or network") from None
+        return value
+
+    @field_validator(
+        "rendition_widths",
+        "rendition_ratios",
+        "webhook_allowed_hosts",
+        "trusted_proxies",
+        mode="before",
+    )
     @classmethod
     def _split_list(cls, value: object) -> object:
         if not isinstance(value, str):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -14,6 +15,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from tortoise import Tortoise
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import settings as settings_module
 from cms.core import db
@@ -65,7 +67,7 @@ def create_app(settings: Settings | None = None, *, own_process: bool = False) -
         store, workers=settings.rendition_workers, max_pixels=settings.max_image_pixels
     )
     uploads = UploadLimits.of(settings)
-    cms_schema = build_schema(transport_extensions(settings), ExecutionContext)
+    cms_schema = build_schema(transport_extensions(settings), ExecutionContext.limited(settings))
     live = Broker()
 
     def context_for(connection: HTTPConnection, viewer: Viewer) -> Context:
@@ -98,7 +100,7 @@ def create_app(settings: Settings | None = None, *, own_process: bool = False) -
         # fallback context (cleared again when the connections close).
         async with (
             store,
-            db.connected(settings, local_writes.counting),
+            db.connected(settings, lambda config: _serving(config, settings)),
             Jobs(settings) as jobs,
             Housekeeper(settings, store),
         ):
@@ -145,8 +147,10 @@ def _middleware(
     graphql: CachedGraphQL,
     metrics: RequestMetrics | None,
 ) -> list[Middleware]:
-    """The HTTP edge, outermost first: CORS answers preflights before bodies are read, then one
-    layer for the rest (:mod:`cms.web.edge`), which hands GraphQL requests to ``graphql``."""
+    """The HTTP edge, outermost first: the forwarded client address, believed only from
+    ``CMS_TRUSTED_PROXIES`` (uvicorn's middleware, which takes addresses and networks); CORS
+    answers preflights before bodies are read; then one layer for the rest
+    (:mod:`cms.web.edge`), which hands GraphQL requests to ``graphql``."""
     edge = [
         Middleware(
             Edge,
@@ -159,7 +163,15 @@ def _middleware(
     ]
     if settings.cors_origins:
         edge.insert(0, Middleware(CORSMiddleware, **cors_options(settings.cors_origins)))
+    if settings.trusted_proxies:  # outermost: every layer sees the client's own address
+        edge.insert(0, Middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies))
     return edge
+
+
+def _serving(config: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """The ORM's configuration for serving: content writes counted (the response cache), and
+    no PostgreSQL statement running past a request's budget."""
+    return db.statement_timeout(local_writes.counting(config), settings.query_timeout)
 
 
 async def _health(request: Request) -> Response:

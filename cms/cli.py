@@ -137,7 +137,7 @@ def _uvicorn(settings: Settings, host: str, port: int, processes: int, access_lo
         factory=True,
         host=host,
         port=port,
-        proxy_headers=True,
+        proxy_headers=False,  # the app believes them from CMS_TRUSTED_PROXIES alone
         access_log=False,  # the edge writes each request's line (cms.web.logs)
         log_config=log_config(settings.log_format, access=access_log),
         workers=processes,

@@ -19,6 +19,7 @@ from schema.errors import PublicErrors, is_unexpected, log_unexpected
 from schema.mutations import Mutation
 from schema.policy import IntrospectionPolicy
 from schema.queries import Query
+from schema.scalars import CONFIG
 from schema.subscriptions import Subscription, SubscriptionsOverSockets
 
 __all__ = ["CmsSchema", "build_schema", "schema"]
@@ -47,8 +48,14 @@ def build_schema(
         subscription=Subscription,
         extensions=[*extensions, PublicErrors, IntrospectionPolicy, SubscriptionsOverSockets],
         execution_context_class=execution_context_class,
+        config=CONFIG,
     )
 
 
-schema = CmsSchema(query=Query, mutation=Mutation, subscription=Subscription)
+schema = CmsSchema(
+    query=Query,
+    mutation=Mutation,
+    subscription=Subscription,
+    config=CONFIG,
+)
 """The bare schema: its SDL is exported to ``schema/schema.graphql``."""

@@ -9,9 +9,11 @@ from collections.abc import Iterator
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
+from cms.core.db import is_unavailable
 from cms.core.errors import CmsError
 
 MASKED_MESSAGE = "Unexpected error."
+UNAVAILABLE_MESSAGE = "The database cannot be reached: try again in a few seconds."
 LOGGED_MESSAGE_LENGTH = 200
 """How much of an exception's message is logged: it may quote client input, at any length."""
 
@@ -47,7 +49,9 @@ class PublicErrors(SchemaExtension):
     """Mask unexpected errors; give every error an ``extensions.code`` (and ``field``).
 
     Codes: the services' own (``PAGE_SIZE``, ``INVALID_CURSOR``, ...), ``INTERNAL_ERROR`` for a
-    masked failure, ``GRAPHQL_VALIDATION_FAILED`` for a document that does not fit the schema.
+    masked failure, ``DATABASE_UNAVAILABLE`` for one because the database cannot be reached (the
+    transport answers it ``503``), ``GRAPHQL_VALIDATION_FAILED`` for a document that does not fit
+    the schema.
     """
 
     def on_operation(self) -> Iterator[None]:
@@ -61,7 +65,9 @@ class PublicErrors(SchemaExtension):
 def _public(error: GraphQLError) -> GraphQLError:
     original = error.original_error
     message = error.message
-    if is_unexpected(error):
+    if is_unexpected(error) and is_unavailable(original or error):
+        message, original, extensions = UNAVAILABLE_MESSAGE, None, {"code": "DATABASE_UNAVAILABLE"}
+    elif is_unexpected(error):
         message, original, extensions = MASKED_MESSAGE, None, {"code": "INTERNAL_ERROR"}
     elif isinstance(original, CmsError):
         extensions = {"code": original.code.value}

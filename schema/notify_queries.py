@@ -6,7 +6,9 @@ from typing import Annotated
 
 import strawberry
 
+from cms.core.bounds import holds
 from cms.notify import changes, webhooks
+from cms.notify.webhooks import MAX_WEBHOOKS
 from schema.context import Info
 from schema.types.webhook import Change, ChangeFeed, Webhook
 
@@ -15,7 +17,8 @@ from schema.types.webhook import Change, ChangeFeed, Webhook
 class NotifyQueries:
     @strawberry.field(
         description="Every webhook endpoint, oldest first. Admins only: anyone else gets an "
-        "error with code `FORBIDDEN` (`UNAUTHENTICATED` when not signed in)."
+        "error with code `FORBIDDEN` (`UNAUTHENTICATED` when not signed in).",
+        metadata=holds(MAX_WEBHOOKS),
     )
     async def webhooks(self, info: Info) -> list[Webhook]:
         return [Webhook.from_model(hook) for hook in await webhooks.all_(info.context.viewer)]

@@ -12,6 +12,7 @@ from strawberry.dataloader import DataLoader
 from cms.articles import authors, events
 from cms.articles import queries as articles
 from cms.core import surrogate
+from cms.core.bounds import PAGE, holds
 from cms.core.errors import InvalidInput
 from cms.core.pagination import page_size
 from cms.media import library
@@ -134,7 +135,10 @@ class Query(AccountQueries, AuditQueries, NotifyQueries, StructureQueries):
             return await Article.previewed(info, preview_token, id_=id)
         return await _node(info, id)
 
-    @strawberry.field(description="Several objects by global ID, in order; null where missing.")
+    @strawberry.field(
+        description="Several objects by global ID, in order; null where missing.",
+        metadata=holds(PAGE),  # `ids` is checked against the page size
+    )
     async def nodes(
         self,
         info: Info,

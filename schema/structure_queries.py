@@ -10,6 +10,7 @@ from strawberry.dataloader import DataLoader
 
 from cms.articles import collections, structure_reads, tags
 from cms.core import surrogate
+from cms.core.bounds import EDITED, holds
 from cms.core.errors import InvalidInput
 from schema.context import Info
 from schema.inputs import section_slug
@@ -35,7 +36,8 @@ SlugArg = Annotated[str | None, strawberry.argument(description="The object's sl
 class StructureQueries:
     @strawberry.field(
         description="The sections at the top of the tree, in their order (each one's "
-        "`children` for the rest): a site's menu."
+        "`children` for the rest): a site's menu.",
+        metadata=holds(EDITED),
     )
     async def sections(self, info: Info) -> list[Section]:
         found = await structure_reads.roots()

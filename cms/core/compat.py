@@ -14,7 +14,7 @@ from weakref import WeakMethod
 
 import asyncpg
 from cross_web import HTTPException
-from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema
+from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLField, GraphQLSchema
 from graphql.type.definition import GraphQLResolveInfoHelpers
 from strawberry import Schema
 from strawberry.extensions.max_aliases import create_validator as _aliases_rule
@@ -22,6 +22,7 @@ from strawberry.extensions.query_depth_limiter import create_validator as _depth
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema import validate_document as _validate_document
+from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.execution import PreExecutionError
 from tortoise import Tortoise
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -37,6 +38,7 @@ __all__ = [
     "attach_related",
     "break_helpers_cycle",
     "depth_rule",
+    "field_metadata",
     "graphql_core_schema",
     "init_orm",
     "is_pre_execution_error",
@@ -123,6 +125,16 @@ def validate(
     return _validate_document(graphql_core_schema(schema), document, tuple(rules))
 
 
+def field_metadata(field: GraphQLField) -> Mapping[Any, Any]:
+    """The ``metadata=`` a schema field was declared with (``strawberry.field(metadata=...)``,
+    public), read from the graphql-core field strawberry built: strawberry keeps its own field
+    in the field's ``extensions`` under its converter's ``DEFINITION_BACKREF`` key. Empty for a
+    field strawberry did not make (introspection's)."""
+    definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    metadata = getattr(definition, "metadata", None)
+    return metadata if isinstance(metadata, Mapping) else {}
+
+
 def depth_rule(max_depth: int) -> type[ASTValidationRule]:
     """The validation rule of strawberry's ``QueryDepthLimiter``, made once (the extension makes
     a new class per request, which a validation cache keyed by rule classes never finds)."""
@@ -144,7 +156,13 @@ def is_pre_execution_error(result: object) -> bool:
 #
 # tests/unit/test_compat.py checks each of these against the installed strawberry-graphql.
 
-VIEW_HOOKS = ("should_render_graphql_ide", "parse_http_body", "parse_multipart", "parse_json")
+VIEW_HOOKS = (
+    "should_render_graphql_ide",
+    "parse_http_body",
+    "parse_multipart",
+    "parse_json",
+    "execute_operation",
+)
 """Methods of strawberry's HTTP view that :class:`cms.web.graphql.view.GraphQLView` overrides
 although strawberry documents none of them for overriding (it documents ``get_context``,
 ``get_root_value``, ``process_result``, ``encode_json``, ``decode_json``,

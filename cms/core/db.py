@@ -8,12 +8,14 @@ Raw SQL is written once, with ``?`` markers, and sent to PostgreSQL with its own
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
+import asyncpg
 from tortoise import Tortoise
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.migrations.api import migrate as run_migrations
@@ -62,6 +64,54 @@ async def connected(
         yield
     finally:
         await Tortoise.close_connections()
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether ``error`` (or what it was raised from) says the database cannot be reached: no
+    connection, a connection lost or ended by the server (``pg_terminate_backend``, a restart,
+    a server starting up or shutting down). Such a request may succeed if tried again."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ConnectionError) or _unavailable_state(current):
+            return True
+        if isinstance(current, asyncpg.InterfaceError) and _LOST.search(str(current)):
+            # "cannot call Transaction.rollback(): the underlying connection is closed"; "cannot
+            # call Connection.fetch(): connection has been released back to the pool" (a pooled
+            # connection whose loss asyncpg read between its acquire and its statement)
+            return True
+        if isinstance(current, asyncpg.InternalClientError) and "in progress" in str(current):
+            # "cannot switch to state 11; another operation (2) is in progress": a pooled
+            # connection the server ended while it was idle, handed out before asyncpg read its
+            # end (it still waits for the error's end); nothing was sent on it.
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+_LOST = re.compile(r"connection is closed|released back to the pool")
+
+
+def _unavailable_state(error: BaseException) -> bool:
+    """PostgreSQL's SQLSTATE classes 08 (connection exception) and 57P (operator
+    intervention: an administrator's command, a crash, a shutdown, not accepting connections)."""
+    state = getattr(error, "sqlstate", None)
+    return isinstance(state, str) and state.startswith(("08", "57P"))
+
+
+def statement_timeout(config: dict[str, Any], seconds: float) -> dict[str, Any]:
+    """Tortoise's configuration with every PostgreSQL statement stopped by the server after
+    ``seconds`` (``statement_timeout``): a request's query is cancelled when its budget runs
+    out, and a statement that outlives it (a batch another task awaited) is stopped by this.
+    SQLite has no such thing: its statement finishes on the connection's thread."""
+    for connection in config["connections"].values():
+        if isinstance(connection, dict) and connection.get("engine", "").endswith("asyncpg"):
+            credentials = connection["credentials"]
+            given = credentials.get("server_settings") or {}
+            timeout = str(max(1, round(seconds * 1000)))
+            credentials["server_settings"] = {**given, "statement_timeout": timeout}
+    return config
 
 
 async def _open_sqlite_file(settings: Settings) -> None:

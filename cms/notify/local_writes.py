@@ -37,6 +37,7 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
+import asyncpg
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from cms.core import compat
@@ -59,6 +60,9 @@ _REPORTING = (
 """Whether this session is told of its content writes (configured, and migrated to 0011)."""
 
 _ASYNCPG = "tortoise.backends.asyncpg"
+
+_BROKEN = (asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError, OSError)
+"""What resetting a connection the server ended raises."""
 
 _SQLITE_FUNCTION = "cms_local_content_write"
 _SQLITE_TRIGGER = (
@@ -115,9 +119,21 @@ class CountingConnection(compat.NoticeConnection):
 
     async def reset(self, *, timeout: float | None = None) -> None:  # noqa: ASYNC109 (asyncpg's)
         """The pool takes it back, out of any transaction (the pool ends one left open): what it
-        wrote is committed (or rolled back). Then the pool's usual reset."""
+        wrote is committed (or rolled back). Then the pool's usual reset.
+
+        A connection the server ended (``pg_terminate_backend``, a restart) may not know it yet:
+        its protocol still waits for the end of the statement that failed, and the reset's
+        query then fails with ``InternalClientError: cannot switch to state 12; another
+        operation (2) is in progress`` (or as closed). asyncpg's pool would close it and raise
+        that from ``release``, into whoever used the connection last, whose own statement had
+        already ended: a token lookup that had found its token failed the request. Such a
+        connection is closed here and the error goes no further: the pool connects afresh on its
+        next ``acquire``."""
         _count(self)
-        await super().reset(timeout=timeout)
+        try:
+            await super().reset(timeout=timeout)
+        except _BROKEN:
+            self.terminate()
 
 
 def _count(connection: CountingConnection) -> None:

@@ -32,6 +32,7 @@ from cms.web.body import (
     replay,
 )
 from cms.web.errors import Refused
+from cms.web.failures import answering
 from cms.web.graphql import PATH
 from cms.web.graphql.kept import CACHE_HEADER
 from cms.web.graphql.response_cache import CachedGraphQL
@@ -121,7 +122,7 @@ class Edge:
             if to_graphql and is_upload(head):
                 limit = self.uploads.request_bytes
                 upload = StreamedUpload(self.graphql, limit, self.timeout, head.content_length)
-                await upload(scope, receive, send)
+                await answering(lambda sent: upload(scope, receive, sent), send)
                 return
             read = await self._body(head, receive, send)
             if read is None:
@@ -129,8 +130,8 @@ class Edge:
             body = read
             receive = replay(body, receive)
         state.body = body
-        if to_graphql:
-            await self.graphql.answer(state, scope, receive, send)
+        if to_graphql:  # whatever fails, the answer is JSON (cms.web.failures)
+            await answering(lambda sent: self.graphql.answer(state, scope, receive, sent), send)
             return
         await self.app(scope, receive, secured(send))
 

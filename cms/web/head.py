@@ -30,6 +30,8 @@ class Head:
     if_none_match: bytes | None = None
     request_id: bytes | None = None
     """``X-Request-ID``: the client's (or its load balancer's) name for the request."""
+    query_cost: bool = False
+    """``X-Query-Cost: 1``: the answer carries its cost (a different answer to keep)."""
 
 
 def read_head(raw: list[tuple[bytes, bytes]]) -> Head:
@@ -57,6 +59,8 @@ def read_head(raw: list[tuple[bytes, bytes]]) -> Head:
             head.if_none_match = value
         elif name == b"x-request-id":
             head.request_id = value
+        elif name == b"x-query-cost":
+            head.query_cost = value.strip() == b"1"
         else:
             continue
         seen.add(name)

@@ -27,6 +27,7 @@ from cms.web.viewer import viewer_for_header
 
 if TYPE_CHECKING:
     from cms.media.spool import Spool
+    from cms.web.graphql.cost import QueryCost
 
 __all__ = ["SCOPE_KEY", "RequestState", "request_state"]
 
@@ -59,8 +60,14 @@ class RequestState:
     it once it parsed and validated."""
     answer_status: int | None = None
     """The status the view gives its answer, when not strawberry's ``200``."""
+    unavailable: bool = False
+    """The answer reports that the database could not be reached (``503``, ``Retry-After``)."""
     answer_errors: bool | None = None
     """Whether the view's answer reports errors; ``None`` until strawberry has answered."""
+    operation_named: bool = False
+    """Whether the request named its operation (``operationName``), as the view read it."""
+    query_cost: QueryCost | None = None
+    """The operation's cost and limit, once costed (:mod:`cms.web.graphql.cost`)."""
     spools: list[Spool] | None = None
     """An upload's temporary files, removed once it is answered."""
     request_id: str = ""

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry.file_uploads import Upload
 
+from cms.core.bounds import PAGE, holds
 from cms.core.errors import InvalidInput
 from cms.media import uploads
 from cms.media.uploads import UploadedFile
@@ -70,7 +71,10 @@ class ImageUploadSuccess:
 
 @strawberry.type(description="Every photo is stored (or already was).")
 class ImagesUploadSuccess:
-    images: list[Image] = strawberry.field(description="The images, in the order of the files.")
+    images: list[Image] = strawberry.field(
+        description="The images, in the order of the files.",
+        metadata=holds(PAGE),  # CMS_MAX_UPLOAD_FILES, below a page
+    )
 
 
 REFUSALS: dict[str, Refusals] = {

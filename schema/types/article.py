@@ -14,10 +14,13 @@ from strawberry.scalars import JSON
 from cms import models
 from cms.articles import body as body_
 from cms.articles import preview
+from cms.articles import tags as tags_
+from cms.articles.input import MAX_AUTHORS
 from cms.articles.reads import ArticleRow, AuthorRow, EventRow, ImageRow
 from cms.articles.structure_reads import SectionRow, TagRow
 from cms.articles.visibility import effective_status
 from cms.core import surrogate
+from cms.core.bounds import EDITED, holds
 from cms.core.errors import Forbidden, InvalidInput
 from cms.site import jsonld
 from schema import planner
@@ -73,7 +76,11 @@ class Article(Node):
     def status(self, info: Info) -> ArticleStatus:
         return ArticleStatus[effective_status(self._row, info.context.now).name]
 
-    @strawberry.field(description="The authors, in byline order.", graphql_type=list[Author])
+    @strawberry.field(
+        description="The authors, in byline order.",
+        graphql_type=list[Author],
+        metadata=holds(MAX_AUTHORS),
+    )
     def authors(self, info: Info) -> Resolved[list[Author]]:
         return resolved(info.context.loaders.authors_by_article_id, self._row.id, _authors)
 
@@ -105,6 +112,7 @@ class Article(Node):
     @strawberry.field(
         description="The article's topics, in the order the editors gave them.",
         graphql_type=list[Tag],
+        metadata=holds(tags_.MAX_PER_ARTICLE),
     )
     def tags(self, info: Info) -> Resolved[list[Tag]]:
         return resolved(info.context.loaders.tags_by_article_id, self._row.id, _tags)
@@ -224,11 +232,17 @@ class Article(Node):
         description="Every picture the article uses (cover first, then figures), each once, with "
         "the caption it has in this article.",
         graphql_type=list[Image],
+        metadata=holds(EDITED),
     )
     def images(self, info: Info) -> Resolved[list[Image]]:
         return resolved(info.context.loaders.images_by_article_id, self._row.id, self._images)
 
-    @strawberry.field(description="The body as typed blocks, in reading order.")
+    @strawberry.field(
+        description="The body as typed blocks, in reading order.",
+        # One stored document of the article (CMS_MAX_BLOCKS blocks, read with it): costed as
+        # one node; the rows under it (a figure's pictures) are costed per figure.
+        metadata=holds(1),
+    )
     def body(self) -> list[ArticleBlock]:
         return [block_type(block, self._row.id) for block in self._blocks()]
 

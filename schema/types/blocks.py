@@ -17,6 +17,7 @@ import strawberry
 
 from cms.articles import body as body_
 from cms.articles.reads import ImageRow
+from cms.core.bounds import holds
 from schema.context import Info, Resolved, resolved
 from schema.types.image import Image
 from schema.types.node import pk_of
@@ -105,6 +106,7 @@ class FigureBlock:
     @strawberry.field(
         description="The pictures, in order. Each `caption` is this figure's.",
         graphql_type=list[Image],
+        metadata=holds(body_.MAX_FIGURE_IMAGES),
     )
     def images(self, info: Info) -> Resolved[list[Image]]:
         return self._used(info, self._typed)

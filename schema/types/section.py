@@ -7,8 +7,10 @@ from typing import Annotated
 import strawberry
 
 from cms import models
+from cms.articles.sections import MAX_DEPTH
 from cms.articles.structure_reads import SectionRow
 from cms.core import surrogate
+from cms.core.bounds import EDITED, holds
 from schema.context import Info, Resolved, resolved
 from schema.types.nested import ArticleRef, parent_articles
 from schema.types.node import Node, to_global_id
@@ -61,14 +63,17 @@ class Section(Node):
         return resolved(info.context.loaders.section_by_id, self._row.parent_id, _section)
 
     @strawberry.field(
-        description="The sections just below, in their order.", graphql_type=list[SectionRef]
+        description="The sections just below, in their order.",
+        graphql_type=list[SectionRef],
+        metadata=holds(EDITED),
     )
     def children(self, info: Info) -> Resolved[list[Section]]:
         return resolved(info.context.loaders.sections_by_parent, self._row.id, _sections)
 
     @strawberry.field(
         description="The sections above this one, the top of the tree first: a breadcrumb "
-        "(empty at the top)."
+        "(empty at the top).",
+        metadata=holds(MAX_DEPTH),
     )
     async def ancestors(self, info: Info) -> list[Section]:
         slugs = self._row.ancestor_slugs

@@ -28,7 +28,10 @@ async def test_deep_queries_are_refused_before_running(client, count_queries):
     assert "exceeds maximum operation depth of 12" in body["errors"][0]["message"]
     assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
     assert count_queries.count == 0
-    assert "errors" not in await gql(client, nested(3))
+    costly = await gql(client, nested(3))  # within the depth limit, over the cost limit
+    assert costly["errors"][0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    assert count_queries.count == 0
+    assert "errors" not in await gql(client, nested(1))
 
 
 async def test_alias_flooding_is_refused(client):

@@ -129,3 +129,18 @@ def test_list_and_remove(cms, settings, tmp_path):
     bad = cms("queries", "remove", "feed.graphql")
     assert bad.returncode == 2 and "Not a SHA-256: feed.graphql" in bad.stderr
     assert cms("queries", "list").stdout.strip() == "0 registered documents."
+
+
+def test_a_document_over_the_cost_limit_is_not_registered(cms, settings, tmp_path):
+    """Costed with its variables at their worst: ``$n`` may be 100 when a client sends it."""
+    costly = write(
+        tmp_path,
+        "costly.graphql",
+        "query Costly($n: Int) { authors(first: $n) { nodes { articles(first: $n) {"
+        " nodes { title } } } } }",
+    )
+    done = cms("queries", "register", str(costly))
+    assert done.returncode == 2
+    assert "costly.graphql:" in done.stderr and "QUERY_TOO_COMPLEX" in done.stderr
+    assert "up to 10,100 nodes; the limit is 10,000" in done.stderr
+    assert count(settings.database_url, "persisted_query") == 0

@@ -320,3 +320,46 @@ async def test_uvicorns_protocol_keeps_its_loop_and_transport() -> None:
         await asyncio.sleep(0.2)
         assert transport.closed, "a connection that sent no headers was not closed"
         made.connection_lost(None)
+
+
+@strawberry.type
+class _Listed:
+    @strawberry.field(metadata={"cms.items": 7})  # type: ignore[untyped-decorator]
+    def names(self) -> list[str]:
+        return []
+
+
+def test_a_fields_metadata_from_the_graphql_core_field() -> None:
+    core = compat.graphql_core_schema(strawberry.Schema(query=_Listed))
+    assert core.query_type is not None
+    with hook("strawberry-graphql", "a field's extensions[DEFINITION_BACKREF] is its field"):
+        assert compat.field_metadata(core.query_type.fields["names"]) == {"cms.items": 7}
+        assert (
+            compat.field_metadata(core.query_type.fields["names"].__class__(core.query_type)) == {}
+        )
+
+
+class _Built(compat.ExecutionContextBase):
+    """What the cost check reads of graphql-core's executor once built."""
+
+    seen: list[tuple[str, dict[str, Any], set[str], object]] = []  # noqa: RUF012
+
+    @classmethod
+    def build(cls, *args: Any, **kwargs: Any) -> Any:
+        built: Any = super().build(*args, **kwargs)
+        operation = built.operation.name.value
+        fragments = set(built.fragment_definitions)
+        cls.seen.append((operation, built.variable_values.coerced, fragments, built.context_value))
+        return built
+
+
+async def test_the_executor_built_before_anything_runs() -> None:
+    schema = strawberry.Schema(query=Query, execution_context_class=_Built)
+    document = (
+        "query Q($on: Boolean = true) { ...F @include(if: $on) }"
+        " fragment F on Query { node { name } }"
+    )
+    with hook("graphql-core", "Executor.build: operation, fragment_definitions, variable_values"):
+        result = await schema.execute(document, context_value="the context")
+        assert result.errors is None, result.errors
+        assert _Built.seen == [("Q", {"on": True}, {"F"}, "the context")]

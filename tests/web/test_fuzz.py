@@ -2,13 +2,16 @@
 
 Queries come from the exported SDL (hypothesis-graphql), with hostile values in every argument:
 huge numbers, long and odd strings, made-up IDs and cursors, date-times at the ends of the
-calendar. Bodies and variables come from hypothesis's own JSON and byte strategies.
+calendar. Bodies and variables come from hypothesis's own JSON and byte strategies. Nested lists
+(issue 17) are generated too: each is refused in milliseconds when over the cost limit, and runs
+well within the execution budget when under it.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -167,3 +170,94 @@ async def test_any_body(client, content, body, content_type):
 )
 async def test_any_query_string(client, content, params):
     clean(await client.get("/graphql", params=params))
+
+
+# --- nested lists: refused quickly when over the cost limit, within the budget otherwise -------
+
+PAGED: dict[
+    str, list[tuple[str, str, str | None]]
+] = {  # type -> (field, the type it lists, its connection type; None: a plain list)
+    "Query": [
+        ("authors", "Author", "AuthorConnection"),
+        ("articles", "Article", "ArticleConnection"),
+        ("events", "Event", "EventConnection"),
+        ("tags", "Tag", "TagConnection"),
+        ("sections", "Section", None),
+        ('search(query: "hoi nghi")', "Article", "ArticleSearchConnection"),
+    ],
+    "Author": [("articles", "Article", "ArticleConnection")],
+    "Article": [("authors", "Author", None), ("tags", "Tag", None)],
+    "Event": [("articles", "Article", "ArticleConnection")],
+    "Tag": [("articles", "Article", "ArticleConnection")],
+    "Section": [("articles", "Article", "ArticleConnection"), ("children", "Section", None)],
+}
+LEAF = {"Author": "name", "Article": "title", "Event": "name", "Tag": "name", "Section": "name"}
+
+
+@st.composite
+def nested_queries(draw: st.DrawFn) -> tuple[str, dict[str, int]]:
+    """A query nesting lists up to six deep, with page sizes as literals or variables, some
+    levels in fragments or inline fragments, some fields aliased twice."""
+    variables: dict[str, int] = {}
+    fragments: list[str] = []
+
+    def level(kind: str, depth: int) -> str:
+        choices = PAGED[kind] if depth < 6 else []
+        if not choices or (depth > 0 and draw(st.booleans()) and draw(st.booleans())):
+            return LEAF[kind]
+        field, listed, connection = draw(st.sampled_from(choices))
+        inner = level(listed, depth + 1)
+        arguments = ""
+        if connection is not None:
+            size = draw(st.sampled_from([None, 1, 5, 20, 100]))
+            if size is not None and draw(st.booleans()):
+                name = f"n{len(variables)}"
+                variables[name] = size
+                arguments = f"first: ${name}"
+            elif size is not None:
+                arguments = f"first: {size}"
+        if arguments:
+            field = (
+                f"{field[:-1]}, {arguments})" if field.endswith(")") else f"{field}({arguments})"
+            )
+        body = f"nodes {{ {inner} }}" if connection is not None else inner
+        wrap = draw(st.sampled_from(["plain", "fragment", "inline"]))
+        if wrap == "fragment" and connection is not None:
+            name = f"F{len(fragments)}"
+            fragments.append(f"fragment {name} on {connection} {{ {body} }}")
+            body = f"...{name}"
+        elif wrap == "inline" and connection is None:
+            body = f"... on {listed} {{ {body} }}"
+        selection = f"{field} {{ {body} }}"
+        if draw(st.booleans()) and depth < 2:
+            selection = f"a{depth}: {selection} b{depth}: {selection}"
+        return selection
+
+    root = level("Query", 0)
+    declared = ", ".join(f"${name}: Int" for name in variables)
+    head = f"query ({declared}) " if declared else "query "
+    return head + "{ " + root + " }\n" + "\n".join(fragments), variables
+
+
+@FUZZ
+@given(generated=nested_queries())
+async def test_generated_nested_lists(client, content, generated):
+    query, variables = generated
+    started = time.perf_counter()
+    response = await client.post("/graphql", json={"query": query, "variables": variables})
+    elapsed = time.perf_counter() - started
+    clean(response)
+    body = response.json()
+    codes = [e.get("extensions", {}).get("code") for e in body.get("errors") or []]
+    assert "QUERY_TIMEOUT" not in codes and "RESPONSE_TOO_LARGE" not in codes, body
+    if "QUERY_TOO_COMPLEX" in codes:
+        extensions = body["errors"][0]["extensions"]
+        assert extensions["cost"] > extensions["limit"]
+        assert elapsed < 1, (elapsed, query)  # refused before running: milliseconds
+    else:
+        assert "errors" not in body, (query, body)
+    assert elapsed < BUDGET, (elapsed, query)
+
+
+BUDGET = 10.0
+"""CMS_QUERY_TIMEOUT's default: no generated query may take longer."""

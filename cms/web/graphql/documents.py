@@ -1,8 +1,10 @@
 """GraphQL documents checked before they are registered as trusted (``cms queries register``).
 
 A document is checked as the server will check it when a client sends it: parsed within
-``CMS_MAX_TOKENS``, then validated against the schema with the depth and alias limits. What passes
-here runs; what fails is refused with graphql-core's messages and their line and column.
+``CMS_MAX_TOKENS``, then validated against the schema with the depth and alias limits, then costed
+(:mod:`cms.web.graphql.cost`) against the anonymous limit with its variables at their worst (the
+largest page, every condition true). What passes here runs; what fails is refused with
+graphql-core's messages and their line and column, or with its cost.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from dataclasses import dataclass
 from graphql import GraphQLError, OperationDefinitionNode, parse, specified_rules
 from strawberry import Schema
 
-from cms.core.compat import validate
+from cms.core.compat import graphql_core_schema, validate
+from cms.web.graphql.cost import Costs, QueryCost, too_complex
 from cms.web.graphql.extensions import validation_rules
 from settings import Settings
 
@@ -45,6 +48,10 @@ def operations(schema: Schema, document: str, settings: Settings) -> list[Operat
     errors = validate(schema, tree, rules)
     if errors:
         raise InvalidDocument([_where(error) for error in errors])
+    costs = Costs(graphql_core_schema(schema), settings.default_page_size, settings.max_page_size)
+    measured = QueryCost(costs.worst(tree), settings.max_query_nodes)
+    if measured.over:
+        raise InvalidDocument([f"{too_complex(measured).message} (QUERY_TOO_COMPLEX)"])
     return [
         Operation(node.operation.value, node.name.value if node.name else None)
         for node in tree.definitions

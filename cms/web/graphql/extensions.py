@@ -19,6 +19,7 @@ from strawberry.extensions import (
 )
 
 from cms.core.compat import aliases_rule, depth_rule
+from cms.web.graphql.cost import ReportCost
 from cms.web.graphql.outcome import ReportOutcome
 from settings import Settings
 
@@ -41,4 +42,5 @@ def transport_extensions(
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
         ReportOutcome,
+        lambda: ReportCost(settings.report_query_cost),
     ]

@@ -366,6 +366,8 @@ class CachedGraphQL:
             head.accept.decode("latin-1"),
             self.origin(state, scope),
         ]
+        if head.query_cost:  # the answer carries its cost: another answer
+            parts.append("cost")
         try:
             raw = orjson.dumps(parts, option=orjson.OPT_SORT_KEYS)
         except orjson.JSONEncodeError:  # variables nested past what orjson writes

@@ -15,6 +15,7 @@ Of strawberry's view it overrides what its documentation offers (``get_context``
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, Protocol
@@ -38,7 +39,8 @@ from cms.core.errors import Unauthenticated
 from cms.core.viewer import ANONYMOUS, Viewer
 from cms.media.uploads import UploadLimits
 from cms.web.body import BadBody, decode_object
-from cms.web.errors import JSON, NO_STORE, Refused
+from cms.web.errors import JSON, NO_STORE, Refused, error_body
+from cms.web.failures import RETRY_AFTER, UNAVAILABLE
 from cms.web.graphql import multipart, persisted
 from cms.web.graphql.http import GRAPHQL_RESPONSE, is_request_error
 from cms.web.graphql.persisted import PersistedQueries
@@ -153,6 +155,7 @@ class GraphQLView(GraphQL[RequestContext, None]):
         try:
             response = await self.run(Request(scope=scope, receive=receive))
             if state.answer_errors is not None:  # strawberry answered (not GraphiQL's page)
+                _within(response, self.settings.max_response_bytes, state)
                 _typed(response, state)
         except HTTPException as error:
             response = _refused(error, state.method).response(state.answer_type)
@@ -191,7 +194,34 @@ class GraphQLView(GraphQL[RequestContext, None]):
             read = await super().parse_http_body(request)
             assert not isinstance(read, list)  # batching is off: our parse_json refused a list
             data = _named(read)
+        state.operation_named = bool(data.operation_name)
         return await self._persisted(data, state)
+
+    async def execute_operation(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        request_data: GraphQLRequestData | list[GraphQLRequestData],
+        context: RequestContext,
+        root_value: None,
+        sub_response: Response,
+    ) -> Any:
+        """Strawberry's, within ``CMS_QUERY_TIMEOUT``: past it the operation is cancelled (its
+        resolvers stop at their next ``await``; PostgreSQL cancels the statement a cancelled
+        task was waiting for) and the answer is ``QUERY_TIMEOUT``. (Undocumented, but the one
+        call that runs the operation once the request is read: an upload's body is not
+        counted.)"""
+        seconds = self.settings.query_timeout
+        try:
+            async with asyncio.timeout(seconds) as budget:
+                return await super().execute_operation(
+                    request, request_adapter, request_data, context, root_value, sub_response
+                )
+        except TimeoutError:
+            if not budget.expired():
+                raise
+            message = f"The query ran longer than {seconds:g} seconds and was stopped."
+            raise Refused(504, message, code="QUERY_TIMEOUT", json_status=200) from None
 
     async def _persisted(self, data: GraphQLRequestData, state: RequestState) -> GraphQLRequestData:
         """The request with its document, per :mod:`cms.web.graphql.persisted`."""
@@ -233,6 +263,8 @@ class GraphQLView(GraphQL[RequestContext, None]):
             answer.pop("data", None)
             state.answer_status = 400
         state.answer_errors = bool(answer.get("errors"))
+        if _reports_unavailable(answer):  # the database could not be reached: try again
+            state.answer_status, state.unavailable = 503, True
         return answer
 
     async def parse_multipart(self, request: AsyncHTTPRequestAdapter) -> dict[str, Any]:
@@ -274,6 +306,28 @@ def _named(data: GraphQLRequestData) -> GraphQLRequestData:
     return data
 
 
+def _within(response: Response, max_bytes: int, state: RequestState) -> None:
+    """Replace an answer over ``max_bytes`` with ``RESPONSE_TOO_LARGE`` (``400`` for the spec's
+    type, ``200`` for ``application/json``: the query asked for too much), never kept."""
+    if len(response.body) <= max_bytes:
+        return
+    message = (
+        f"The answer would be {len(response.body):,} bytes; the limit is {max_bytes:,}. Ask for "
+        "smaller pages or fewer fields."
+    )
+    refused = Refused(400, message, code="RESPONSE_TOO_LARGE", json_status=200)
+    status = refused.json_status if state.answer_type in (None, JSON) else refused.status
+    response.body = error_body(message, refused.code)
+    response.headers["content-length"] = str(len(response.body))
+    response.status_code = status
+    state.answer_status, state.answer_errors, state.cacheable = status, True, False
+
+
+def _reports_unavailable(answer: GraphQLHTTPResponse) -> bool:
+    errors: list[Any] = list(answer.get("errors") or [])
+    return any((error.get("extensions") or {}).get("code") == UNAVAILABLE for error in errors)
+
+
 def _typed(response: Response, state: RequestState) -> None:
     """Strawberry's answer in its negotiated media type, with the status the view gave it; an
     answer with errors is never stored."""
@@ -283,6 +337,8 @@ def _typed(response: Response, state: RequestState) -> None:
         response.status_code = state.answer_status
     if state.answer_errors:
         response.headers["Cache-Control"] = NO_STORE
+    if state.unavailable:
+        response.headers["Retry-After"] = RETRY_AFTER
 
 
 def _refused(error: HTTPException, method: str) -> Refused:

@@ -1,0 +1,61 @@
+"""Whatever fails while a GraphQL request is answered, the answer is JSON.
+
+Errors inside the GraphQL execution are strawberry's to report (masked as ``INTERNAL_ERROR`` by
+the schema). Around it, a request reads the database too: its viewer's token, a trusted
+document, the content's version for the response cache. An exception there used to reach
+Starlette, which answers ``500`` in plain text. Here it becomes a GraphQL-shaped JSON answer:
+``503`` with ``Retry-After`` while the database cannot be reached (it may work again in a
+moment), ``500`` ``INTERNAL_ERROR`` for anything else (logged with its traceback).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from starlette.types import Message, Send
+
+from cms.core.db import is_unavailable
+from cms.web.errors import Refused
+
+__all__ = ["RETRY_AFTER", "UNAVAILABLE", "answering", "unavailable"]
+
+RETRY_AFTER = "5"
+"""Seconds a client should wait before asking again while the database cannot be reached."""
+
+UNAVAILABLE = "DATABASE_UNAVAILABLE"
+
+logger = logging.getLogger("cms.errors")
+
+
+def unavailable() -> Refused:
+    return Refused(
+        503,
+        "The database cannot be reached: try again in a few seconds.",
+        code=UNAVAILABLE,
+        headers={"Retry-After": RETRY_AFTER},
+    )
+
+
+async def answering(answer: Callable[[Send], Awaitable[None]], send: Send) -> None:
+    """Run ``answer`` (which sends through the ``send`` it is given); an exception before it
+    started its response is answered as JSON instead (after that it can only go on up)."""
+    started = False
+
+    async def tracked(message: Message) -> None:
+        nonlocal started
+        if message["type"] == "http.response.start":
+            started = True
+        await send(message)
+
+    try:
+        await answer(tracked)
+    except Exception as error:
+        if started:
+            raise
+        if is_unavailable(error):
+            logger.warning("Database unavailable: %s: %s", type(error).__name__, error)
+            await unavailable().send(send)
+            return
+        logger.exception("Unexpected error answering a GraphQL request")
+        await Refused(500, "Unexpected error.", code="INTERNAL_ERROR").send(send)
