@@ -48,9 +48,28 @@ def photo(path: Path, n: int) -> Path:
     return path
 
 
-async def signed_in(browser: Any, server: Server, output: Path, who: tuple[str, str]) -> Story:
-    """A tab on the workbench, signed in as ``who`` (email, password), the Compose panel open."""
+SOCKETS = """(() => {
+  const Opened = window.WebSocket;
+  window.__sockets = [];
+  window.WebSocket = function (...args) {
+    const socket = new Opened(...args);
+    window.__sockets.push(socket);
+    return socket;
+  };
+  window.WebSocket.prototype = Opened.prototype;
+  Object.assign(window.WebSocket, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
+})();"""
+"""Every WebSocket the page opens, kept in ``window.__sockets`` (to drop them from the test)."""
+
+
+async def signed_in(
+    browser: Any, server: Server, output: Path, who: tuple[str, str], *, sockets: bool = False
+) -> Story:
+    """A tab on the workbench, signed in as ``who`` (email, password), the Compose panel open;
+    with ``sockets``, its WebSockets are kept in ``window.__sockets``."""
     context, outside = await guarded(browser)
+    if sockets:
+        await context.add_init_script(SOCKETS)
     page = await context.new_page()
     story = Story(page, server, output)
     story.outside = outside  # type: ignore[attr-defined]
@@ -304,11 +323,13 @@ async def _token(server: Server, email: str, password: str) -> str:
 LIBRARY_CAPTION = "Ảnh thư viện Bắc Kạn"
 
 
-async def _upload(server: Server, token: str, path: Path) -> str:
+async def _upload(
+    server: Server, token: str, path: Path, caption: str = LIBRARY_CAPTION, alt: str = "Thư viện"
+) -> str:
     """A photo put in the library over the multipart request (as another client would)."""
     query = """mutation ($input: ImagesUploadInput!) { imagesUpload(input: $input) {
       ... on ImagesUploadSuccess { images { id } } } }"""
-    files = [{"file": None, "alt": "Thư viện", "caption": LIBRARY_CAPTION, "credit": ""}]
+    files = [{"file": None, "alt": alt, "caption": caption, "credit": ""}]
     operations = {"query": query, "variables": {"input": {"files": files}}}
     async with httpx.AsyncClient(base_url=server.url) as client:
         answer = await client.post(
@@ -457,3 +478,184 @@ async def _search(server: Server, token: str, words: str) -> dict[str, Any]:
     [found] = answer.json()["data"]["search"]["nodes"]
     node: dict[str, Any] = found
     return node
+
+
+ARTICLE = """query ($id: ID!) { article(id: $id) { title summary byline version
+  authors { name } event { name } cover { id } section { path } tags { name }
+  body { ... on ParagraphBlock { text } } } }"""
+
+
+async def _article(server: Server, token: str, article_id: str) -> dict[str, Any]:
+    """The article as the API has it (its draft, seen by an editor)."""
+    async with httpx.AsyncClient(base_url=server.url) as client:
+        answer = await client.post(
+            "/graphql",
+            json={"query": ARTICLE, "variables": {"id": article_id}},
+            headers={"authorization": f"Bearer {token}"},
+        )
+    found: dict[str, Any] = answer.json()["data"]["article"]
+    return found
+
+
+async def _find_id(server: Server, token: str, words: str) -> str:
+    """The id of the one article that ``words`` find, drafts included."""
+    query = """query ($q: String!) { search(query: $q,
+      filter: {status: [DRAFT, SCHEDULED, PUBLISHED, ARCHIVED]}) { nodes { id } } }"""
+    async with httpx.AsyncClient(base_url=server.url) as client:
+        answer = await client.post(
+            "/graphql",
+            json={"query": query, "variables": {"q": words}},
+            headers={"authorization": f"Bearer {token}"},
+        )
+    [found] = answer.json()["data"]["search"]["nodes"]
+    article_id: str = found["id"]
+    return article_id
+
+
+async def _choices(server: Server) -> dict[str, Any]:
+    query = "{ authors(first: 100) { nodes { name } } events(first: 5) { nodes { name } } }"
+    return await api(server, query)  # type: ignore[no-any-return]
+
+
+async def _two_editors(
+    browser: Any,
+    server: Server,
+    output: Path,
+    title: str,
+    paragraphs: tuple[str, ...] = (),
+    *,
+    sockets: bool = False,
+) -> tuple[Story, Story]:
+    """The demo's editor makes an article titled ``title`` (version 1, a paragraph each of
+    ``paragraphs``); the second editor has it open (``sockets``: see ``signed_in``)."""
+    if not await _exists(server, SECOND_EDITOR[0]):
+        await _user(server, SECOND_EDITOR, "editor")
+    editor = (EDITOR_EMAIL, EDITOR_PASSWORD)
+    first = await signed_in(browser, server, output, editor, sockets=sockets)
+    await first.page.get_by_role("button", name="New article").click()
+    await first.page.get_by_label("Title", exact=True).fill(title)
+    for text in paragraphs:
+        await first.page.get_by_role("button", name="Add paragraph").click()
+        await first.page.get_by_label("Paragraph").last.fill(text)
+    await first.page.get_by_role("button", name="Save draft").click()
+    await status(first.page, "Saved · version 1")
+    who = (SECOND_EDITOR[0], SECOND_EDITOR[2])
+    second = await signed_in(browser, server, output, who, sockets=sockets)
+    await second.page.get_by_label("Search articles").fill(slug_words(title))
+    await second.page.get_by_role("button", name=title, exact=True).click()
+    await status(second.page, "version 1")
+    return first, second
+
+
+def slug_words(title: str) -> str:
+    """The title as typed without accents (``đ`` as ``d``)."""
+    folded = unicodedata.normalize("NFD", title.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in folded if not unicodedata.combining(c))
+
+
+async def _exists(server: Server, email: str) -> bool:
+    try:
+        await _token(server, email, SECOND_EDITOR[2])
+    except (TypeError, KeyError):
+        return False
+    return True
+
+
+async def _closed(*stories: Story) -> None:
+    for story in stories:
+        assert story.errors == [] and story.outside == []  # type: ignore[attr-defined]
+        await story.page.context.close()
+
+
+async def test_take_theirs_shows_their_version_and_a_later_save_keeps_it(
+    browser: Any, cms_server: Server, output: Path
+) -> None:
+    first, second = await _two_editors(browser, cms_server, output, "Tin nhanh buổi sáng")
+    await first.page.get_by_label("Title", exact=True).fill("Tin nhanh buổi sáng nay")
+    await first.page.get_by_label("Summary").fill("Tóm tắt của biên tập")
+    await first.page.get_by_role("button", name="Save draft").click()
+    await status(first.page, "Saved · version 2")
+
+    await second.page.get_by_label("Summary").fill("Tóm tắt của thư ký")
+    await second.page.get_by_role("button", name="Save draft").click()
+    conflict = second.page.get_by_test_id("conflict")
+    await conflict.wait_for()
+    assert "Both changed: Summary" in await conflict.inner_text()
+    await second.page.get_by_role("button", name="Take theirs").click()
+    await status(second.page, "Saved · version 2")
+    assert await conflict.count() == 0
+    form = second.page
+    assert await form.get_by_label("Title", exact=True).input_value() == "Tin nhanh buổi sáng nay"
+    assert await form.get_by_label("Summary").input_value() == "Tóm tắt của biên tập"
+
+    # A save after that sends only what this editor changes since: theirs stays.
+    await form.get_by_label("Byline").fill("Thư ký tòa soạn")
+    await form.get_by_role("button", name="Save draft").click()
+    await status(form, "Saved · version 3")
+    token = await _token(cms_server, EDITOR_EMAIL, EDITOR_PASSWORD)
+    saved = await _article(cms_server, token, await _find_id(cms_server, token, "tin nhanh"))
+    assert (saved["title"], saved["summary"], saved["byline"], saved["version"]) == (
+        "Tin nhanh buổi sáng nay",
+        "Tóm tắt của biên tập",
+        "Thư ký tòa soạn",
+        3,
+    )
+    await _closed(first, second)
+
+
+async def test_the_pickers_save_what_they_pick(
+    browser: Any, cms_server: Server, output: Path, tmp_path: Path
+) -> None:
+    """Authors, Event, Section, Cover and Tags: each picked in the form is on the saved
+    article. A tag prefix typed without accents suggests the existing tag; a new name makes a
+    new tag."""
+    token = await _token(cms_server, EDITOR_EMAIL, EDITOR_PASSWORD)
+    await _upload(cms_server, token, photo(tmp_path / "bia.jpg", 7), "Ảnh bìa Pác Nặm", "Bìa")
+    choices = await _choices(cms_server)
+    author = choices["authors"]["nodes"][0]["name"]
+    event = choices["events"]["nodes"][0]["name"]
+    story = await signed_in(browser, cms_server, output, (EDITOR_EMAIL, EDITOR_PASSWORD))
+    page = story.page
+    await page.get_by_role("button", name="New article").click()
+    await page.get_by_label("Title", exact=True).fill("Bài có đủ các lựa chọn")
+    await page.get_by_label("Authors").select_option(label=[author])
+    await page.get_by_label("Event").select_option(label=event)
+    await page.get_by_label("Section").select_option(label="thu-hut-dau-tu")
+
+    tags = page.get_by_label("Tags", exact=True)
+    await tags.fill("khu cong")  # the start of "Khu công nghiệp", without accents
+    suggested = page.locator("#cms-tag-suggestions option")
+    await until(page, "document.querySelectorAll('#cms-tag-suggestions option').length > 0")
+    names = [await o.get_attribute("value") for o in await suggested.all()]
+    assert "Khu công nghiệp" in names
+    await tags.fill("Khu công nghiệp")  # what choosing the suggestion puts in the field
+    await tags.press("Enter")
+    await tags.fill(nfd("Thác Pác Nặm"))  # a new one, typed decomposed
+    await page.get_by_role("button", name="Add tag").click()
+    await page.get_by_role("button", name="Remove tag Thác Pác Nặm").wait_for()
+
+    await page.get_by_role("button", name="Add figure").click()
+    await page.get_by_role("button", name="Choose from library").click()
+    await page.get_by_label("Search photos").fill("anh bia pac nam")
+    await page.get_by_role("button", name="Use photo: Ảnh bìa Pác Nặm").click()
+    await page.get_by_label("Caption").fill("Thác Pác Nặm")
+    await page.get_by_label("Cover").select_option(label="Photo 1: Bìa")
+    await page.get_by_role("button", name="Save draft").click()
+    await status(page, "Saved · version 1")
+
+    found_id = await _find_id(cms_server, token, "bai co du cac lua chon")
+    saved = await _article(cms_server, token, found_id)
+    cover = await page.locator("select[name=coverId]").input_value()
+    assert saved["authors"] == [{"name": author}]
+    assert saved["event"] == {"name": event}
+    assert saved["section"] == {"path": "thu-hut-dau-tu"}
+    assert saved["cover"] == {"id": cover} and cover
+    assert sorted(t["name"] for t in saved["tags"]) == ["Khu công nghiệp", "Thác Pác Nặm"]
+    async with httpx.AsyncClient(base_url=cms_server.url) as client:  # a tag of its own
+        answer = await client.post(
+            "/graphql",
+            json={"query": '{ tags(first: 5, query: "thac pac") { nodes { name } } }'},
+            headers={"authorization": f"Bearer {token}"},
+        )
+    assert answer.json()["data"]["tags"]["nodes"] == [{"name": "Thác Pác Nặm"}]
+    await _closed(story)
