@@ -51,15 +51,22 @@ def photo(path: Path, n: int) -> Path:
 SOCKETS = """(() => {
   const Opened = window.WebSocket;
   window.__sockets = [];
+  window.__subscribed = 0;
   window.WebSocket = function (...args) {
     const socket = new Opened(...args);
+    const send = socket.send.bind(socket);
+    socket.send = (data) => {
+      if (String(data).includes('"subscribe"')) window.__subscribed += 1;
+      send(data);
+    };
     window.__sockets.push(socket);
     return socket;
   };
   window.WebSocket.prototype = Opened.prototype;
   Object.assign(window.WebSocket, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
 })();"""
-"""Every WebSocket the page opens, kept in ``window.__sockets`` (to drop them from the test)."""
+"""Every WebSocket the page opens, kept in ``window.__sockets`` (to drop them from the test), and
+how many subscriptions it has sent (``window.__subscribed``)."""
 
 
 async def signed_in(
@@ -659,3 +666,30 @@ async def test_the_pickers_save_what_they_pick(
         )
     assert answer.json()["data"]["tags"]["nodes"] == [{"name": "Thác Pác Nặm"}]
     await _closed(story)
+
+
+async def test_the_watch_reconnects_after_the_socket_drops(
+    browser: Any, cms_server: Server, output: Path
+) -> None:
+    """The open article's subscription is opened again when its socket drops (twice here), and a
+    colleague's save is still announced."""
+    first, second = await _two_editors(browser, cms_server, output, "Mưa lớn ở Ba Bể", sockets=True)
+    page = second.page
+    await until(page, "window.__subscribed === 1")
+    for dropped in (1, 2):
+        await page.evaluate("window.__sockets.forEach((socket) => socket.close())")
+        await until(page, f"window.__subscribed === {dropped + 1}", seconds=15)
+    assert await page.evaluate("window.__sockets.filter((s) => s.readyState === 1).length") == 1
+
+    await first.page.get_by_label("Summary").fill("Nước dâng cao")
+    await first.page.get_by_role("button", name="Save draft").click()
+    await status(first.page, "Saved · version 2")
+    notice = page.get_by_test_id("compose-notice")
+    await notice.filter(has_text=f"Changed by {EDITOR_NAME} at").wait_for(timeout=15000)
+    assert "(version 2)" in await notice.inner_text()
+    # Back to the list: the watch stops for good (no socket opened again).
+    await page.get_by_role("button", name="Back to the list").click()
+    await page.get_by_role("button", name="New article").wait_for()
+    await page.wait_for_timeout(1500)
+    assert await page.evaluate("window.__sockets.filter((s) => s.readyState < 2).length") == 0
+    await _closed(first, second)

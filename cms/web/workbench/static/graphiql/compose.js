@@ -444,27 +444,47 @@
       useEffect(() => {
         if (!id) return undefined;
         const url = location.origin.replace(/^http/, "ws") + config.endpoint;
-        const socket = new WebSocket(url, "graphql-transport-ws");
-        socket.onopen = () =>
-          socket.send(JSON.stringify({ type: "connection_init", payload: token ? { Authorization: "Bearer " + token } : {} }));
-        socket.binaryType = "arraybuffer";
-        socket.onmessage = (message) => {
-          const raw = typeof message.data === "string" ? message.data : new TextDecoder().decode(message.data);
-          const data = JSON.parse(raw);
-          if (data.type === "connection_ack") {
-            const query = "subscription ComposeWatch($id: ID!) { articleChanged(id: $id) { kind article { version } savedBy savedAt } }";
-            socket.send(JSON.stringify({ id: "1", type: "subscribe", payload: { query, variables: { id } } }));
-          } else if (data.type === "ping") socket.send(JSON.stringify({ type: "pong" }));
-          else if (data.type === "next" && data.payload.data) {
-            const change = data.payload.data.articleChanged;
-            const s = desk.get();
-            if (change.article && s.draft.id === id && change.article.version > (s.base.version || 0) && !s.saving) {
-              const who = change.savedBy || "someone else";
-              patch({ notice: "Changed by " + who + " at " + clock(change.savedAt || Date.now()) + " (version " + change.article.version + ")." });
+        let socket = null;
+        let retry = null;
+        let failures = 0;
+        let stopped = false;
+        const query = "subscription ComposeWatch($id: ID!) { articleChanged(id: $id) { kind article { version } savedBy savedAt } }";
+        // A dropped socket (a restart, a proxy's idle timeout, a laptop waking up) is opened
+        // again after 0.5 s, then twice as long each failure in a row up to 30 s, with jitter.
+        const connect = () => {
+          socket = new WebSocket(url, "graphql-transport-ws");
+          socket.binaryType = "arraybuffer";
+          socket.onopen = () =>
+            socket.send(JSON.stringify({ type: "connection_init", payload: token ? { Authorization: "Bearer " + token } : {} }));
+          socket.onclose = () => {
+            if (stopped) return;
+            const wait = Math.min(30000, 500 * 2 ** failures) * (0.75 + Math.random() / 4);
+            failures += 1;
+            retry = setTimeout(connect, wait);
+          };
+          socket.onmessage = (message) => {
+            const raw = typeof message.data === "string" ? message.data : new TextDecoder().decode(message.data);
+            const data = JSON.parse(raw);
+            if (data.type === "connection_ack") {
+              failures = 0;
+              socket.send(JSON.stringify({ id: "1", type: "subscribe", payload: { query, variables: { id } } }));
+            } else if (data.type === "ping") socket.send(JSON.stringify({ type: "pong" }));
+            else if (data.type === "next" && data.payload.data) {
+              const change = data.payload.data.articleChanged;
+              const s = desk.get();
+              if (change.article && s.draft.id === id && change.article.version > (s.base.version || 0) && !s.saving) {
+                const who = change.savedBy || "someone else";
+                patch({ notice: "Changed by " + who + " at " + clock(change.savedAt || Date.now()) + " (version " + change.article.version + ")." });
+              }
             }
-          }
+          };
         };
-        return () => socket.close();
+        connect();
+        return () => {
+          stopped = true;
+          clearTimeout(retry);
+          socket.close();
+        };
       }, [id, token]);
     }
 
