@@ -2,9 +2,11 @@
 Vietnamese article with two paragraphs and a figure of two photos uploaded in the panel, saves,
 reloads without saving a later change and gets it back, publishes, and the anonymous feed has
 it with the exact NFC text; two editors on one article: the second save gets the conflict
-choice and ``Keep mine`` keeps both changes; an author sees no ``Publish``. axe-core finds no
-serious or critical violation with the panel open. Screenshots (empty, with a figure, in
-conflict) go to ``tests/browser/output/<test>/``.
+choice and ``Keep mine`` keeps both changes (in the body too, block by block), ``Take theirs``
+takes theirs; an author sees no ``Publish``; the pickers (authors, event, section, cover, tags
+with their autocomplete) save what they pick; the watch on the open article reconnects.
+axe-core finds no serious or critical violation with the panel open. Screenshots (empty, with
+a figure, in conflict) go to ``tests/browser/output/<test>/``.
 """
 
 from __future__ import annotations
@@ -692,4 +694,79 @@ async def test_the_watch_reconnects_after_the_socket_drops(
     await page.get_by_role("button", name="New article").wait_for()
     await page.wait_for_timeout(1500)
     assert await page.evaluate("window.__sockets.filter((s) => s.readyState < 2).length") == 0
+    await _closed(first, second)
+
+
+PARAGRAPHS = (
+    "Mưa lớn kéo dài từ đêm qua.",
+    "Nhiều tuyến đường bị ngập.",
+    "Chính quyền đã sơ tán các hộ dân.",
+)
+
+
+async def test_both_changed_the_body_keep_mine_keeps_both_where_they_differ(
+    browser: Any, cms_server: Server, output: Path
+) -> None:
+    """Each editor changed another paragraph: Keep mine keeps both changes. Then both changed
+    the same paragraph: the panel says which block, and Keep mine keeps mine there and theirs
+    elsewhere."""
+    first, second = await _two_editors(
+        browser, cms_server, output, "Lũ ở Chợ Đồn", paragraphs=PARAGRAPHS
+    )
+    theirs = "Mưa lớn kéo dài từ chiều qua."
+    mine = "Chính quyền xã đã sơ tán 40 hộ dân."
+    await first.page.get_by_label("Paragraph").first.fill(theirs)
+    await first.page.get_by_role("button", name="Save draft").click()
+    await status(first.page, "Saved · version 2")
+    page = second.page
+    await page.get_by_label("Paragraph").last.fill(mine)
+    await page.get_by_role("button", name="Save draft").click()
+    conflict = page.get_by_test_id("conflict")
+    await conflict.wait_for()
+    assert await page.get_by_test_id("conflict-body").inner_text() == (
+        "Both changed the body, in different blocks: Keep mine keeps both."
+    )
+    await page.get_by_role("button", name="Keep mine").click()
+    await status(page, "Saved · version 3")
+    token = await _token(cms_server, EDITOR_EMAIL, EDITOR_PASSWORD)
+    article_id = await _find_id(cms_server, token, "lu o cho don")
+    body = [{"text": theirs}, {"text": PARAGRAPHS[1]}, {"text": mine}]
+    assert (await _article(cms_server, token, article_id))["body"] == body
+    form = [await p.input_value() for p in await page.get_by_label("Paragraph").all()]
+    assert form == [b["text"] for b in body]
+
+    # Both change the second paragraph; the colleague (over the API now) the first one too.
+    update = """mutation ($input: ArticleUpdateInput!) { articleUpdate(input: $input) {
+      __typename ... on ArticleUpdateSuccess { article { version } } } }"""
+    given = [theirs + " Trời đã tạnh.", "Hai tuyến đường bị ngập.", mine]
+    async with httpx.AsyncClient(base_url=cms_server.url) as client:
+        answer = await client.post(
+            "/graphql",
+            json={
+                "query": update,
+                "variables": {
+                    "input": {
+                        "id": article_id,
+                        "version": 3,
+                        "body": [{"paragraph": {"text": t}} for t in given],
+                    }
+                },
+            },
+            headers={"authorization": f"Bearer {token}"},
+        )
+    assert answer.json()["data"]["articleUpdate"]["article"] == {"version": 4}, answer.text
+    await page.get_by_label("Paragraph").nth(1).fill("Ba tuyến đường bị ngập sâu.")
+    await page.get_by_role("button", name="Save draft").click()
+    await conflict.wait_for()
+    assert await page.get_by_test_id("conflict-body").inner_text() == (
+        "Both changed block 2 of the body: Keep mine keeps yours there, and their changes to"
+        " the other blocks."
+    )
+    await page.get_by_role("button", name="Keep mine").click()
+    await status(page, "Saved · version 5")
+    assert (await _article(cms_server, token, article_id))["body"] == [
+        {"text": given[0]},
+        {"text": "Ba tuyến đường bị ngập sâu."},
+        {"text": mine},
+    ]
     await _closed(first, second)

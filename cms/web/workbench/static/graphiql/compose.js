@@ -236,6 +236,28 @@
     return out;
   }
 
+  /* Both sides changed the body: block by block against what both started from, each side's
+   * changed blocks are kept and mine win where both changed one (`clash`, their numbers). With
+   * blocks added or removed on either side (`whole`) blocks cannot be paired: mine is kept. */
+  function mergeBody(base, mine, theirs) {
+    const json = (blocks) => bodyInput(blocks).map((b) => JSON.stringify(b));
+    const [b, m, t] = [json(base), json(mine), json(theirs)];
+    if (b.length !== m.length || b.length !== t.length) return { body: mine, clash: [], whole: true };
+    const clash = [];
+    const body = mine.map((block, i) => {
+      if (m[i] === b[i]) return Object.assign({}, theirs[i], { key: block.key });
+      if (t[i] !== b[i] && t[i] !== m[i]) clash.push(i + 1);
+      return block;
+    });
+    return { body, clash, whole: false };
+  }
+
+  function mergeSays(merge) {
+    if (merge.whole) return "Both changed the body, and the blocks are no longer the same in number: Keep mine keeps your body whole, their changes to it are dropped.";
+    if (merge.clash.length) return "Both changed block" + (merge.clash.length > 1 ? "s " : " ") + merge.clash.join(", ") + " of the body: Keep mine keeps yours there, and their changes to the other blocks.";
+    return "Both changed the body, in different blocks: Keep mine keeps both.";
+  }
+
   const plainText = (d) =>
     [d.title, d.summary].concat(d.body.filter((b) => b.type !== "figure").map((b) => b.text)).join("\n\n");
 
@@ -403,12 +425,13 @@
 
     function keepMine() {
       const s = desk.get();
-      const { theirs, mine } = s.conflict;
+      const { theirs, mine, changed } = s.conflict;
       const merged = Object.assign({}, theirs);
       mine.forEach((k) => {
         merged[k] = s.draft[k];
         if (k === "slug") merged.slugEdited = true;
       });
+      if (mine.includes("body") && changed.includes("body")) merged.body = mergeBody(s.base.body, s.draft.body, theirs.body).body;
       patch({ draft: merged, base: theirs, conflict: null, dirty: true });
       return save(false);
     }
@@ -742,13 +765,15 @@
         }
       }, [c]);
       if (!c) return null;
+      const both = c.changed.filter((k) => c.mine.includes(k));
+      const fields = both.filter((k) => k !== "body");
+      const bodyMerge = both.includes("body") ? mergeBody(s.base.body, s.draft.body, c.theirs.body) : null;
       return h("div", { className: "cms-conflict", role: "alert", tabIndex: -1, ref: box, "data-testid": "conflict" },
         h("p", null, h("strong", null, "Someone else saved this article since you opened it"), " (now version " + c.theirs.version + ")."),
         h("p", null, "They changed: " + (c.changed.map((k) => LABELS[k]).join(", ") || "nothing you see here") + "."),
         h("p", null, "You changed: " + (c.mine.map((k) => LABELS[k]).join(", ") || "nothing") + "."),
-        c.changed.filter((k) => c.mine.includes(k)).length
-          ? h("p", null, "Both changed: " + c.changed.filter((k) => c.mine.includes(k)).map((k) => LABELS[k]).join(", ") + ": Keep mine keeps yours there.")
-          : null,
+        fields.length ? h("p", null, "Both changed: " + fields.map((k) => LABELS[k]).join(", ") + ": Keep mine keeps yours there.") : null,
+        bodyMerge ? h("p", { "data-testid": "conflict-body" }, mergeSays(bodyMerge)) : null,
         h("div", { className: "cms-actions" },
           h("button", { type: "button", onClick: keepMine }, "Keep mine"),
           h("button", { type: "button", onClick: takeTheirs }, "Take theirs")));
