@@ -56,6 +56,8 @@ SOCKETS = """(() => {
   window.__subscribed = 0;
   window.WebSocket = function (...args) {
     const socket = new Opened(...args);
+    // window.__refuse: new sockets are closed as soon as they open (the server dropping them).
+    socket.addEventListener("open", () => window.__refuse && socket.close());
     const send = socket.send.bind(socket);
     socket.send = (data) => {
       if (String(data).includes('"subscribe"')) window.__subscribed += 1;
@@ -674,7 +676,8 @@ async def test_the_watch_reconnects_after_the_socket_drops(
     browser: Any, cms_server: Server, output: Path
 ) -> None:
     """The open article's subscription is opened again when its socket drops (twice here), and a
-    colleague's save is still announced."""
+    colleague's save is still announced; a save made while the socket was down is announced when
+    it is back."""
     first, second = await _two_editors(browser, cms_server, output, "Mưa lớn ở Ba Bể", sockets=True)
     page = second.page
     await until(page, "window.__subscribed === 1")
@@ -689,6 +692,19 @@ async def test_the_watch_reconnects_after_the_socket_drops(
     notice = page.get_by_test_id("compose-notice")
     await notice.filter(has_text=f"Changed by {EDITOR_NAME} at").wait_for(timeout=15000)
     assert "(version 2)" in await notice.inner_text()
+
+    # Down while the colleague saves again: that save is announced once the socket is back.
+    await page.evaluate("window.__refuse = true")
+    await page.evaluate("window.__sockets.forEach((socket) => socket.close())")
+    await until(page, "window.__sockets.length > 3")  # one refused
+    await first.page.get_by_label("Summary").fill("Nước dâng cao, đường ngập")
+    await first.page.get_by_role("button", name="Save draft").click()
+    await status(first.page, "Saved · version 3")
+    assert "(version 2)" in await notice.inner_text()
+    await page.evaluate("window.__refuse = false")
+    await notice.filter(has_text="(version 3)").wait_for(timeout=15000)
+    assert f"Changed by {EDITOR_NAME} at" in await notice.inner_text()
+
     # Back to the list: the watch stops for good (no socket opened again).
     await page.get_by_role("button", name="Back to the list").click()
     await page.get_by_role("button", name="New article").wait_for()

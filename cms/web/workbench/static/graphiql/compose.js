@@ -67,6 +67,9 @@
     ${ERRORS}
   }
 }`,
+    latest: `query ComposeLatest($id: ID!) {
+  article(id: $id) { version updatedAt revisions(first: 1) { nodes { user { name } } } }
+}`,
     preview: `query ComposePreview($id: ID!) { article(id: $id) { bodyHtml } }`,
     previewLink: `mutation ComposePreviewLink($input: ArticlePreviewLinkInput!) {
   articlePreviewLink(input: $input) {
@@ -470,7 +473,20 @@
         let socket = null;
         let retry = null;
         let failures = 0;
+        let opened = 0;
         let stopped = false;
+        const announce = (who, at, version) => {
+          const s = desk.get();
+          if (s.draft.id === id && version > (s.base.version || 0) && !s.saving) {
+            patch({ notice: "Changed by " + (who || "someone else") + " at " + clock(at || Date.now()) + " (version " + version + ")." });
+          }
+        };
+        // Back after a drop: a save made meanwhile was not heard, so the article's version is asked.
+        const catchUp = () =>
+          send(DOCS.latest, { id }).then((d) => {
+            const last = d.article && d.article.revisions.nodes[0];
+            if (d.article) announce(last && last.user ? last.user.name : null, d.article.updatedAt, d.article.version);
+          }, () => undefined);
         const query = "subscription ComposeWatch($id: ID!) { articleChanged(id: $id) { kind article { version } savedBy savedAt } }";
         // A dropped socket (a restart, a proxy's idle timeout, a laptop waking up) is opened
         // again after 0.5 s, then twice as long each failure in a row up to 30 s, with jitter.
@@ -491,14 +507,11 @@
             if (data.type === "connection_ack") {
               failures = 0;
               socket.send(JSON.stringify({ id: "1", type: "subscribe", payload: { query, variables: { id } } }));
+              if (++opened > 1) catchUp();
             } else if (data.type === "ping") socket.send(JSON.stringify({ type: "pong" }));
             else if (data.type === "next" && data.payload.data) {
               const change = data.payload.data.articleChanged;
-              const s = desk.get();
-              if (change.article && s.draft.id === id && change.article.version > (s.base.version || 0) && !s.saving) {
-                const who = change.savedBy || "someone else";
-                patch({ notice: "Changed by " + who + " at " + clock(change.savedAt || Date.now()) + " (version " + change.article.version + ")." });
-              }
+              if (change.article) announce(change.savedBy, change.savedAt, change.article.version);
             }
           };
         };
