@@ -2,9 +2,11 @@
 Vietnamese article with two paragraphs and a figure of two photos uploaded in the panel, saves,
 reloads without saving a later change and gets it back, publishes, and the anonymous feed has
 it with the exact NFC text; two editors on one article: the second save gets the conflict
-choice and ``Keep mine`` keeps both changes; an author sees no ``Publish``. axe-core finds no
-serious or critical violation with the panel open. Screenshots (empty, with a figure, in
-conflict) go to ``tests/browser/output/<test>/``.
+choice and ``Keep mine`` keeps both changes (in the body too, block by block), ``Take theirs``
+takes theirs; an author sees no ``Publish``; the pickers (authors, event, section, cover, tags
+with their autocomplete) save what they pick; the watch on the open article reconnects.
+axe-core finds no serious or critical violation with the panel open. Screenshots (empty, with
+a figure, in conflict) go to ``tests/browser/output/<test>/``.
 """
 
 from __future__ import annotations
@@ -48,9 +50,37 @@ def photo(path: Path, n: int) -> Path:
     return path
 
 
-async def signed_in(browser: Any, server: Server, output: Path, who: tuple[str, str]) -> Story:
-    """A tab on the workbench, signed in as ``who`` (email, password), the Compose panel open."""
+SOCKETS = """(() => {
+  const Opened = window.WebSocket;
+  window.__sockets = [];
+  window.__subscribed = 0;
+  window.WebSocket = function (...args) {
+    const socket = new Opened(...args);
+    // window.__refuse: new sockets are closed as soon as they open (the server dropping them).
+    socket.addEventListener("open", () => window.__refuse && socket.close());
+    const send = socket.send.bind(socket);
+    socket.send = (data) => {
+      if (String(data).includes('"subscribe"')) window.__subscribed += 1;
+      send(data);
+    };
+    window.__sockets.push(socket);
+    return socket;
+  };
+  window.WebSocket.prototype = Opened.prototype;
+  Object.assign(window.WebSocket, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
+})();"""
+"""Every WebSocket the page opens, kept in ``window.__sockets`` (to drop them from the test), and
+how many subscriptions it has sent (``window.__subscribed``)."""
+
+
+async def signed_in(
+    browser: Any, server: Server, output: Path, who: tuple[str, str], *, sockets: bool = False
+) -> Story:
+    """A tab on the workbench, signed in as ``who`` (email, password), the Compose panel open;
+    with ``sockets``, its WebSockets are kept in ``window.__sockets``."""
     context, outside = await guarded(browser)
+    if sockets:
+        await context.add_init_script(SOCKETS)
     page = await context.new_page()
     story = Story(page, server, output)
     story.outside = outside  # type: ignore[attr-defined]
@@ -304,11 +334,13 @@ async def _token(server: Server, email: str, password: str) -> str:
 LIBRARY_CAPTION = "Ảnh thư viện Bắc Kạn"
 
 
-async def _upload(server: Server, token: str, path: Path) -> str:
+async def _upload(
+    server: Server, token: str, path: Path, caption: str = LIBRARY_CAPTION, alt: str = "Thư viện"
+) -> str:
     """A photo put in the library over the multipart request (as another client would)."""
     query = """mutation ($input: ImagesUploadInput!) { imagesUpload(input: $input) {
       ... on ImagesUploadSuccess { images { id } } } }"""
-    files = [{"file": None, "alt": "Thư viện", "caption": LIBRARY_CAPTION, "credit": ""}]
+    files = [{"file": None, "alt": alt, "caption": caption, "credit": ""}]
     operations = {"query": query, "variables": {"input": {"files": files}}}
     async with httpx.AsyncClient(base_url=server.url) as client:
         answer = await client.post(
@@ -457,3 +489,300 @@ async def _search(server: Server, token: str, words: str) -> dict[str, Any]:
     [found] = answer.json()["data"]["search"]["nodes"]
     node: dict[str, Any] = found
     return node
+
+
+ARTICLE = """query ($id: ID!) { article(id: $id) { title summary byline version
+  authors { name } event { name } cover { id } section { path } tags { name }
+  body { ... on ParagraphBlock { text } } } }"""
+
+
+async def _article(server: Server, token: str, article_id: str) -> dict[str, Any]:
+    """The article as the API has it (its draft, seen by an editor)."""
+    async with httpx.AsyncClient(base_url=server.url) as client:
+        answer = await client.post(
+            "/graphql",
+            json={"query": ARTICLE, "variables": {"id": article_id}},
+            headers={"authorization": f"Bearer {token}"},
+        )
+    found: dict[str, Any] = answer.json()["data"]["article"]
+    return found
+
+
+async def _find_id(server: Server, token: str, words: str) -> str:
+    """The id of the one article that ``words`` find, drafts included."""
+    query = """query ($q: String!) { search(query: $q,
+      filter: {status: [DRAFT, SCHEDULED, PUBLISHED, ARCHIVED]}) { nodes { id } } }"""
+    async with httpx.AsyncClient(base_url=server.url) as client:
+        answer = await client.post(
+            "/graphql",
+            json={"query": query, "variables": {"q": words}},
+            headers={"authorization": f"Bearer {token}"},
+        )
+    [found] = answer.json()["data"]["search"]["nodes"]
+    article_id: str = found["id"]
+    return article_id
+
+
+async def _choices(server: Server) -> dict[str, Any]:
+    query = "{ authors(first: 100) { nodes { name } } events(first: 5) { nodes { name } } }"
+    return await api(server, query)  # type: ignore[no-any-return]
+
+
+async def _two_editors(
+    browser: Any,
+    server: Server,
+    output: Path,
+    title: str,
+    paragraphs: tuple[str, ...] = (),
+    *,
+    sockets: bool = False,
+) -> tuple[Story, Story]:
+    """The demo's editor makes an article titled ``title`` (version 1, a paragraph each of
+    ``paragraphs``); the second editor has it open (``sockets``: see ``signed_in``)."""
+    if not await _exists(server, SECOND_EDITOR[0]):
+        await _user(server, SECOND_EDITOR, "editor")
+    editor = (EDITOR_EMAIL, EDITOR_PASSWORD)
+    first = await signed_in(browser, server, output, editor, sockets=sockets)
+    await first.page.get_by_role("button", name="New article").click()
+    await first.page.get_by_label("Title", exact=True).fill(title)
+    for text in paragraphs:
+        await first.page.get_by_role("button", name="Add paragraph").click()
+        await first.page.get_by_label("Paragraph").last.fill(text)
+    await first.page.get_by_role("button", name="Save draft").click()
+    await status(first.page, "Saved · version 1")
+    who = (SECOND_EDITOR[0], SECOND_EDITOR[2])
+    second = await signed_in(browser, server, output, who, sockets=sockets)
+    await second.page.get_by_label("Search articles").fill(slug_words(title))
+    await second.page.get_by_role("button", name=title, exact=True).click()
+    await status(second.page, "version 1")
+    return first, second
+
+
+def slug_words(title: str) -> str:
+    """The title as typed without accents (``đ`` as ``d``)."""
+    folded = unicodedata.normalize("NFD", title.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in folded if not unicodedata.combining(c))
+
+
+async def _exists(server: Server, email: str) -> bool:
+    try:
+        await _token(server, email, SECOND_EDITOR[2])
+    except (TypeError, KeyError):
+        return False
+    return True
+
+
+async def _closed(*stories: Story) -> None:
+    for story in stories:
+        assert story.errors == [] and story.outside == []  # type: ignore[attr-defined]
+        await story.page.context.close()
+
+
+async def test_take_theirs_shows_their_version_and_a_later_save_keeps_it(
+    browser: Any, cms_server: Server, output: Path
+) -> None:
+    first, second = await _two_editors(browser, cms_server, output, "Tin nhanh buổi sáng")
+    await first.page.get_by_label("Title", exact=True).fill("Tin nhanh buổi sáng nay")
+    await first.page.get_by_label("Summary").fill("Tóm tắt của biên tập")
+    await first.page.get_by_role("button", name="Save draft").click()
+    await status(first.page, "Saved · version 2")
+
+    await second.page.get_by_label("Summary").fill("Tóm tắt của thư ký")
+    await second.page.get_by_role("button", name="Save draft").click()
+    conflict = second.page.get_by_test_id("conflict")
+    await conflict.wait_for()
+    assert "Both changed: Summary" in await conflict.inner_text()
+    await second.page.get_by_role("button", name="Take theirs").click()
+    await status(second.page, "Saved · version 2")
+    assert await conflict.count() == 0
+    form = second.page
+    assert await form.get_by_label("Title", exact=True).input_value() == "Tin nhanh buổi sáng nay"
+    assert await form.get_by_label("Summary").input_value() == "Tóm tắt của biên tập"
+
+    # A save after that sends only what this editor changes since: theirs stays.
+    await form.get_by_label("Byline").fill("Thư ký tòa soạn")
+    await form.get_by_role("button", name="Save draft").click()
+    await status(form, "Saved · version 3")
+    token = await _token(cms_server, EDITOR_EMAIL, EDITOR_PASSWORD)
+    saved = await _article(cms_server, token, await _find_id(cms_server, token, "tin nhanh"))
+    assert (saved["title"], saved["summary"], saved["byline"], saved["version"]) == (
+        "Tin nhanh buổi sáng nay",
+        "Tóm tắt của biên tập",
+        "Thư ký tòa soạn",
+        3,
+    )
+    await _closed(first, second)
+
+
+async def test_the_pickers_save_what_they_pick(
+    browser: Any, cms_server: Server, output: Path, tmp_path: Path
+) -> None:
+    """Authors, Event, Section, Cover and Tags: each picked in the form is on the saved
+    article. A tag prefix typed without accents suggests the existing tag; a new name makes a
+    new tag."""
+    token = await _token(cms_server, EDITOR_EMAIL, EDITOR_PASSWORD)
+    await _upload(cms_server, token, photo(tmp_path / "bia.jpg", 7), "Ảnh bìa Pác Nặm", "Bìa")
+    choices = await _choices(cms_server)
+    author = choices["authors"]["nodes"][0]["name"]
+    event = choices["events"]["nodes"][0]["name"]
+    story = await signed_in(browser, cms_server, output, (EDITOR_EMAIL, EDITOR_PASSWORD))
+    page = story.page
+    await page.get_by_role("button", name="New article").click()
+    await page.get_by_label("Title", exact=True).fill("Bài có đủ các lựa chọn")
+    await page.get_by_label("Authors").select_option(label=[author])
+    await page.get_by_label("Event").select_option(label=event)
+    await page.get_by_label("Section").select_option(label="thu-hut-dau-tu")
+
+    tags = page.get_by_label("Tags", exact=True)
+    await tags.fill("khu cong")  # the start of "Khu công nghiệp", without accents
+    suggested = page.locator("#cms-tag-suggestions option")
+    await until(page, "document.querySelectorAll('#cms-tag-suggestions option').length > 0")
+    names = [await o.get_attribute("value") for o in await suggested.all()]
+    assert "Khu công nghiệp" in names
+    await tags.fill("Khu công nghiệp")  # what choosing the suggestion puts in the field
+    await tags.press("Enter")
+    await tags.fill(nfd("Thác Pác Nặm"))  # a new one, typed decomposed
+    await page.get_by_role("button", name="Add tag").click()
+    await page.get_by_role("button", name="Remove tag Thác Pác Nặm").wait_for()
+
+    await page.get_by_role("button", name="Add figure").click()
+    await page.get_by_role("button", name="Choose from library").click()
+    await page.get_by_label("Search photos").fill("anh bia pac nam")
+    await page.get_by_role("button", name="Use photo: Ảnh bìa Pác Nặm").click()
+    await page.get_by_label("Caption").fill("Thác Pác Nặm")
+    await page.get_by_label("Cover").select_option(label="Photo 1: Bìa")
+    await page.get_by_role("button", name="Save draft").click()
+    await status(page, "Saved · version 1")
+
+    found_id = await _find_id(cms_server, token, "bai co du cac lua chon")
+    saved = await _article(cms_server, token, found_id)
+    cover = await page.locator("select[name=coverId]").input_value()
+    assert saved["authors"] == [{"name": author}]
+    assert saved["event"] == {"name": event}
+    assert saved["section"] == {"path": "thu-hut-dau-tu"}
+    assert saved["cover"] == {"id": cover} and cover
+    assert sorted(t["name"] for t in saved["tags"]) == ["Khu công nghiệp", "Thác Pác Nặm"]
+    async with httpx.AsyncClient(base_url=cms_server.url) as client:  # a tag of its own
+        answer = await client.post(
+            "/graphql",
+            json={"query": '{ tags(first: 5, query: "thac pac") { nodes { name } } }'},
+            headers={"authorization": f"Bearer {token}"},
+        )
+    assert answer.json()["data"]["tags"]["nodes"] == [{"name": "Thác Pác Nặm"}]
+    await _closed(story)
+
+
+async def test_the_watch_reconnects_after_the_socket_drops(
+    browser: Any, cms_server: Server, output: Path
+) -> None:
+    """The open article's subscription is opened again when its socket drops (twice here), and a
+    colleague's save is still announced; a save made while the socket was down is announced when
+    it is back."""
+    first, second = await _two_editors(browser, cms_server, output, "Mưa lớn ở Ba Bể", sockets=True)
+    page = second.page
+    await until(page, "window.__subscribed === 1")
+    for dropped in (1, 2):
+        await page.evaluate("window.__sockets.forEach((socket) => socket.close())")
+        await until(page, f"window.__subscribed === {dropped + 1}", seconds=15)
+    assert await page.evaluate("window.__sockets.filter((s) => s.readyState === 1).length") == 1
+
+    await first.page.get_by_label("Summary").fill("Nước dâng cao")
+    await first.page.get_by_role("button", name="Save draft").click()
+    await status(first.page, "Saved · version 2")
+    notice = page.get_by_test_id("compose-notice")
+    await notice.filter(has_text=f"Changed by {EDITOR_NAME} at").wait_for(timeout=15000)
+    assert "(version 2)" in await notice.inner_text()
+
+    # Down while the colleague saves again: that save is announced once the socket is back.
+    await page.evaluate("window.__refuse = true")
+    await page.evaluate("window.__sockets.forEach((socket) => socket.close())")
+    await until(page, "window.__sockets.length > 3")  # one refused
+    await first.page.get_by_label("Summary").fill("Nước dâng cao, đường ngập")
+    await first.page.get_by_role("button", name="Save draft").click()
+    await status(first.page, "Saved · version 3")
+    assert "(version 2)" in await notice.inner_text()
+    await page.evaluate("window.__refuse = false")
+    await notice.filter(has_text="(version 3)").wait_for(timeout=15000)
+    assert f"Changed by {EDITOR_NAME} at" in await notice.inner_text()
+
+    # Back to the list: the watch stops for good (no socket opened again).
+    await page.get_by_role("button", name="Back to the list").click()
+    await page.get_by_role("button", name="New article").wait_for()
+    await page.wait_for_timeout(1500)
+    assert await page.evaluate("window.__sockets.filter((s) => s.readyState < 2).length") == 0
+    await _closed(first, second)
+
+
+PARAGRAPHS = (
+    "Mưa lớn kéo dài từ đêm qua.",
+    "Nhiều tuyến đường bị ngập.",
+    "Chính quyền đã sơ tán các hộ dân.",
+)
+
+
+async def test_both_changed_the_body_keep_mine_keeps_both_where_they_differ(
+    browser: Any, cms_server: Server, output: Path
+) -> None:
+    """Each editor changed another paragraph: Keep mine keeps both changes. Then both changed
+    the same paragraph: the panel says which block, and Keep mine keeps mine there and theirs
+    elsewhere."""
+    first, second = await _two_editors(
+        browser, cms_server, output, "Lũ ở Chợ Đồn", paragraphs=PARAGRAPHS
+    )
+    theirs = "Mưa lớn kéo dài từ chiều qua."
+    mine = "Chính quyền xã đã sơ tán 40 hộ dân."
+    await first.page.get_by_label("Paragraph").first.fill(theirs)
+    await first.page.get_by_role("button", name="Save draft").click()
+    await status(first.page, "Saved · version 2")
+    page = second.page
+    await page.get_by_label("Paragraph").last.fill(mine)
+    await page.get_by_role("button", name="Save draft").click()
+    conflict = page.get_by_test_id("conflict")
+    await conflict.wait_for()
+    assert await page.get_by_test_id("conflict-body").inner_text() == (
+        "Both changed the body, in different blocks: Keep mine keeps both."
+    )
+    await page.get_by_role("button", name="Keep mine").click()
+    await status(page, "Saved · version 3")
+    token = await _token(cms_server, EDITOR_EMAIL, EDITOR_PASSWORD)
+    article_id = await _find_id(cms_server, token, "lu o cho don")
+    body = [{"text": theirs}, {"text": PARAGRAPHS[1]}, {"text": mine}]
+    assert (await _article(cms_server, token, article_id))["body"] == body
+    form = [await p.input_value() for p in await page.get_by_label("Paragraph").all()]
+    assert form == [b["text"] for b in body]
+
+    # Both change the second paragraph; the colleague (over the API now) the first one too.
+    update = """mutation ($input: ArticleUpdateInput!) { articleUpdate(input: $input) {
+      __typename ... on ArticleUpdateSuccess { article { version } } } }"""
+    given = [theirs + " Trời đã tạnh.", "Hai tuyến đường bị ngập.", mine]
+    async with httpx.AsyncClient(base_url=cms_server.url) as client:
+        answer = await client.post(
+            "/graphql",
+            json={
+                "query": update,
+                "variables": {
+                    "input": {
+                        "id": article_id,
+                        "version": 3,
+                        "body": [{"paragraph": {"text": t}} for t in given],
+                    }
+                },
+            },
+            headers={"authorization": f"Bearer {token}"},
+        )
+    assert answer.json()["data"]["articleUpdate"]["article"] == {"version": 4}, answer.text
+    await page.get_by_label("Paragraph").nth(1).fill("Ba tuyến đường bị ngập sâu.")
+    await page.get_by_role("button", name="Save draft").click()
+    await conflict.wait_for()
+    assert await page.get_by_test_id("conflict-body").inner_text() == (
+        "Both changed block 2 of the body: Keep mine keeps yours there, and their changes to"
+        " the other blocks."
+    )
+    await page.get_by_role("button", name="Keep mine").click()
+    await status(page, "Saved · version 5")
+    assert (await _article(cms_server, token, article_id))["body"] == [
+        {"text": given[0]},
+        {"text": "Ba tuyến đường bị ngập sâu."},
+        {"text": mine},
+    ]
+    await _closed(first, second)

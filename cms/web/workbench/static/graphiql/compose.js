@@ -67,6 +67,9 @@
     ${ERRORS}
   }
 }`,
+    latest: `query ComposeLatest($id: ID!) {
+  article(id: $id) { version updatedAt revisions(first: 1) { nodes { user { name } } } }
+}`,
     preview: `query ComposePreview($id: ID!) { article(id: $id) { bodyHtml } }`,
     previewLink: `mutation ComposePreviewLink($input: ArticlePreviewLinkInput!) {
   articlePreviewLink(input: $input) {
@@ -236,6 +239,28 @@
     return out;
   }
 
+  /* Both sides changed the body: block by block against what both started from, each side's
+   * changed blocks are kept and mine win where both changed one (`clash`, their numbers). With
+   * blocks added or removed on either side (`whole`) blocks cannot be paired: mine is kept. */
+  function mergeBody(base, mine, theirs) {
+    const json = (blocks) => bodyInput(blocks).map((b) => JSON.stringify(b));
+    const [b, m, t] = [json(base), json(mine), json(theirs)];
+    if (b.length !== m.length || b.length !== t.length) return { body: mine, clash: [], whole: true };
+    const clash = [];
+    const body = mine.map((block, i) => {
+      if (m[i] === b[i]) return Object.assign({}, theirs[i], { key: block.key });
+      if (t[i] !== b[i] && t[i] !== m[i]) clash.push(i + 1);
+      return block;
+    });
+    return { body, clash, whole: false };
+  }
+
+  function mergeSays(merge) {
+    if (merge.whole) return "Both changed the body, and the blocks are no longer the same in number: Keep mine keeps your body whole, their changes to it are dropped.";
+    if (merge.clash.length) return "Both changed block" + (merge.clash.length > 1 ? "s " : " ") + merge.clash.join(", ") + " of the body: Keep mine keeps yours there, and their changes to the other blocks.";
+    return "Both changed the body, in different blocks: Keep mine keeps both.";
+  }
+
   const plainText = (d) =>
     [d.title, d.summary].concat(d.body.filter((b) => b.type !== "figure").map((b) => b.text)).join("\n\n");
 
@@ -403,12 +428,13 @@
 
     function keepMine() {
       const s = desk.get();
-      const { theirs, mine } = s.conflict;
+      const { theirs, mine, changed } = s.conflict;
       const merged = Object.assign({}, theirs);
       mine.forEach((k) => {
         merged[k] = s.draft[k];
         if (k === "slug") merged.slugEdited = true;
       });
+      if (mine.includes("body") && changed.includes("body")) merged.body = mergeBody(s.base.body, s.draft.body, theirs.body).body;
       patch({ draft: merged, base: theirs, conflict: null, dirty: true });
       return save(false);
     }
@@ -444,27 +470,57 @@
       useEffect(() => {
         if (!id) return undefined;
         const url = location.origin.replace(/^http/, "ws") + config.endpoint;
-        const socket = new WebSocket(url, "graphql-transport-ws");
-        socket.onopen = () =>
-          socket.send(JSON.stringify({ type: "connection_init", payload: token ? { Authorization: "Bearer " + token } : {} }));
-        socket.binaryType = "arraybuffer";
-        socket.onmessage = (message) => {
-          const raw = typeof message.data === "string" ? message.data : new TextDecoder().decode(message.data);
-          const data = JSON.parse(raw);
-          if (data.type === "connection_ack") {
-            const query = "subscription ComposeWatch($id: ID!) { articleChanged(id: $id) { kind article { version } savedBy savedAt } }";
-            socket.send(JSON.stringify({ id: "1", type: "subscribe", payload: { query, variables: { id } } }));
-          } else if (data.type === "ping") socket.send(JSON.stringify({ type: "pong" }));
-          else if (data.type === "next" && data.payload.data) {
-            const change = data.payload.data.articleChanged;
-            const s = desk.get();
-            if (change.article && s.draft.id === id && change.article.version > (s.base.version || 0) && !s.saving) {
-              const who = change.savedBy || "someone else";
-              patch({ notice: "Changed by " + who + " at " + clock(change.savedAt || Date.now()) + " (version " + change.article.version + ")." });
-            }
+        let socket = null;
+        let retry = null;
+        let failures = 0;
+        let opened = 0;
+        let stopped = false;
+        const announce = (who, at, version) => {
+          const s = desk.get();
+          if (s.draft.id === id && version > (s.base.version || 0) && !s.saving) {
+            patch({ notice: "Changed by " + (who || "someone else") + " at " + clock(at || Date.now()) + " (version " + version + ")." });
           }
         };
-        return () => socket.close();
+        // Back after a drop: a save made meanwhile was not heard, so the article's version is asked.
+        const catchUp = () =>
+          send(DOCS.latest, { id }).then((d) => {
+            const last = d.article && d.article.revisions.nodes[0];
+            if (d.article) announce(last && last.user ? last.user.name : null, d.article.updatedAt, d.article.version);
+          }, () => undefined);
+        const query = "subscription ComposeWatch($id: ID!) { articleChanged(id: $id) { kind article { version } savedBy savedAt } }";
+        // A dropped socket (a restart, a proxy's idle timeout, a laptop waking up) is opened
+        // again after 0.5 s, then twice as long each failure in a row up to 30 s, with jitter.
+        const connect = () => {
+          socket = new WebSocket(url, "graphql-transport-ws");
+          socket.binaryType = "arraybuffer";
+          socket.onopen = () =>
+            socket.send(JSON.stringify({ type: "connection_init", payload: token ? { Authorization: "Bearer " + token } : {} }));
+          socket.onclose = () => {
+            if (stopped) return;
+            const wait = Math.min(30000, 500 * 2 ** failures) * (0.75 + Math.random() / 4);
+            failures += 1;
+            retry = setTimeout(connect, wait);
+          };
+          socket.onmessage = (message) => {
+            const raw = typeof message.data === "string" ? message.data : new TextDecoder().decode(message.data);
+            const data = JSON.parse(raw);
+            if (data.type === "connection_ack") {
+              failures = 0;
+              socket.send(JSON.stringify({ id: "1", type: "subscribe", payload: { query, variables: { id } } }));
+              if (++opened > 1) catchUp();
+            } else if (data.type === "ping") socket.send(JSON.stringify({ type: "pong" }));
+            else if (data.type === "next" && data.payload.data) {
+              const change = data.payload.data.articleChanged;
+              if (change.article) announce(change.savedBy, change.savedAt, change.article.version);
+            }
+          };
+        };
+        connect();
+        return () => {
+          stopped = true;
+          clearTimeout(retry);
+          socket.close();
+        };
       }, [id, token]);
     }
 
@@ -722,13 +778,15 @@
         }
       }, [c]);
       if (!c) return null;
+      const both = c.changed.filter((k) => c.mine.includes(k));
+      const fields = both.filter((k) => k !== "body");
+      const bodyMerge = both.includes("body") ? mergeBody(s.base.body, s.draft.body, c.theirs.body) : null;
       return h("div", { className: "cms-conflict", role: "alert", tabIndex: -1, ref: box, "data-testid": "conflict" },
         h("p", null, h("strong", null, "Someone else saved this article since you opened it"), " (now version " + c.theirs.version + ")."),
         h("p", null, "They changed: " + (c.changed.map((k) => LABELS[k]).join(", ") || "nothing you see here") + "."),
         h("p", null, "You changed: " + (c.mine.map((k) => LABELS[k]).join(", ") || "nothing") + "."),
-        c.changed.filter((k) => c.mine.includes(k)).length
-          ? h("p", null, "Both changed: " + c.changed.filter((k) => c.mine.includes(k)).map((k) => LABELS[k]).join(", ") + ": Keep mine keeps yours there.")
-          : null,
+        fields.length ? h("p", null, "Both changed: " + fields.map((k) => LABELS[k]).join(", ") + ": Keep mine keeps yours there.") : null,
+        bodyMerge ? h("p", { "data-testid": "conflict-body" }, mergeSays(bodyMerge)) : null,
         h("div", { className: "cms-actions" },
           h("button", { type: "button", onClick: keepMine }, "Keep mine"),
           h("button", { type: "button", onClick: takeTheirs }, "Take theirs")));
