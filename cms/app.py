@@ -18,7 +18,8 @@ from tortoise import Tortoise
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import settings as settings_module
-from cms.core import db
+from cms.core import compat, db
+from cms.core.metrics import count_statement
 from cms.core.signing import signing_key
 from cms.core.viewer import Viewer
 from cms.media.rendition_urls import RenditionUrls
@@ -91,6 +92,8 @@ def create_app(settings: Settings | None = None, *, own_process: bool = False) -
     # Requests are counted only when someone may read the counts (the bench compares both).
     token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
     metrics = RequestMetrics() if token else None
+    if token:  # and statements: their count and time (the process's, whichever app runs them)
+        compat.observe_statements(count_statement)
     # One ear on the database for both: the content's version and the live events.
     listener = Listener(settings, [watch, live] if watch is not None else [live])
 

@@ -7,6 +7,8 @@ never reaches into the libraries' internals itself, so that an upgrade is checke
 
 from __future__ import annotations
 
+import functools
+import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Literal, TypeVar
@@ -25,7 +27,11 @@ from strawberry.schema.schema import validate_document as _validate_document
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.execution import PreExecutionError
 from tortoise import Tortoise
+from tortoise.backends.asyncpg.client import AsyncpgDBClient
+from tortoise.backends.asyncpg.client import TransactionWrapper as AsyncpgTransaction
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.backends.base_postgres.client import BasePostgresClient
+from tortoise.backends.sqlite.client import SqliteClient, SqliteTransactionWrapper
 from tortoise.models import Model
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
@@ -47,6 +53,7 @@ __all__ = [
     "model_connection_name",
     "model_from_row",
     "model_table",
+    "observe_statements",
     "refused_operation",
     "sqlite_connection",
     "validate",
@@ -260,3 +267,55 @@ class NoticeConnection(asyncpg.Connection):  # type: ignore[misc]
     def _process_log_message(self, fields: dict[str, str], last_query: Any) -> None:
         self.noticed(fields.get("M", ""))
         super()._process_log_message(fields, last_query)
+
+
+# --- tortoise: timing every statement (the metrics) ---------------------------------------------
+#
+# tortoise has no hook per statement: its clients log each one at DEBUG (formatting it, a cost
+# nobody should pay to count) and time none. Each concrete client class defines its own executors,
+# none calling another, so wrapping the ones a class defines itself sees every statement once.
+
+STATEMENT_CLASSES: tuple[type[BaseDBAsyncClient], ...] = (
+    SqliteClient,
+    SqliteTransactionWrapper,
+    BasePostgresClient,
+    AsyncpgDBClient,
+    AsyncpgTransaction,
+)
+STATEMENT_METHODS = (
+    "execute_insert",
+    "execute_many",
+    "execute_query",
+    "execute_query_dict",
+    "execute_script",
+)
+_observer: Callable[[float], None] | None = None
+
+
+def observe_statements(observe: Callable[[float], None] | None) -> None:
+    """Call ``observe(seconds)`` after every statement tortoise's SQLite and asyncpg clients run,
+    failed ones too (None: stop). Wraps the executors of :data:`STATEMENT_CLASSES` once per
+    process; later calls only change the observer."""
+    global _observer
+    _observer = observe
+    for cls in STATEMENT_CLASSES:
+        for name in STATEMENT_METHODS:
+            method = cls.__dict__.get(name)
+            if method is None or getattr(method, "__isabstractmethod__", False):
+                continue
+            if not getattr(method, "_cms_timed", False):
+                setattr(cls, name, _timed(method))
+
+
+def _timed(method: Callable[..., Coroutine[Any, Any, R]]) -> Callable[..., Coroutine[Any, Any, R]]:
+    @functools.wraps(method)
+    async def timed(self: BaseDBAsyncClient, *args: Any, **kwargs: Any) -> R:
+        started = time.perf_counter()
+        try:
+            return await method(self, *args, **kwargs)
+        finally:
+            if _observer is not None:
+                _observer(time.perf_counter() - started)
+
+    timed._cms_timed = True  # type: ignore[attr-defined]
+    return timed

@@ -19,18 +19,22 @@ __all__ = [
     "CACHE_BYTES",
     "CACHE_ENTRIES",
     "CACHE_EVICTIONS",
+    "DB_SECONDS",
+    "DB_STATEMENTS",
     "DELIVERIES",
     "GRAPHQL_OPERATIONS",
     "HTTP_DURATION",
     "HTTP_REQUESTS",
     "JOB_LAST_SUCCESS",
     "OTHER_OPERATION",
+    "PRUNED",
     "RENDITIONS_MADE",
     "SIGNINS_FAILED",
     "SIGNINS_THROTTLED",
     "SUBSCRIPTIONS_OPEN",
     "UPLOADS",
     "UPLOAD_BYTES",
+    "count_statement",
 ]
 
 HTTP_REQUESTS = Counter(
@@ -88,3 +92,19 @@ JOB_LAST_SUCCESS = Gauge(
     ["job"],
     multiprocess_mode="max",
 )
+PRUNED = Counter(
+    "cms_pruned",
+    "Rows and files housekeeping removed, by kind (deliveries, events, throttles, tokens, "
+    "tombstones, renditions).",
+    ["kind"],
+)
+DB_STATEMENTS = Counter("cms_db_statements", "SQL statements sent to the database.")
+DB_SECONDS = Counter(
+    "cms_db_statement_seconds", "Time spent waiting for SQL statements, from send to result."
+)
+
+
+def count_statement(seconds: float) -> None:
+    """One statement took ``seconds`` (installed by the app with the metrics)."""
+    DB_STATEMENTS.inc()
+    DB_SECONDS.inc(seconds)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
@@ -30,7 +31,7 @@ from tortoise.transactions import in_transaction
 
 from cms.accounts.throttle import Policy
 from cms.articles import publishing
-from cms.core import clock, db
+from cms.core import clock, db, metrics
 from cms.core.clock import utc
 from cms.media.storage import MediaStore
 from cms.models import DeliveryStatus, Image
@@ -228,6 +229,9 @@ class Housekeeper:
             return None
         pruned = await prune(self.settings, self.store, now)
         self.last = pruned
+        for kind, count in pruned.counts().items():
+            metrics.PRUNED.labels(kind).inc(count)
+        metrics.JOB_LAST_SUCCESS.labels(LEASE).set(time.time())
         if pruned.total:
             log.info("housekeeping pruned %s", pruned.counts())
         return pruned

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from prometheus_client import REGISTRY
 
 from cms.accounts.throttle import Policy
 from cms.articles import publishing
@@ -282,3 +284,22 @@ async def test_a_round_goes_by_the_cms_clock(
     later = await keeper.round()
     assert later is not None and (later.tokens, later.tombstones) == (1, 1), later
     assert keeper.last == later
+
+
+async def test_a_round_is_counted_in_the_metrics(
+    settings: Settings, orm: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def sample(name: str, **labels: str) -> float:
+        return REGISTRY.get_sample_value(name, labels) or 0.0
+
+    factory = Factory(settings.media_root)
+    await Token.create(kind=TokenKind.SESSION, hash="e" * 64, expires_at=datetime.now(UTC))
+    tokens_before = sample("cms_pruned_total", kind="tokens")
+    started = time.time()
+    monkeypatch.setattr(clock, "now", lambda: datetime.now(UTC) + 31 * DAY)
+    await db.execute("DELETE FROM lease WHERE name = ?", [housekeeping.LEASE])
+    pruned = await Housekeeper(settings, factory.store).round()
+    assert pruned is not None and pruned.tokens == 1, pruned
+    assert sample("cms_pruned_total", kind="tokens") == tokens_before + 1
+    last = sample("cms_job_last_success_timestamp_seconds", job="housekeeping")
+    assert last >= started

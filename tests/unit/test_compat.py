@@ -25,7 +25,7 @@ from strawberry.asgi import GraphQL
 from tortoise import Tortoise
 from tortoise.transactions import in_transaction
 
-from cms.core import compat
+from cms.core import compat, db
 from cms.models import Article
 from cms.web.graphql.view import GraphQLView
 from cms.web.server import HeaderTimeoutProtocol, protocol
@@ -363,3 +363,22 @@ async def test_the_executor_built_before_anything_runs() -> None:
         result = await schema.execute(document, context_value="the context")
         assert result.errors is None, result.errors
         assert _Built.seen == [("Q", {"on": True}, {"F"}, "the context")]
+
+
+async def test_every_statement_is_observed_once(orm: None, count_queries: Any) -> None:
+    seen: list[float] = []
+    with hook("tortoise-orm", "observe_statements wraps the clients' own executors"):
+        compat.observe_statements(seen.append)
+        try:
+            count_queries.reset()
+            await Article.all().count()
+            await db.fetch("SELECT 1 AS one")
+            async with in_transaction():
+                await db.execute("SELECT 2")
+                await Article.filter(id=-1).update(title="x")
+            logged = count_queries.count
+        finally:
+            compat.observe_statements(None)
+        assert logged >= 4
+        assert len(seen) == logged, (len(seen), count_queries.statements)
+        assert all(seconds >= 0 for seconds in seen)
