@@ -23,6 +23,7 @@ from cms.articles import body as body_
 from cms.articles.queries import ArticleFilter
 from cms.articles.reads import ImageRow
 from cms.articles.structure_reads import sections_by_paths, tags_by_slugs
+from cms.core import surrogate
 from cms.core.ids import to_global_id
 from cms.core.viewer import ANONYMOUS
 from cms.media import renditions
@@ -90,7 +91,23 @@ async def rss(
     """The feed of the ``limit`` newest articles among ``where`` that anyone may read at
     ``now``, as UTF-8 XML."""
     articles = await feed_articles(now, where, limit)
+    _record(articles)
     return await asyncio.to_thread(_document, channel, links, articles)
+
+
+def _record(articles: Sequence[FeedArticle]) -> None:
+    """The surrogate keys of what the feed shows: the articles, and what each item names."""
+    surrogate.record_articles()
+    for article in articles:
+        surrogate.record("article", article.row.id)
+        for author in article.authors:
+            surrogate.record("author", author.id)
+        if article.section is not None:
+            surrogate.record("section", article.section.id)
+        for tag in article.tags:
+            surrogate.record("tag", tag.id)
+        for image in article.images:
+            surrogate.record("image", image.id)
 
 
 def publisher(site: SiteUrls, name: str) -> str:
@@ -114,6 +131,7 @@ async def section_feed(
     section = (await sections_by_paths([path]))[0]
     if section is None:
         return None
+    surrogate.record("section", section.id)
     channel = Channel(
         f"{section.name} - {publisher(links.site, name)}",
         links.site.section(section.path, section.slug) or "",
@@ -130,6 +148,7 @@ async def tag_feed(
     tag = (await tags_by_slugs(ANONYMOUS, now, [slug]))[0]
     if tag is None:
         return None
+    surrogate.record("tag", tag.id)
     channel = Channel(
         f"{tag.name} - {publisher(links.site, name)}",
         links.site.tag(tag.slug) or "",

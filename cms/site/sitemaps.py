@@ -14,10 +14,11 @@ from __future__ import annotations
 import asyncio
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from cms.core import surrogate
 from cms.site import reads
 from cms.site.reads import VIETNAM, Month
 from cms.site.urls import SiteUrls
@@ -62,6 +63,8 @@ class Sitemaps:
     async def index(self, now: datetime) -> bytes:
         """``/sitemap.xml``: the sitemap of the sections, then one per month (and part)."""
         found = await reads.months(now)
+        surrogate.record_articles()
+        surrogate.record_list(SECTIONS)
         return await asyncio.to_thread(self._index, found)
 
     async def sitemap(self, name: str, now: datetime) -> bytes | None:
@@ -69,6 +72,7 @@ class Sitemaps:
         there is no such sitemap (a month without articles, a part past its last)."""
         if name == SECTIONS:
             sections = await reads.section_links(self.max_urls)
+            surrogate.record_list(SECTIONS)
             entries = [(self.site.section(s.path, s.slug), s.updated_at) for s in sections]
             return await asyncio.to_thread(_urlset, entries)
         found = _NAME.fullmatch(name)
@@ -79,12 +83,14 @@ class Sitemaps:
         links = await reads.month_links(now, year, month, (part - 1) * self.max_urls, self.max_urls)
         if not links:
             return None
+        _record(link.id for link in links)
         entries = [(self.site.article(a.slug, a.id, a.section_path), a.updated_at) for a in links]
         return await asyncio.to_thread(_urlset, entries)
 
     async def news(self, now: datetime) -> bytes:
         """``/sitemap-news.xml``: the articles published in the last 48 hours."""
         found = await reads.news_links(now, now - NEWS_WINDOW, NEWS_MAX)
+        _record(article.id for article in found)
         return await asyncio.to_thread(self._news, found)
 
     def _index(self, found: Sequence[Month]) -> bytes:
@@ -110,6 +116,13 @@ class Sitemaps:
             _text(news, _q("publication_date", NEWS_NS), w3c(article.published_at))
             _text(news, _q("title", NEWS_NS), article.title)
         return _xml(root)
+
+
+def _record(article_ids: Iterable[int]) -> None:
+    """The surrogate keys of a list of article URLs (the header names at most 64 of them)."""
+    surrogate.record_articles()
+    for pk in article_ids:
+        surrogate.record("article", pk)
 
 
 def w3c(moment: datetime) -> str:

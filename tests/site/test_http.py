@@ -132,3 +132,28 @@ async def test_only_get_and_head(client: httpx.AsyncClient, factory: Factory):
     response = await client.post("/rss.xml", json={})
     assert response.status_code == 405
     assert response.headers["allow"] == "GET, HEAD"
+
+
+async def test_feeds_and_sitemaps_carry_surrogate_keys(settings: Settings, factory: Factory):
+    named = settings.model_copy(update={"surrogate_key_header": "Cache-Tag"})
+    async with serving(named) as client:
+        await content(factory)
+        ids = sorted(a.id for a in await models.Article.all())
+        section = await models.Section.get(slug="tin-tuc")
+        tag = await models.Tag.get(slug="khu-cong-nghiep")
+        for path in ROUTES:
+            for _ in range(2):  # built, then from the response cache: the same keys
+                answer = await client.get(path)
+                assert answer.status_code == 200, (path, answer.text)
+                keys = answer.headers["cache-tag"].split()
+                assert "surrogate-key" not in answer.headers
+                if path != "/sitemaps/sections.xml":
+                    assert keys[0] == "articles", (path, keys)
+                if path in ("/sitemap.xml", "/sitemaps/sections.xml"):
+                    assert "sections" in keys, (path, keys)
+                elif path not in ("/sitemaps/2024-03.xml", "/sitemap-news.xml"):  # older
+                    assert {f"article:{pk}" for pk in ids} <= set(keys), (path, keys)
+        feed = (await client.get("/sections/tin-tuc/rss.xml")).headers["cache-tag"].split()
+        assert f"section:{section.id}" in feed
+        feed = (await client.get("/tag/khu-cong-nghiep/rss.xml")).headers["cache-tag"].split()
+        assert f"tag:{tag.id}" in feed

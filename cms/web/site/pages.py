@@ -26,7 +26,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from cms.core import clock
+from cms.core import clock, surrogate
 from cms.media.rendition_urls import RenditionUrls
 from cms.media.storage import MediaStore
 from cms.notify.content_watch import ContentWatch
@@ -61,10 +61,17 @@ class CachedPages(CachedGraphQL):
         *,
         max_age: int,
         compress_min_bytes: int,
+        surrogate_key_header: str,
         hourly: bool = False,
     ) -> None:
         super().__init__(
-            app, cache, public_url, watch, max_age=max_age, compress_min_bytes=compress_min_bytes
+            app,
+            cache,
+            public_url,
+            watch,
+            max_age=max_age,
+            compress_min_bytes=compress_min_bytes,
+            surrogate_key_header=surrogate_key_header,
         )
         self.hourly = hourly
 
@@ -100,10 +107,11 @@ class _Page:
             return PlainTextResponse("Use GET or HEAD.", 405, headers={"Allow": "GET, HEAD"})
         if self.site.base is None:
             return PlainTextResponse(SiteUrls.MISSING, 404)
-        body = await self.build(Request(scope, receive), clock.now())
+        with surrogate.recording() as keys:
+            body = await self.build(Request(scope, receive), clock.now())
         if body is None:
             return PlainTextResponse("There is no such page.", 404)
-        report_cacheable(scope)
+        report_cacheable(scope, surrogate.header_value(keys))
         return Response(body, media_type=self.media_type)
 
 
@@ -155,6 +163,7 @@ def feed_routes(
             watch,
             max_age=settings.cache_max_age,
             compress_min_bytes=settings.compress_min_bytes,
+            surrogate_key_header=settings.surrogate_key_header,
             hourly=hourly,
         )
 
