@@ -83,6 +83,8 @@ PUBLIC_URL = "https://cms.example.org"
 each request's origin (its port), so the two servers' answers could not be compared byte for
 byte. A deployed CMS sets it too."""
 PROBE_COST_ROUNDS = 3
+CEILING_HEADERS = {"etag", "x-cms-cache", "cache-control", "vary", "surrogate-key", "x-request-id"}
+"""The CMS's response headers the ceiling repeats (see :attr:`Answer.cache_headers`)."""
 CACHE_OFF = {"CMS_RESPONSE_CACHE_BYTES": "0"}
 """The environment that turns the CMS's response cache off (settings.py, prefix CMS_)."""
 
@@ -112,8 +114,9 @@ class Answer:
     wire_size: int
     """Status line, headers and body: what wrk counts per response."""
     cache_headers: dict[str, str] = field(default_factory=dict)
-    """The caching headers (``etag``, ``x-cms-cache``, ``cache-control``, ``vary``): the ceiling
-    sends them too, so that its responses are the same bytes on the wire."""
+    """The caching headers (``etag``, ``x-cms-cache``, ``cache-control``, ``vary``,
+    ``surrogate-key``) and the request id (``x-request-id``, the same length each time): the
+    ceiling sends them too, so that its responses are the same bytes on the wire."""
 
     def json(self) -> dict[str, Any]:
         data: dict[str, Any] = json.loads(self.body)
@@ -315,9 +318,7 @@ def post(port: int, body: bytes) -> Answer:
             body=content,
             wire_size=len(head.encode("latin-1")) + len(content),
             cache_headers={
-                k.lower(): v
-                for k, v in response.getheaders()
-                if k.lower() in {"etag", "x-cms-cache", "cache-control", "vary"}
+                k.lower(): v for k, v in response.getheaders() if k.lower() in CEILING_HEADERS
             },
         )
     finally:
