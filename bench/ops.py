@@ -75,7 +75,13 @@ def measure(
         "CMS_PUBLIC_URL": PUBLIC_URL,
     }
     command = server_command(
-        Path(sys.executable).with_name("cms"), "serve", "--port", str(port), *options, probed=False
+        Path(sys.executable).with_name("cms"),
+        "serve",
+        "--no-access-log",
+        "--port",
+        str(port),
+        *options,
+        probed=False,
     )
     with ExitStack() as stack:
         run.SERVER_CPU = cpus  # serve() pins the server to it when it starts it

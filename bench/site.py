@@ -212,7 +212,12 @@ def main(argv: Sequence[str] | None = None) -> None:
             "CMS_SITE_URL": PUBLIC_URL,
         }
         command = server_command(
-            Path(sys.executable).with_name("cms"), "serve", "--port", str(port), probed=False
+            Path(sys.executable).with_name("cms"),
+            "serve",
+            "--no-access-log",
+            "--port",
+            str(port),
+            probed=False,
         )
         with serve("cms-cache-off-site", command, env, port) as server:
             requests = [Request("Q_FEED", Q_FEED, {}), site_request(port)]

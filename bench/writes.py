@@ -184,7 +184,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             "CMS_SITE_URL": PUBLIC_URL,
         }
         token = editor_token(env)
-        command = server_command(CMS, "serve", "--port", str(port), probed=False)
+        command = server_command(CMS, "serve", "--no-access-log", "--port", str(port), probed=False)
         with serve("cms-writes", command, env, port) as server:
             feed = Request("Q_FEED", Q_FEED, {})
             body = request_file(feed)
