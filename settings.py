@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
+import langcodes
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from tortoise.backends.base.config_generator import expand_db_url
@@ -27,7 +28,7 @@ _SQLITE_PRAGMAS = {"journal_mode": "WAL", "busy_timeout": 5000, "synchronous": "
 
 
 PATH_PLACEHOLDERS: dict[str, frozenset[str]] = {
-    "article_path": frozenset({"section", "slug", "id"}),
+    "article_path": frozenset({"section", "slug", "id", "locale"}),
     "section_path": frozenset({"path", "slug"}),
     "tag_path": frozenset({"slug"}),
     "author_path": frozenset({"slug"}),
@@ -86,10 +87,22 @@ class Settings(BaseSettings):
         "base of canonical URLs, feeds and sitemaps. Unset: `url` fields are null and the feeds "
         "answer 404 saying so.",
     )
+    locales: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["vi"],
+        description="The languages content is written in, as BCP 47 tags, comma-separated "
+        "(`vi,en`): the first is the default, the one read when a client names none.",
+    )
+    locale_fallback: bool = Field(
+        default=True,
+        description="Texts of sections, tags, events, authors and images read in a locale they "
+        "have no translation for: the default locale's (true) or null (false).",
+    )
     article_path: str = Field(
         default="/{section}/{slug}",
         description="An article's path on the website: `{section}` (its section's path; dropped "
-        "with its slash when it has none), `{slug}`, `{id}` (its global ID).",
+        "with its slash when it has none), `{slug}`, `{id}` (its global ID), `{locale}` (its "
+        "language). Without `{locale}`, a path in another locale than the default is prefixed "
+        "with `/{locale}`.",
     )
     section_path: str = Field(
         default="/{path}", description="A section's path on the website: `{path}`, `{slug}`."
@@ -460,6 +473,7 @@ class Settings(BaseSettings):
     @field_validator(
         "rendition_widths",
         "rendition_ratios",
+        "locales",
         "webhook_allowed_hosts",
         "trusted_proxies",
         mode="before",
@@ -469,6 +483,25 @@ class Settings(BaseSettings):
         if not isinstance(value, str):
             return value
         return [item.strip() for item in value.split(",") if item.strip()]
+
+    @field_validator("locales")
+    @classmethod
+    def _check_locales(cls, value: list[str]) -> list[str]:
+        tags: list[str] = []
+        for given in value:
+            if not langcodes.tag_is_valid(given):
+                raise ValueError(f"{given!r} is not a BCP 47 language tag (vi, en, en-GB)")
+            tag = langcodes.standardize_tag(given)
+            if tag not in tags:
+                tags.append(tag)
+        if not tags:
+            raise ValueError("give one or more language tags, the default first (vi,en)")
+        return tags
+
+    @property
+    def default_locale(self) -> str:
+        """The first of :attr:`locales`: what is read when a client names no locale."""
+        return self.locales[0]
 
     @field_validator("rendition_widths")
     @classmethod

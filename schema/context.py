@@ -17,6 +17,7 @@ from cms.accounts import users as accounts
 from cms.articles import nested as nested_articles
 from cms.articles import reads, revisions
 from cms.core import clock
+from cms.core.locales import Locales
 from cms.core.pagination import Page
 from cms.core.viewer import Viewer
 from cms.media import images
@@ -228,6 +229,11 @@ class Context:
         self.viewer = viewer
         self.now = clock.now()
         self.loaders = Loaders(viewer, self.now)
+
+    def locales(self) -> Locales:
+        """The configured locales (``CMS_LOCALES``): ``locales().check(given)`` is the locale a
+        client asked for, the default when it named none."""
+        return Locales.of(self.settings)
 
     def site(self) -> SiteUrls:
         """How the website names its pages (``CMS_SITE_URL`` and the path templates)."""

@@ -46,10 +46,12 @@ async def record(
     summary: str = "",
     *,
     actor: str | None = None,
+    locale: str | None = None,
 ) -> None:
     """Write one entry (call inside the transaction of the change it records).
 
-    ``actor`` overrides who it was (a failed login names the email tried, not "anonymous").
+    ``actor`` overrides who it was (a failed login names the email tried, not "anonymous");
+    ``locale`` is the locale of the article it is about.
     """
     await AuditEntry.create(
         at=clock.now(),  # the CMS's clock, as every other time it keeps
@@ -59,6 +61,7 @@ async def record(
         object_type=object_type,
         object_id=object_id,
         summary=summary[:500],
+        locale=locale,
     )
 
 

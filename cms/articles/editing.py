@@ -54,7 +54,47 @@ async def create(viewer: Viewer, now: datetime, given: ArticleInput, limits: Bod
     async with slug_race("slug"), in_transaction():
         data = await check(given, viewer, now, limits)
         article = await articles.save(data, user_id=viewer.user_id)
-        await audit.record(viewer, audit.Action.CREATE, "Article", article.id, article.title)
+        await audit.record(
+            viewer, audit.Action.CREATE, "Article", article.id, article.title, locale=article.locale
+        )
+    return article
+
+
+async def translate(
+    viewer: Viewer, now: datetime, article_id: int, locale: str, limits: BodyLimits
+) -> Article:
+    """A draft in ``locale`` (checked by the caller) of the story ``article_id`` tells
+    (``articleTranslate``): the original's structure (figures and photos, section, tags,
+    authors, event, cover) and, to be translated, its texts; linked to the story's other
+    translations. :class:`InvalidInput` (``locale``) when the story has that locale already.
+
+    Who may: those who may write articles, of any article they may see. An author's own profile
+    joins the byline if it is not on it (the translator is credited, and may edit the draft).
+    """
+    require(viewer, WRITERS, "write articles")
+    async with slug_race("slug"), in_transaction():
+        original = await _found(viewer, now, article_id)
+        story = original.story_id or original.id
+        taken = original.locale == locale or await Article.exists(story_id=story, locale=locale)
+        if taken:
+            raise InvalidInput(f"This story already has a `{locale}` version.", field="locale")
+        current = await _as_input(original)
+        own = (
+            ()
+            if viewer.author_id is None or viewer.role is not Role.AUTHOR
+            else (viewer.author_id,)
+        )
+        authors = tuple(dict.fromkeys((*(current.author_ids or ()), *own)))
+        given = replace(current, author_ids=authors, locale=locale)
+        data = await check(given, viewer, now, limits, locale=locale)
+        if original.story_id is None:
+            await Article.filter(id=original.id).update(story_id=original.id)
+            original.story_id = original.id
+        article = await articles.save(replace(data, story_id=story), user_id=viewer.user_id)
+        summary = f"{article.title} (translation of #{original.id}, {original.locale})"
+        await audit.record(
+            viewer, audit.Action.CREATE, "Article", article.id, summary, locale=article.locale
+        )
     return article
 
 
@@ -76,10 +116,19 @@ async def update(
             _check_own_draft(viewer, article, current, now)
             _with_own_profile(viewer, changes.given().get("author_ids", current.author_ids) or ())
         articles.check_version(article, version)
-        data = await check(changes.applied_to(current), viewer, now, limits, article_id=article.id)
+        data = await check(
+            changes.applied_to(current),
+            viewer,
+            now,
+            limits,
+            article_id=article.id,
+            locale=article.locale,
+        )
         was_public = outbox.is_public(article, now)
         await _save(viewer, article, data, version)
-        await audit.record(viewer, audit.Action.UPDATE, "Article", article.id, article.title)
+        await audit.record(
+            viewer, audit.Action.UPDATE, "Article", article.id, article.title, locale=article.locale
+        )
         await outbox.article_moved(article, was_public, now)
     return article
 
@@ -123,7 +172,9 @@ async def delete(viewer: Viewer, now: datetime, article_id: int, version: int) -
         article = await _found(viewer, now, article_id)
         articles.check_version(article, version)
         await articles.delete_if_unchanged(article.id, version)
-        await audit.record(viewer, audit.Action.DELETE, "Article", article.id, article.title)
+        await audit.record(
+            viewer, audit.Action.DELETE, "Article", article.id, article.title, locale=article.locale
+        )
         if outbox.is_public(article, now):
             await outbox.article_event(outbox.EventType.ARTICLE_DELETED, article, now)
     return article_id
@@ -155,7 +206,9 @@ async def restore_revision(
         was_public = outbox.is_public(article, now)
         await _save(viewer, article, data, version)
         summary = f"Restored revision {number}: {article.title}"
-        await audit.record(viewer, audit.Action.RESTORE, "Article", article.id, summary)
+        await audit.record(
+            viewer, audit.Action.RESTORE, "Article", article.id, summary, locale=article.locale
+        )
         await outbox.article_moved(article, was_public, now)
     return article
 
@@ -306,7 +359,9 @@ async def _move(
         was_public = current is Status.PUBLISHED
         await articles.set_status(article, step.status, when, version, user_id=viewer.user_id)
         summary = f"{step.summary}: {article.title}"
-        await audit.record(viewer, step.action, "Article", article.id, summary)
+        await audit.record(
+            viewer, step.action, "Article", article.id, summary, locale=article.locale
+        )
         await outbox.article_moved(article, was_public, now)
     return article
 

@@ -61,6 +61,9 @@ class ArticleInput:
     tags: tuple[str, ...] = ()
     seo_title: str = ""
     seo_description: str = ""
+    locale: str | None = None
+    """The language it is written in, checked (:class:`cms.core.locales.Locales`); on creation
+    only (None: the default locale)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,12 +120,14 @@ async def check(
     limits: BodyLimits,
     *,
     article_id: int | None = None,
+    locale: str | None = None,
 ) -> ArticleData:
     """The checked, normalised content of an article (a draft; the caller sets the status).
 
     Text first, then what needs the database: the authors, event, section and pictures exist
     (and the pictures are ones ``viewer`` may see), and an explicit slug is free
-    (``article_id``'s own slug counts as free). Reads only: call it before the first write.
+    (``article_id``'s own slug counts as free) within ``locale`` (the article's; None: the
+    input's, on creation). Reads only: call it before the first write.
     """
     title = line(given.title, "title", TITLE_MAX, required=True)
     summary = text(given.summary, "summary", SUMMARY_MAX)
@@ -139,8 +144,10 @@ async def check(
     await _check_event(given.event_id)
     await _check_section(given.section_id)
     await _check_pictures(blocks, given.cover_id, viewer, now)
+    locale = locale or given.locale
     if slug is not None:
-        await free_slug(Article, slug, "slug", own_id=article_id)
+        within: dict[str, object] | None = {"locale": locale} if locale is not None else None
+        await free_slug(Article, slug, "slug", own_id=article_id, within=within)
     return ArticleData(
         title=title,
         blocks=blocks,
@@ -154,6 +161,7 @@ async def check(
         tags=tag_names,
         seo_title=seo_title,
         seo_description=seo_description,
+        locale=locale,
     )
 
 

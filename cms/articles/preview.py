@@ -58,7 +58,9 @@ async def link(
             user_id=viewer.user_id,  # deactivating the maker revokes it (cms.accounts.users)
         )
         summary = f"Preview link until {expires_at.isoformat()}: {article.title}"
-        await audit.record(viewer, audit.Action.PREVIEW_LINK, "Article", article.id, summary)
+        await audit.record(
+            viewer, audit.Action.PREVIEW_LINK, "Article", article.id, summary, locale=article.locale
+        )
     return Link(issued.secret, expires_at)
 
 

@@ -72,6 +72,8 @@ class ArticleRow:
     section_id: int | None
     seo_title: str
     seo_description: str
+    locale: str
+    story_id: int | None
     raw_body: Any = field(default=None, metadata=stored_as("body"))
     """The stored body, decoded only when a field reads it (see :attr:`body`); None when the
     row was read without it (:func:`listed`)."""
@@ -163,6 +165,8 @@ class AuthorRow:
     bio: str
     email: str | None
     avatar_id: int | None
+    translations: dict[str, dict[str, str]] | None = None
+    """Its texts in the locales other than the default (``cms.core.locales``)."""
 
     @classmethod
     def of(cls, author: Author) -> AuthorRow:
@@ -202,6 +206,8 @@ class EventRow:
     organizer: str
     host: str
     participants: list[str]
+    translations: dict[str, dict[str, str]] | None = None
+    """Its texts in the locales other than the default (``cms.core.locales``)."""
 
     @classmethod
     def of(cls, event: Event) -> EventRow:
@@ -241,6 +247,8 @@ class ImageRow:
     dominant_color: str | None
     focal_x: float
     focal_y: float
+    translations: dict[str, dict[str, str]] | None = None
+    """Its texts in the locales other than the default (``cms.core.locales``)."""
 
     @classmethod
     def of(cls, image: Image) -> ImageRow:

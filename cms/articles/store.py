@@ -48,6 +48,11 @@ class ArticleData:
     are (none for a new article)."""
     seo_title: str = ""
     seo_description: str = ""
+    locale: str | None = None
+    """The language it is written in (a checked locale); None: the model's default. Set on
+    creation only: an article's locale never changes (a translation is another article)."""
+    story_id: int | None = None
+    """On creation: the story it is a translation in (``Article.story_id``)."""
 
 
 async def save(
@@ -86,8 +91,11 @@ async def save(
     }
     created = article is None
     if article is None:
-        slug = data.slug or await unique_slug(Article, data.title, fallback="article")
-        article = await Article.create(slug=slug, **values)
+        locale = data.locale or str(Article._meta.fields_map["locale"].default)
+        slug = data.slug or await unique_slug(
+            Article, data.title, fallback="article", within={"locale": locale}
+        )
+        article = await Article.create(slug=slug, locale=locale, story_id=data.story_id, **values)
     else:
         values |= {"slug": data.slug} if data.slug else {}
         if expected_version is None:

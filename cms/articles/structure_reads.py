@@ -57,6 +57,8 @@ class SectionRow:
     path: str
     parent_id: int | None
     position: int
+    translations: dict[str, dict[str, str]] | None = None
+    """Its texts in the locales other than the default (``cms.core.locales``)."""
 
     @property
     def ancestor_slugs(self) -> list[str]:
@@ -74,6 +76,7 @@ class SectionRow:
             section.path,
             section.parent_id,
             section.position,
+            section.translations,
         )
 
 
@@ -87,6 +90,8 @@ class TagRow:
     id: int
     slug: str
     name: str
+    translations: dict[str, dict[str, str]] | None = None
+    """Its name in the locales other than the default (``cms.core.locales``)."""
     uses: int | None = field(default=None, metadata=stored_as(None))
     """How many articles carry it, where a list ordered by it read that (:func:`tag_source`)."""
 

@@ -102,15 +102,21 @@ def slug_format(value: str, field: str) -> str:
 
 
 async def free_slug(
-    model: type[Model], value: str, field: str, *, own_id: int | None = None
+    model: type[Model],
+    value: str,
+    field: str,
+    *,
+    own_id: int | None = None,
+    within: dict[str, object] | None = None,
 ) -> str:
-    """An explicit slug that no other row of ``model`` has (checked by :func:`slug_format`).
+    """An explicit slug that no other row of ``model`` has (checked by :func:`slug_format`);
+    ``within``: the columns slugs are unique with (an article's ``locale``).
 
     Two writers racing for one slug both pass this check: the unique index stops the second, and
     the service turns its ``IntegrityError`` into :class:`SlugTaken` too.
     """
     slug_format(value, field)
-    others = model.filter(slug=value)
+    others = model.filter(slug=value, **(within or {}))
     if own_id is not None:
         others = others.exclude(id=own_id)
     if await others.exists():

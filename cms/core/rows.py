@@ -106,4 +106,6 @@ def _converter(annotation: Any) -> Convert | None:
         return annotation
     if typing.get_origin(annotation) is list:
         return lambda value: list(json_value(value))
+    if typing.get_origin(annotation) is dict:
+        return json_value
     return None

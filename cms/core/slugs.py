@@ -8,14 +8,17 @@ from tortoise.models import Model
 from cms.text import slugify
 
 
-async def unique_slug(model: type[Model], text: str, *, fallback: str) -> str:
+async def unique_slug(
+    model: type[Model], text: str, *, fallback: str, within: dict[str, object] | None = None
+) -> str:
     """A slug for ``text`` not yet used by ``model``: ``hoi-nghi``, then ``hoi-nghi-2``, ...
+    ``within``: the columns slugs are unique with (an article's ``locale``).
 
     ``fallback`` is used when ``text`` has nothing sluggable (an all-emoji title). Callers still
     rely on the unique index: two writers racing for one slug make one of them fail loudly.
     """
     base = slugify(text) or fallback
-    similar = model.filter(Q(slug=base) | Q(slug__startswith=f"{base}-"))
+    similar = model.filter(Q(slug=base) | Q(slug__startswith=f"{base}-"), **(within or {}))
     taken = {str(slug) for slug in await similar.values_list("slug", flat=True)}
     if base not in taken:
         return base

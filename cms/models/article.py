@@ -39,7 +39,19 @@ class Article(Model):
         db_default="",
         description="Vietnamese alphabetical sort key of the title.",
     )
-    slug = fields.CharField(max_length=160, unique=True)
+    slug = fields.CharField(max_length=160, description="Unique within its locale.")
+    locale = fields.CharField(
+        max_length=35,
+        default="vi",
+        db_default="vi",
+        description="The BCP 47 tag of the language it is written in (one of CMS_LOCALES).",
+    )
+    story_id = fields.IntField(
+        null=True,
+        description="The id of the first article of the story its translations tell (null: it "
+        "has no translation, it is its story alone). Not a foreign key: deleting one "
+        "translation leaves the others linked.",
+    )
     summary = fields.TextField(default="")
     body: fields.Field[list[dict[str, Any]]] = fields.JSONField(default=list)
     status = fields.CharEnumField(ArticleStatus, max_length=16, default=ArticleStatus.DRAFT)
@@ -81,7 +93,9 @@ class Article(Model):
 
     class Meta:
         table = "article"
+        unique_together = (("locale", "slug"),)
         indexes = (
+            ("story_id",),
             ("status", "published_at", "id"),
             ("event_id", "published_at"),
             ("section_id", "published_at"),

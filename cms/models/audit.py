@@ -25,6 +25,9 @@ class AuditEntry(Model):
     object_type = fields.CharField(max_length=32)
     object_id = fields.IntField(null=True)
     summary = fields.CharField(max_length=500, default="")
+    locale = fields.CharField(
+        max_length=35, null=True, description="The locale of the article it is about (null: none)."
+    )
 
     class Meta:
         table = "audit_log"

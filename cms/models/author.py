@@ -26,6 +26,11 @@ class Author(Model):
     )
     slug = fields.CharField(max_length=160, unique=True)
     bio = fields.TextField(default="")
+    translations: fields.Field[dict[str, dict[str, str]] | None] = fields.JSONField(
+        null=True,
+        description="Its bio in the locales other than the default: "
+        "{locale: {field: text}} (null: none).",
+    )
     email = fields.CharField(
         max_length=254, null=True, description="Private: never shown to anonymous clients."
     )

@@ -18,6 +18,11 @@ class Event(Model):
     location = fields.CharField(max_length=500, default="")
     organizer = fields.CharField(max_length=500, default="")
     host = fields.CharField(max_length=500, default="", description="Who chaired or hosted it.")
+    translations: fields.Field[dict[str, dict[str, str]] | None] = fields.JSONField(
+        null=True,
+        description="Its name, description, location, organizer and host in the locales other "
+        "than the default: {locale: {field: text}} (null: none).",
+    )
     participants: fields.Field[list[str]] = fields.JSONField(
         default=list, description="Names of attending agencies and people, in order."
     )

@@ -20,6 +20,11 @@ class Image(Model):
     alt = fields.TextField(default="", description="Default alternative text.")
     caption = fields.TextField(default="", description="Default caption, a fallback only.")
     credit = fields.CharField(max_length=255, default="")
+    translations: fields.Field[dict[str, dict[str, str]] | None] = fields.JSONField(
+        null=True,
+        description="Its default alt, caption and credit in the locales other than the default: "
+        "{locale: {field: text}} (null: none).",
+    )
     placeholder = fields.CharField(
         max_length=100,
         null=True,

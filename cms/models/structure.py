@@ -34,6 +34,11 @@ class Section(Model):
     )
     parent_id: int | None
     position = fields.IntField(default=0, description="Order among its siblings, from 0.")
+    translations: fields.Field[dict[str, dict[str, str]] | None] = fields.JSONField(
+        null=True,
+        description="Its name and description in the locales other than the default: "
+        "{locale: {field: text}} (null: none).",
+    )
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -53,6 +58,11 @@ class Tag(Model):
     slug = fields.CharField(max_length=160, unique=True)
     folded = fields.CharField(
         max_length=60, unique=True, description="The name folded (`cms.text.fold`): its identity."
+    )
+    translations: fields.Field[dict[str, dict[str, str]] | None] = fields.JSONField(
+        null=True,
+        description="Its name in the locales other than the default: "
+        "{locale: {field: text}} (null: none).",
     )
     created_at = fields.DatetimeField(auto_now_add=True)
 

@@ -45,7 +45,7 @@ class Tag(Node):
     @classmethod
     def from_model(cls, tag: models.Tag) -> Tag:
         """The tag a mutation just wrote (its row made from the model, no statement)."""
-        return cls.from_row(TagRow(tag.id, tag.slug, tag.name))
+        return cls.from_row(TagRow(tag.id, tag.slug, tag.name, tag.translations))
 
     @classmethod
     async def load(cls, info: Info, pk: int) -> Tag | None:
