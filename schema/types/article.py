@@ -69,6 +69,12 @@ class Article(Node):
         description="Goes up by one on every change: a cheap way to tell if a copy is stale."
     )
     byline: str = strawberry.field(description="The byline as written, e.g. `Đức Anh - Thu Trang`.")
+    locale: str = strawberry.field(
+        description="The language it is written in: a BCP 47 tag, one of `CMS_LOCALES` (`vi`, "
+        "`en`). The texts of its section, tags, event, authors and pictures come in it too "
+        "(the default locale's where they have no translation, unless `CMS_LOCALE_FALLBACK` "
+        "is false)."
+    )
     _row: strawberry.Private[ArticleRow]
     _parsed: strawberry.Private[list[body_.Block] | None] = None
 
@@ -215,6 +221,23 @@ class Article(Node):
         return resolved(info.context.loaders.related_by_article, key, _articles)
 
     @strawberry.field(
+        description="The same story in the other locales, those you may see (readers: the "
+        "published ones), in locale order; empty when it has none. `articleTranslate` starts "
+        "one.",
+        graphql_type=list["Article"],
+        metadata=holds(EDITED),
+    )
+    def translations(self, info: Info) -> Resolved[list[Article]]:
+        story, own = self._row.story_id, self._row.id
+        if story is None:
+            return []
+
+        def others(found: list[ArticleRow]) -> list[Article]:
+            return _articles([row for row in found if row.id != own])
+
+        return resolved(info.context.loaders.articles_by_story, story, others)
+
+    @strawberry.field(
         description="The title search engines show (at most 70 characters as set); the title "
         "when none was set."
     )
@@ -309,6 +332,7 @@ class Article(Node):
             updated_at=row.updated_at,
             version=row.version,
             byline=row.byline,
+            locale=row.locale,
             _row=row,
         )
 
