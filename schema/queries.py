@@ -130,12 +130,27 @@ LocaleArg = Annotated[
 ]
 
 
+@strawberry.type(description="A language content is written in (`CMS_LOCALES`).")
+class Locale:
+    code: str = strawberry.field(description="Its BCP 47 tag, e.g. `vi`, `en`, `en-GB`.")
+    default: bool = strawberry.field(
+        description="Whether it is the default locale: what is read when no locale is named."
+    )
+
+
 @strawberry.type(
     description="What can be read. Published content is public; drafts, previews, accounts, "
     "the audit log, webhooks and API tokens answer only the roles their fields name (send "
     "`Authorization: Bearer <token>`)."
 )
 class Query(AccountQueries, AuditQueries, NotifyQueries, StructureQueries):
+    @strawberry.field(
+        description="The languages content is written in (`CMS_LOCALES`), the default first."
+    )
+    def locales(self, info: Info) -> list[Locale]:
+        codes = info.context.locales().codes
+        return [Locale(code=code, default=n == 0) for n, code in enumerate(codes)]
+
     @strawberry.field(description="Any object by its global ID; null if it does not exist.")
     async def node(
         self,
