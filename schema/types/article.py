@@ -217,8 +217,8 @@ class Article(Node):
         description="Published articles like this one, for a `Đọc thêm` box: those sharing the "
         "most tags first, then those in the same section, then those whose titles best match "
         "this title (the search index's ranking), the newest first among equals; never this "
-        "article, never a draft, an archived or a scheduled one, whoever asks. A whole page of "
-        "articles reads theirs in one statement.",
+        "article, never a draft, an archived or a scheduled one, whoever asks; only articles in "
+        "its locale. A whole page of articles reads theirs in one statement.",
         graphql_type=list["Article"],
     )
     def related(
