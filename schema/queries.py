@@ -230,7 +230,7 @@ class Query(AccountQueries, AuditQueries, NotifyQueries, StructureQueries):
         language = ctx.locales().check(locale)
         if preview_token is not None:
             found = await Article.previewed(info, preview_token, id_=id, slug=slug)
-            if slug is not None and found._row.locale != language:
+            if locale is not None and found._row.locale != language:
                 raise Forbidden("This preview link opens another article.", field="previewToken")
         else:
             loader = ctx.loaders.article_by_slug
