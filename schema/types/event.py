@@ -30,23 +30,23 @@ from schema.types.translation import (
 class Event(Node):
     id: strawberry.ID = strawberry.field(description="Opaque, globally unique ID.")
     slug: str = strawberry.field(description="URL-safe name, unique.")
-    name: str | None = strawberry.field(
+    name: str = strawberry.field(
         description="Name of the event; read through an article, in the article's locale."
-        " Null only when read in another locale (through an article) that has no "
+        " Empty when read in another locale (through an article) that has no "
         "translation of it while `CMS_LOCALE_FALLBACK` is false."
     )
-    description: str | None = strawberry.field(
+    description: str = strawberry.field(
         description="What it was about; may be empty. In the article's locale, as `name`."
     )
     starts_at: datetime = strawberry.field(description="When it starts (ISO 8601, with offset).")
     ends_at: datetime | None = strawberry.field(description="When it ends, if known.")
-    location: str | None = strawberry.field(
+    location: str = strawberry.field(
         description="Where it takes place; may be empty. In the article's locale, as `name`."
     )
-    organizer: str | None = strawberry.field(
+    organizer: str = strawberry.field(
         description="Who organised it. In the article's locale, as `name`."
     )
-    host: str | None = strawberry.field(
+    host: str = strawberry.field(
         description="Who chaired or hosted it. In the article's locale, as `name`."
     )
     participants: list[str] = strawberry.field(
@@ -78,9 +78,9 @@ class Event(Node):
     @classmethod
     def from_row(cls, event: EventRow, reading: Reading | None = None) -> Event:
         surrogate.record("event", event.id)
-        texts: dict[str, str | None] = {name: getattr(event, name) for name in EVENT_TEXTS}
+        texts: dict[str, str] = {name: getattr(event, name) for name in EVENT_TEXTS}
         if reading is not None:
-            texts = {n: reading.text(t or "", event.translations, n) for n, t in texts.items()}
+            texts = {n: reading.text(t, event.translations, n) for n, t in texts.items()}
         return cls(
             id=to_global_id("Event", event.id),
             slug=event.slug,
