@@ -365,3 +365,24 @@ async def test_statements_do_not_grow_with_the_translations(
         assert len(urls(ET.fromstring((await client.get("/sitemaps/2024-03.xml")).content))) == (
             2 * stories
         )
+
+
+@pytest.mark.parametrize("stories", [2, 8])
+async def test_json_ld_of_a_page_reads_the_translations_in_one_statement(
+    client: httpx.AsyncClient, factory: Factory, count_queries: QueryLog, stories: int
+):
+    section = await factory.section("Tin tức", slug="tin-tuc")
+    writer = await factory.author("Bích Liên")
+    for i in range(stories):
+        options: dict[str, Any] = {"section": section, "author_list": [writer], "cover": True}
+        original = await factory.article(f"Bài {i}", tags=[f"Chủ đề {i}"], **options)
+        await factory.article(f"Story {i}", locale="en", translation_of=original, **options)
+    count_queries.reset()
+    body = await gql(client, "{ articles(first: 20) { nodes { jsonLd } } }")
+    assert "errors" not in body, body
+    # the page, then its authors, sections, tags, covers and stories: one statement each
+    assert count_queries.count == 6, count_queries.statements
+    docs = [node["jsonLd"] for node in body["data"]["articles"]["nodes"]]
+    assert all(vocabulary().problems(doc) == [] for doc in docs)
+    linked = [doc.get("workTranslation") or doc.get("translationOfWork") for doc in docs]
+    assert all(linked) and len(linked) >= stories  # the default locale's, if not every one's
