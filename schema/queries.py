@@ -47,6 +47,7 @@ from schema.types.pagination import Connection, page_window
 from schema.types.search import ArticleSearchConnection
 from schema.types.section import Section
 from schema.types.tag import Tag
+from settings import MAX_LOCALES
 
 N = TypeVar("N")
 N_co = TypeVar("N_co", covariant=True)
@@ -145,7 +146,8 @@ class Locale:
 )
 class Query(AccountQueries, AuditQueries, NotifyQueries, StructureQueries):
     @strawberry.field(
-        description="The languages content is written in (`CMS_LOCALES`), the default first."
+        description="The languages content is written in (`CMS_LOCALES`), the default first.",
+        metadata=holds(MAX_LOCALES),
     )
     def locales(self, info: Info) -> list[Locale]:
         codes = info.context.locales().codes

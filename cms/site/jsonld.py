@@ -123,22 +123,31 @@ def news_article(
     )
 
 
-def event(row: EventRow) -> JsonLd:
+def event(
+    row: EventRow, *, language: str = LANGUAGE, texts: dict[str, str] | None = None
+) -> JsonLd:
     """The event as a schema.org ``Event``: where as a ``Place``, who organised it as an
-    ``Organization``."""
+    ``Organization``; in ``language``, its texts those of ``texts`` where given (read in a
+    locale: :mod:`cms.core.locales`), else its columns."""
+    shown = {
+        name: (texts or {}).get(name, getattr(row, name))
+        for name in ("name", "description", "location", "organizer")
+    }
     return _present(
         {
             "@context": CONTEXT,
             "@type": "Event",
-            "name": row.name,
-            "description": row.description,
+            "name": shown["name"],
+            "description": shown["description"],
             "startDate": vietnam_time(row.starts_at),
             "endDate": vietnam_time(row.ends_at) if row.ends_at else None,
-            "location": {"@type": "Place", "name": row.location} if row.location else None,
-            "organizer": {"@type": "Organization", "name": row.organizer}
-            if row.organizer
+            "location": {"@type": "Place", "name": shown["location"]}
+            if shown["location"]
             else None,
-            "inLanguage": LANGUAGE,
+            "organizer": {"@type": "Organization", "name": shown["organizer"]}
+            if shown["organizer"]
+            else None,
+            "inLanguage": language,
         }
     )
 

@@ -54,6 +54,8 @@ class Event(Node):
     )
     _row: strawberry.Private[EventRow]
     _pk: strawberry.Private[int]
+    _locale: strawberry.Private[str | None] = None
+    """The locale its texts were read in (through an article); None: the default's."""
 
     articles: Connection[ArticleRef] = strawberry.field(
         resolver=parent_articles(lambda loaders: loaders.articles_by_event),
@@ -69,11 +71,15 @@ class Event(Node):
     @strawberry.field(
         description="The event for search engines: a schema.org `Event` in JSON-LD (name, "
         "description, startDate and endDate in Vietnam's time, +07:00, location as a `Place`, "
-        "organizer as an `Organization`, inLanguage `vi`).",
+        "organizer as an `Organization`, inLanguage: the locale its texts are read in: the "
+        "article's, read through one, else the default locale).",
         graphql_type=JSON,
     )
-    def json_ld(self) -> jsonld.JsonLd:
-        return jsonld.event(self._row)
+    def json_ld(self, info: Info) -> jsonld.JsonLd:
+        texts = {"name": self.name, "description": self.description}
+        texts |= {"location": self.location, "organizer": self.organizer}
+        language = self._locale or info.context.settings.default_locale
+        return jsonld.event(self._row, language=language, texts=texts)
 
     @classmethod
     def from_row(cls, event: EventRow, reading: Reading | None = None) -> Event:
@@ -86,6 +92,7 @@ class Event(Node):
             slug=event.slug,
             starts_at=event.starts_at,
             ends_at=event.ends_at,
+            _locale=reading.locale if reading is not None else None,
             **texts,
             participants=list(event.participants),
             _row=event,
