@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
-from starlette.types import Message, Send
+from starlette.types import Send
 
 from cms.core.db import is_unavailable
 from cms.web.errors import Refused
 
-__all__ = ["RETRY_AFTER", "UNAVAILABLE", "answering", "unavailable"]
+__all__ = ["RETRY_AFTER", "UNAVAILABLE", "Started", "answering", "unavailable"]
 
 RETRY_AFTER = "5"
 """Seconds a client should wait before asking again while the database cannot be reached."""
@@ -37,21 +38,20 @@ def unavailable() -> Refused:
     )
 
 
-async def answering(answer: Callable[[Send], Awaitable[None]], send: Send) -> None:
-    """Run ``answer`` (which sends through the ``send`` it is given); an exception before it
-    started its response is answered as JSON instead (after that it can only go on up)."""
-    started = False
+class Started(Protocol):
+    """Where a response is being sent: its ``status`` is 0 until it started (the edge's
+    ``send``, which notes it anyway)."""
 
-    async def tracked(message: Message) -> None:
-        nonlocal started
-        if message["type"] == "http.response.start":
-            started = True
-        await send(message)
+    status: int
 
+
+async def answering(answer: Callable[[], Awaitable[None]], sent: Started, send: Send) -> None:
+    """Run ``answer`` (which sends through ``send``, the one ``sent`` watches); an exception
+    before its response started is answered as JSON instead (after that it can only go on up)."""
     try:
-        await answer(tracked)
+        await answer()
     except Exception as error:
-        if started:
+        if sent.status:
             raise
         if is_unavailable(error):
             logger.warning("Database unavailable: %s: %s", type(error).__name__, error)
