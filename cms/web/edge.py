@@ -18,6 +18,7 @@ headers, body limits, then the response cache reading the body a second time). N
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from time import perf_counter
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -32,7 +33,7 @@ from cms.web.body import (
     replay,
 )
 from cms.web.errors import Refused
-from cms.web.failures import answering
+from cms.web.failures import answer_failure
 from cms.web.graphql import PATH
 from cms.web.graphql.response_cache import CachedGraphQL
 from cms.web.head import Head
@@ -133,7 +134,12 @@ class Edge:
             if to_graphql and is_upload(head):
                 limit = self.uploads.request_bytes
                 upload = StreamedUpload(self.graphql, limit, self.timeout, head.content_length)
-                await answering(lambda: upload(scope, receive, send), seen, send)
+                try:  # whatever fails before it answers, the answer is JSON (cms.web.failures)
+                    await upload(scope, receive, send)
+                except Exception as error:
+                    if seen.status:
+                        raise
+                    await answer_failure(error, send)
                 return
             read = await self._body(head, receive, send)
             if read is None:
@@ -141,8 +147,13 @@ class Edge:
             body = read
             receive = replay(body, receive)
         state.body = body
-        if to_graphql:  # whatever fails, the answer is JSON (cms.web.failures)
-            await answering(lambda: self.graphql.answer(state, scope, receive, send), seen, send)
+        if to_graphql:
+            try:  # whatever fails before it answers, the answer is JSON (cms.web.failures)
+                await self.graphql.answer(state, scope, receive, send)
+            except Exception as error:
+                if seen.status:
+                    raise
+                await answer_failure(error, send)
             return
         await self.app(scope, receive, secured(send))
 
@@ -181,7 +192,9 @@ class _Seen:
         self.status = 0
         self.size = 0
 
-    async def send(self, message: Message) -> None:
+    def send(self, message: Message) -> Awaitable[None]:
+        """The ASGI ``send`` (a plain function returning what to await: no coroutine of its
+        own, for each message of each request)."""
         kind = message["type"]
         if kind == "http.response.body":
             self.size += len(message.get("body", b""))
@@ -189,7 +202,7 @@ class _Seen:
             self.status = message["status"]
             headers = message.get("headers", ())
             message = {**message, "headers": [*headers, (REQUEST_ID_HEADER, self._id)]}
-        await self._send(message)
+        return self._send(message)
 
 
 REQUEST_ID_HEADER = b"x-request-id"
