@@ -11,14 +11,13 @@ moment), ``500`` ``INTERNAL_ERROR`` for anything else (logged with its traceback
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 
-from starlette.types import Message, Send
+from starlette.types import Send
 
 from cms.core.db import is_unavailable
 from cms.web.errors import Refused
 
-__all__ = ["RETRY_AFTER", "UNAVAILABLE", "answering", "unavailable"]
+__all__ = ["RETRY_AFTER", "UNAVAILABLE", "answer_failure", "unavailable"]
 
 RETRY_AFTER = "5"
 """Seconds a client should wait before asking again while the database cannot be reached."""
@@ -37,25 +36,13 @@ def unavailable() -> Refused:
     )
 
 
-async def answering(answer: Callable[[Send], Awaitable[None]], send: Send) -> None:
-    """Run ``answer`` (which sends through the ``send`` it is given); an exception before it
-    started its response is answered as JSON instead (after that it can only go on up)."""
-    started = False
-
-    async def tracked(message: Message) -> None:
-        nonlocal started
-        if message["type"] == "http.response.start":
-            started = True
-        await send(message)
-
-    try:
-        await answer(tracked)
-    except Exception as error:
-        if started:
-            raise
-        if is_unavailable(error):
-            logger.warning("Database unavailable: %s: %s", type(error).__name__, error)
-            await unavailable().send(send)
-            return
-        logger.exception("Unexpected error answering a GraphQL request")
-        await Refused(500, "Unexpected error.", code="INTERNAL_ERROR").send(send)
+async def answer_failure(error: Exception, send: Send) -> None:
+    """Answer ``error``, raised answering a GraphQL request before its response started, as
+    JSON: ``503`` while the database cannot be reached, else ``500`` (logged with its traceback).
+    (The edge catches it: once the response started, an error can only go on up.)"""
+    if is_unavailable(error):
+        logger.warning("Database unavailable: %s: %s", type(error).__name__, error)
+        await unavailable().send(send)
+        return
+    logger.exception("Unexpected error answering a GraphQL request", exc_info=error)
+    await Refused(500, "Unexpected error.", code="INTERNAL_ERROR").send(send)

@@ -74,7 +74,9 @@ class RequestState:
     """The request's id (:func:`cms.web.logs.request_id_of`), once the edge gave it one."""
     viewer_refused: bool = False
     """Whether the credentials given were looked up and refused (for the log line)."""
-    """The request's id (:func:`cms.web.logs.request_id_of`), once the edge gave it one."""
+    cache_outcome: str = "bypass"
+    """What the response cache did, as its ``X-CMS-Cache`` header says: ``hit`` (sent from
+    memory), ``miss`` (run, then kept), else ``bypass`` (for the log line and the metrics)."""
     _graphql: GraphQLParams | None = field(default=None, init=False, repr=False)
     _viewer: Viewer | None = field(default=None, init=False)
     _answer_type: str | None = field(default=None, init=False)

@@ -7,8 +7,10 @@ import io
 import json
 import logging
 import logging.config
+import os
 import re
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -22,7 +24,7 @@ from starlette.routing import Route
 
 from cms.app import create_app
 from cms.models import Role
-from cms.web.logs import failure_text, log_config
+from cms.web.logs import failure_text, log_config, request_id_of
 from settings import Settings
 from tests.accounts.helpers import LOGIN, PASSWORD, make_user
 from tests.factories import Factory
@@ -134,6 +136,49 @@ async def test_each_request_is_one_line_with_its_id_echoed(
     text = json.dumps(lines(), ensure_ascii=False)
     for secret in (token, api, PASSWORD, "lan@example.org", "khong-co"):
         assert secret not in text
+
+
+async def test_new_ids_are_unique_and_only_short_printable_ones_are_kept(
+    client: httpx.AsyncClient,
+) -> None:
+    async def echoed(given: bytes | None = None) -> str:
+        headers = {} if given is None else {b"x-request-id": given}
+        answer = await client.get("/media/originals/khong-co.jpg", headers=headers)
+        assert answer.status_code == 404
+        return answer.headers["x-request-id"]
+
+    new = [await echoed() for _ in range(300)]
+    assert all(NEW_ID.fullmatch(i) for i in new) and len(set(new)) == len(new)
+    assert len({i[:16] for i in new}) == 1  # this process's prefix, then its count
+    counts = [int(i[16:], 16) for i in new]
+    assert counts == list(range(counts[0], counts[0] + len(new)))
+    for kept in (b"a" * 64, b"~!#$%&'*+-.^_`|", b"lb-1", b"0"):
+        assert await echoed(kept) == kept.decode()
+    hostile = [b"a" * 65, b"tab\there", b"nul\x00", b"del\x7f", "é".encode(), b" lead"]
+    replaced = [await echoed(given) for given in hostile]
+    assert all(NEW_ID.fullmatch(i) for i in replaced) and not set(replaced) & set(new)
+    assert [int(i[16:], 16) for i in replaced] == list(range(counts[-1] + 1, counts[-1] + 7))
+
+
+def test_a_forked_process_draws_its_own_prefix() -> None:
+    before = request_id_of(None)
+    read, write = os.pipe()
+    with warnings.catch_warnings():  # 3.12+ warns of fork() beside threads; the child only
+        warnings.simplefilter("ignore", DeprecationWarning)  # draws an id and writes it
+        pid = os.fork()
+    if pid == 0:
+        try:
+            os.write(write, request_id_of(None).encode("ascii"))
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as pipe:
+        child = pipe.read().decode("ascii")
+    os.waitpid(pid, 0)
+    after = request_id_of(None)
+    assert NEW_ID.fullmatch(child) and child[:16] != before[:16]
+    assert int(child[16:], 16) == 1  # its own count, from 1
+    assert after[:16] == before[:16] and int(after[16:], 16) == int(before[16:], 16) + 1
 
 
 async def test_a_failure_is_one_error_line_with_its_traceback(

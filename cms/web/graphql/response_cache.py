@@ -316,6 +316,7 @@ class CachedGraphQL:
     ) -> None:
         body, etag = variant if variant is not None else (entry.body, entry.etag)
         headers = [*entry.headers, (b"etag", etag), (CACHE_HEADER, status)]
+        state.cache_outcome = status.decode("ascii")  # the edge's log line, the metrics
         if state.method == "GET":
             headers.append((b"cache-control", self._cache_control(entry.stamp, now)))
             if _not_modified(state.head, etag):
