@@ -34,6 +34,7 @@ from cms.articles import tags as tags_
 from cms.core import clock, db
 from cms.core.errors import CmsError, NotFound
 from cms.core.fields import slug_format
+from cms.core.locales import Locales
 from cms.importer.load import Imported, ImportFailed, Options, Outcome, import_file
 from cms.media.storage import store_from_settings
 from cms.media.uploads import Limits, UploadLimits
@@ -195,6 +196,13 @@ def import_command(
         str | None,
         typer.Option(help='Tags the articles carry, comma-separated: "khu công nghiệp, FDI".'),
     ] = None,
+    locale: Annotated[
+        str | None,
+        typer.Option(
+            help="The locale the articles are written in, one of CMS_LOCALES (default: the "
+            "first). Slugs are unique per locale."
+        ),
+    ] = None,
 ) -> None:
     """Import articles from the portal's plain-text export. Re-importing changes nothing."""
     files = _expand(paths)
@@ -203,7 +211,7 @@ def import_command(
         raise typer.Exit(2)
     settings = _settings()
     tag_names = _tag_names(tags)
-    where = _Where(event, section, tag_names)
+    where = _Where(event, section, tag_names, _locale(settings, locale))
     results, failures = _run(_import_all(settings, files, images, placeholder_images, where))
     _summary(results, failures)
     if failures:
@@ -224,6 +232,18 @@ class _Where:
     event: str | None
     section: str | None
     tags: tuple[str, ...] | None
+    locale: str
+    """Checked: one of the configured locales."""
+
+
+def _locale(settings: Settings, given: str | None) -> str:
+    """``--locale`` as a configured locale's standard tag (the default one when not given); an
+    unknown one is a message and exit 2."""
+    try:
+        return Locales.of(settings).check(given, field="--locale")
+    except CmsError as error:
+        errors.print(f"[red]{escape(error.message)}[/red]")
+        raise typer.Exit(2) from None
 
 
 def _tag_names(given: str | None) -> tuple[str, ...] | None:
@@ -257,6 +277,7 @@ async def _import_all(
             event_id,
             section_id=section_id,
             tags=where.tags,
+            locale=where.locale,
         )
         return await _run_imports(files, options)
 
