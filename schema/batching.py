@@ -48,14 +48,15 @@ async def pages(
 
 
 def nested(
-    viewer: Viewer, now: datetime, parent: nested_articles.Parent
+    viewer: Viewer, now: datetime, parent: nested_articles.Parent, locale: str | None
 ) -> PagesOf[reads.ArticleRow]:
-    """The newest-first articles of parents of one kind (an author's, a section's ...)."""
+    """The newest-first articles of parents of one kind (an author's, a section's ...), written
+    in ``locale``."""
 
     def read(
         ids: Sequence[int], win: Window, total: Total
     ) -> Awaitable[list[Page[reads.ArticleRow]]]:
-        return nested_articles.first_pages(viewer, now, parent, ids, win, total)
+        return nested_articles.first_pages(viewer, now, parent, ids, win, total, locale)
 
     return read
 

@@ -54,9 +54,22 @@ class Loaders(StructureLoaders):
     load) instead of being freed when the request ended.
     """
 
-    def __init__(self, viewer: Viewer, now: datetime) -> None:
+    def __init__(self, viewer: Viewer, now: datetime, locale: str) -> None:
         self.viewer = viewer
         self.now = now
+        self.locale = locale
+        """The locale the lists of these loaders are in (the default's: see :meth:`in_locale`)."""
+        self._locales: dict[str, Loaders] = {}  # never self: no reference cycle (class doc)
+
+    def in_locale(self, locale: str) -> Loaders:
+        """The loaders of lists in ``locale`` (a nested list asked for in another locale than
+        the default): made once per request and locale; relations are read through ``self``."""
+        if locale == self.locale:
+            return self
+        found = self._locales.get(locale)
+        if found is None:
+            found = self._locales[locale] = Loaders(self.viewer, self.now, locale)
+        return found
 
     @cached_property
     def article_by_id(self) -> DataLoader[int, reads.ArticleRow | None]:
@@ -64,9 +77,16 @@ class Loaders(StructureLoaders):
         return loader(lambda ids: reads.articles_by_ids(viewer, now, ids))
 
     @cached_property
-    def article_by_slug(self) -> DataLoader[str, reads.ArticleRow | None]:
+    def article_by_slug(self) -> DataLoader[tuple[str, str], reads.ArticleRow | None]:
+        """By locale and slug."""
         viewer, now = self.viewer, self.now
-        return loader(lambda slugs: reads.articles_by_slugs(viewer, now, slugs))
+        return loader(lambda keys: reads.articles_by_slugs(viewer, now, keys))
+
+    @cached_property
+    def articles_by_story(self) -> DataLoader[int, list[reads.ArticleRow]]:
+        """The articles of a story (its translations) the viewer may see."""
+        viewer, now = self.viewer, self.now
+        return loader(lambda ids: reads.articles_by_story(viewer, now, ids))
 
     @cached_property
     def author_by_id(self) -> DataLoader[int, reads.AuthorRow | None]:
@@ -104,23 +124,33 @@ class Loaders(StructureLoaders):
 
     @cached_property
     def articles_by_author(self) -> DataLoader[ParentPageKey, Page[reads.ArticleRow]]:
-        viewer, now, counter = self.viewer, self.now, self.article_count_by_author
-        return loader(lambda keys: pages(nested(viewer, now, "author"), counter, keys))
+        viewer, now, counter, locale = (
+            self.viewer,
+            self.now,
+            self.article_count_by_author,
+            self.locale,
+        )
+        return loader(lambda keys: pages(nested(viewer, now, "author", locale), counter, keys))
 
     @cached_property
     def articles_by_event(self) -> DataLoader[ParentPageKey, Page[reads.ArticleRow]]:
-        viewer, now, counter = self.viewer, self.now, self.article_count_by_event
-        return loader(lambda keys: pages(nested(viewer, now, "event"), counter, keys))
+        viewer, now, counter, locale = (
+            self.viewer,
+            self.now,
+            self.article_count_by_event,
+            self.locale,
+        )
+        return loader(lambda keys: pages(nested(viewer, now, "event", locale), counter, keys))
 
     @cached_property
     def article_count_by_author(self) -> DataLoader[int, int]:
-        viewer, now = self.viewer, self.now
-        return loader(lambda ids: nested_articles.counts(viewer, now, "author", ids))
+        viewer, now, locale = self.viewer, self.now, self.locale
+        return loader(lambda ids: nested_articles.counts(viewer, now, "author", ids, locale))
 
     @cached_property
     def article_count_by_event(self) -> DataLoader[int, int]:
-        viewer, now = self.viewer, self.now
-        return loader(lambda ids: nested_articles.counts(viewer, now, "event", ids))
+        viewer, now, locale = self.viewer, self.now, self.locale
+        return loader(lambda ids: nested_articles.counts(viewer, now, "event", ids, locale))
 
     @cached_property
     def revisions_by_article(self) -> DataLoader[ParentPageKey, Page[models.ArticleRevision]]:
@@ -210,7 +240,7 @@ class Context:
         :meth:`cms.web.request.RequestState.viewer`)."""
         now = clock.now()
         base = settings.public_url or f"{request.url.scheme}://{request.url.netloc}"
-        loaders = Loaders(viewer, now)
+        loaders = Loaders(viewer, now, settings.default_locale)
         return cls(
             request,
             settings,
@@ -228,7 +258,7 @@ class Context:
         """Answer as ``viewer`` from now on (a WebSocket that signed in after connecting)."""
         self.viewer = viewer
         self.now = clock.now()
-        self.loaders = Loaders(viewer, self.now)
+        self.loaders = Loaders(viewer, self.now, self.settings.default_locale)
 
     def locales(self) -> Locales:
         """The configured locales (``CMS_LOCALES``): ``locales().check(given)`` is the locale a

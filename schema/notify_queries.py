@@ -45,9 +45,20 @@ class NotifyQueries:
             int | None,
             strawberry.argument(description="Most changes in this answer (default and max 100)."),
         ] = None,
+        locale: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Upserts of the articles in this locale only (one of `CMS_LOCALES`; "
+                "default: the default locale); removals come for every locale, as a deleted "
+                "article's locale is not kept: drop the IDs you hold, ignore the others. A "
+                "page may then hold fewer than `first` changes: go on while `hasMore`."
+            ),
+        ] = None,
     ) -> ChangeFeed:
         ctx = info.context
-        feed = await changes.feed(ctx.viewer, ctx.now, since, first, ctx.settings.max_page_size)
+        language = ctx.locales().check(locale)
+        size = ctx.settings.max_page_size
+        feed = await changes.feed(ctx.viewer, ctx.now, since, first, size, language)
         return ChangeFeed(
             changes=[Change.from_service(change) for change in feed.changes],
             cursor=feed.cursor,

@@ -13,7 +13,7 @@ from cms.articles import authors, events
 from cms.articles import queries as articles
 from cms.core import surrogate
 from cms.core.bounds import PAGE, holds
-from cms.core.errors import InvalidInput
+from cms.core.errors import Forbidden, InvalidInput
 from cms.core.pagination import page_size
 from cms.media import library
 from cms.models import ArticleStatus as ModelStatus
@@ -105,17 +105,37 @@ class _BySlug(Protocol[N_co]):
 async def _by_id_or_slug(
     info: Info,
     kind: type[_BySlug[N]],
-    by_slug: DataLoader[str, Any],
+    by_slug: DataLoader[Any, Any],
     id_: str | None,
     slug: str | None,
+    locale: str | None = None,
 ) -> N | None:
-    """The one object named by exactly one of its global ID and its slug; null if not found."""
+    """The one object named by exactly one of its global ID and its slug; null if not found.
+    With ``locale``, the slug is looked up in that locale (an article's)."""
     if (id_ is None) == (slug is None):
         raise InvalidInput("Pass exactly one of `id` and `slug`.", field="id")
     if id_ is not None:
         return await kind.load(info, pk_of(id_, kind.__name__, "id"))
-    found = await by_slug.load(checked_slug(slug, "slug") or "")
+    named = checked_slug(slug, "slug") or ""
+    found = await by_slug.load(named if locale is None else (locale, named))
     return kind.from_row(found) if found else None
+
+
+LocaleArg = Annotated[
+    str | None,
+    strawberry.argument(
+        description="The locale to read in, one of `CMS_LOCALES` (`vi`, `en`); default: the "
+        "default locale (the first). Another gives an error with code `BAD_USER_INPUT`."
+    ),
+]
+
+
+@strawberry.type(description="A language content is written in (`CMS_LOCALES`).")
+class Locale:
+    code: str = strawberry.field(description="Its BCP 47 tag, e.g. `vi`, `en`, `en-GB`.")
+    default: bool = strawberry.field(
+        description="Whether it is the default locale: what is read when no locale is named."
+    )
 
 
 @strawberry.type(
@@ -124,6 +144,13 @@ async def _by_id_or_slug(
     "`Authorization: Bearer <token>`)."
 )
 class Query(AccountQueries, AuditQueries, NotifyQueries, StructureQueries):
+    @strawberry.field(
+        description="The languages content is written in (`CMS_LOCALES`), the default first."
+    )
+    def locales(self, info: Info) -> list[Locale]:
+        codes = info.context.locales().codes
+        return [Locale(code=code, default=n == 0) for n, code in enumerate(codes)]
+
     @strawberry.field(description="Any object by its global ID; null if it does not exist.")
     async def node(
         self,
@@ -167,6 +194,7 @@ class Query(AccountQueries, AuditQueries, NotifyQueries, StructureQueries):
         order_by: Annotated[
             ArticleOrder | None, strawberry.argument(description="Sort order.")
         ] = None,
+        locale: LocaleArg = None,
     ) -> Connection[Article]:
         order = order_by or ArticleOrder()
         direction = order.direction or (
@@ -174,8 +202,8 @@ class Query(AccountQueries, AuditQueries, NotifyQueries, StructureQueries):
         )
         ordering = articles.ORDERINGS[order.field.name.lower(), direction is OrderDirection.DESC]
         win = page_window(info, ordering, first=first, after=after, last=last, before=before)
-        where = _article_filter(filter or ArticleFilter())
         ctx = info.context
+        where = _article_filter(filter or ArticleFilter(), ctx.locales().check(locale))
         selected = planner.article_fields(info, connection=True)
         bodies = planner.needs_bodies(selected)
         page = await articles.page(ctx.viewer, ctx.now, where, ordering, win, bodies=bodies)
@@ -185,18 +213,28 @@ class Query(AccountQueries, AuditQueries, NotifyQueries, StructureQueries):
         return found
 
     @strawberry.field(
-        description="One article by ID or slug; null if you may not see it (readers see "
-        "published articles; editors and admins every article; authors their own too)."
+        description="One article by ID (in any locale) or slug (in `locale`: slugs are unique "
+        "per locale); null if you may not see it (readers see published articles; editors and "
+        "admins every article; authors their own too)."
     )
     async def article(
-        self, info: Info, id: IdArg = None, slug: SlugArg = None, preview_token: PreviewArg = None
+        self,
+        info: Info,
+        id: IdArg = None,
+        slug: SlugArg = None,
+        preview_token: PreviewArg = None,
+        locale: LocaleArg = None,
     ) -> Article | None:
         found: Article | None
+        ctx = info.context
+        language = ctx.locales().check(locale)
         if preview_token is not None:
             found = await Article.previewed(info, preview_token, id_=id, slug=slug)
+            if slug is not None and found._row.locale != language:
+                raise Forbidden("This preview link opens another article.", field="previewToken")
         else:
-            loader = info.context.loaders.article_by_slug
-            found = await _by_id_or_slug(info, Article, loader, id, slug)
+            loader = ctx.loaders.article_by_slug
+            found = await _by_id_or_slug(info, Article, loader, id, slug, language)
         if found is not None:
             await planner.prefetch(info, [found], planner.article_fields(info, connection=False))
         return found
@@ -328,8 +366,9 @@ class Query(AccountQueries, AuditQueries, NotifyQueries, StructureQueries):
         return await Image.load(info, pk_of(id, "Image", "id"))
 
 
-def _article_filter(given: ArticleFilter) -> articles.ArticleFilter:
+def _article_filter(given: ArticleFilter, locale: str | None = None) -> articles.ArticleFilter:
     return articles.ArticleFilter(
+        locale=locale,
         author_id=pk_of(given.author_id, "Author", "authorId") if given.author_id else None,
         author_slug=checked_slug(given.author_slug, "authorSlug"),
         event_id=pk_of(given.event_id, "Event", "eventId") if given.event_id else None,

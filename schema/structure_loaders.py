@@ -30,6 +30,7 @@ class StructureLoaders:
 
     viewer: Viewer
     now: datetime
+    locale: str
 
     @cached_property
     def section_by_id(self) -> DataLoader[int, structure_reads.SectionRow | None]:
@@ -52,13 +53,14 @@ class StructureLoaders:
 
     @cached_property
     def articles_by_section(self) -> DataLoader[ParentPageKey, Page[reads.ArticleRow]]:
-        viewer, now, counter = self.viewer, self.now, self.article_count_by_section
-        return loader(lambda keys: pages(nested_pages(viewer, now, "section"), counter, keys))
+        viewer, now, locale = self.viewer, self.now, self.locale
+        read, counter = nested_pages(viewer, now, "section", locale), self.article_count_by_section
+        return loader(lambda keys: pages(read, counter, keys))
 
     @cached_property
     def article_count_by_section(self) -> DataLoader[int, int]:
-        viewer, now = self.viewer, self.now
-        return loader(lambda ids: nested.counts(viewer, now, "section", ids))
+        viewer, now, locale = self.viewer, self.now, self.locale
+        return loader(lambda ids: nested.counts(viewer, now, "section", ids, locale))
 
     @cached_property
     def tags_by_article_id(self) -> DataLoader[int, list[structure_reads.TagRow]]:
@@ -76,13 +78,14 @@ class StructureLoaders:
 
     @cached_property
     def articles_by_tag(self) -> DataLoader[ParentPageKey, Page[reads.ArticleRow]]:
-        viewer, now, counter = self.viewer, self.now, self.article_count_by_tag
-        return loader(lambda keys: pages(nested_pages(viewer, now, "tag"), counter, keys))
+        viewer, now, locale = self.viewer, self.now, self.locale
+        read, counter = nested_pages(viewer, now, "tag", locale), self.article_count_by_tag
+        return loader(lambda keys: pages(read, counter, keys))
 
     @cached_property
     def article_count_by_tag(self) -> DataLoader[int, int]:
-        viewer, now = self.viewer, self.now
-        return loader(lambda ids: nested.counts(viewer, now, "tag", ids))
+        viewer, now, locale = self.viewer, self.now, self.locale
+        return loader(lambda ids: nested.counts(viewer, now, "tag", ids, locale))
 
     @cached_property
     def related_by_article(self) -> DataLoader[RelatedKey, list[reads.ArticleRow]]:
@@ -99,13 +102,14 @@ class StructureLoaders:
 
     @cached_property
     def items_by_collection(self) -> DataLoader[ParentPageKey, Page[collection_items.Item]]:
-        viewer, now, counter = self.viewer, self.now, self.item_count_by_collection
-        return loader(lambda keys: pages(_items(viewer, now), counter, keys))
+        viewer, now, locale = self.viewer, self.now, self.locale
+        read, counter = _items(viewer, now, locale), self.item_count_by_collection
+        return loader(lambda keys: pages(read, counter, keys))
 
     @cached_property
     def item_count_by_collection(self) -> DataLoader[int, int]:
-        viewer, now = self.viewer, self.now
-        return loader(lambda ids: collection_items.counts(viewer, now, ids))
+        viewer, now, locale = self.viewer, self.now, self.locale
+        return loader(lambda ids: collection_items.counts(viewer, now, ids, locale))
 
 
 async def _by_id_too(
@@ -134,12 +138,12 @@ async def _related(now: datetime, keys: Sequence[RelatedKey]) -> list[list[reads
     return [found.get(pk, [])[:wanted] for pk, _, wanted, _ in keys]
 
 
-def _items(viewer: Viewer, now: datetime) -> PagesOf[collection_items.Item]:
-    """The items of collections, as ``viewer`` sees them."""
+def _items(viewer: Viewer, now: datetime, locale: str) -> PagesOf[collection_items.Item]:
+    """The items of collections in ``locale``, as ``viewer`` sees them."""
 
     def read(
         ids: Sequence[int], win: Window, total: Total
     ) -> Awaitable[list[Page[collection_items.Item]]]:
-        return collection_items.first_pages(viewer, now, ids, win, total)
+        return collection_items.first_pages(viewer, now, ids, win, total, locale)
 
     return read

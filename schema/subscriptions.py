@@ -41,12 +41,26 @@ class Subscription:
         description="Every article as it comes into public view: published now, or its "
         "scheduled time arrived (on any instance of the CMS)."
     )
-    async def article_published(self, info: Info) -> AsyncGenerator[Article, None]:
+    async def article_published(
+        self,
+        info: Info,
+        locale: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Only the articles in this locale (one of `CMS_LOCALES`; default: "
+                "the default locale)."
+            ),
+        ] = None,
+    ) -> AsyncGenerator[Article, None]:
+        try:
+            language = info.context.locales().check(locale)
+        except CmsError as error:
+            raise ValueError(error.message) from None
         async for event in _events(info):
             if event.type != EventType.ARTICLE_PUBLISHED.value:
                 continue
             found = await _article(info, event.object_id)
-            if found is not None:
+            if found is not None and found.locale == language:
                 yield found
 
     @strawberry.subscription(
@@ -88,7 +102,7 @@ async def _article(info: Info, article_id: int) -> Article | None:
     """The article as the viewer sees it now, with loaders fresh for this event."""
     ctx = info.context
     ctx.now = clock.now()
-    ctx.loaders = Loaders(ctx.viewer, ctx.now)
+    ctx.loaders = Loaders(ctx.viewer, ctx.now, ctx.settings.default_locale)
     found = await ctx.loaders.article_by_id.load(article_id)
     return Article.from_row(found) if found is not None else None
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cms.articles.reads import ARTICLE, ArticleRow
-from cms.articles.visibility import visible_sql
+from cms.articles.visibility import in_locale, visible_sql
 from cms.core import db
 from cms.core.db import Fragment, all_of, marks
 from cms.core.pagination import Ordering, Page, Source, Window, constant, edge
@@ -39,14 +39,17 @@ async def first_pages(
     collection_ids: Sequence[int],
     win: Window,
     total: Callable[[int], Callable[[], Awaitable[int]]],
+    locale: str | None = None,
 ) -> list[Page[Item]]:
     """Batch reader: one page of items per collection, in one statement for all of them.
-    ``total(collection_id)`` supplies each page's lazy ``totalCount``."""
-    ranked = await _ranked(viewer, now, collection_ids, win)
+    ``total(collection_id)`` supplies each page's lazy ``totalCount``. ``locale``: only the
+    items whose articles are written in it (None: any)."""
+    ranked = await _ranked(viewer, now, collection_ids, win, locale)
     pages = []
     for collection_id in collection_ids:
         items = ranked.get(collection_id, [])
-        scope = Source("collection_item", "i", "i.id", _scope(viewer, now, collection_id), _id)
+        scoped = _scope(viewer, now, collection_id, locale)
+        scope = Source("collection_item", "i", "i.id", scoped, _id)
         pages.append(
             Page(
                 items=items[: win.size],
@@ -63,21 +66,20 @@ def _id(row: dict[str, object]) -> int:
     return int(str(row["id"]))
 
 
-def _scope(viewer: Viewer, now: datetime, collection_id: int) -> Fragment:
+def _scope(viewer: Viewer, now: datetime, collection_id: int, locale: str | None) -> Fragment:
     """The items of one collection ``viewer`` may see, as SQL over ``collection_item i``."""
-    return all_of(("i.collection_id = ?", [collection_id]), _visible(viewer, now))
+    return all_of(("i.collection_id = ?", [collection_id]), _visible(viewer, now, locale))
 
 
-def _visible(viewer: Viewer, now: datetime) -> Fragment | None:
-    visible = visible_sql(viewer, now, "a")
-    if visible is None:
+def _visible(viewer: Viewer, now: datetime, locale: str | None) -> Fragment | None:
+    if (visible := visible_sql(viewer, now, "a")) is None and locale is None:
         return None
-    sql, params = visible
+    sql, params = all_of(visible, in_locale(locale, "a"))
     return f"i.article_id IN (SELECT a.id FROM article a WHERE {sql})", params
 
 
 async def _ranked(
-    viewer: Viewer, now: datetime, collection_ids: Sequence[int], win: Window
+    viewer: Viewer, now: datetime, collection_ids: Sequence[int], win: Window, locale: str | None
 ) -> dict[int, list[Item]]:
     """Up to ``win.size + 1`` visible items per collection, in order, with their articles."""
     if not collection_ids or not win.size:
@@ -85,6 +87,7 @@ async def _ranked(
     where, params = all_of(
         (f"i.collection_id IN ({marks(len(collection_ids))})", list(collection_ids)),
         visible_sql(viewer, now, "a"),
+        in_locale(locale, "a"),
         IN_ORDER.beyond(win.after, "i") if win.after is not None else None,
     )
     sql = (
@@ -101,13 +104,15 @@ async def _ranked(
     return ranked
 
 
-async def counts(viewer: Viewer, now: datetime, collection_ids: Sequence[int]) -> list[int]:
+async def counts(
+    viewer: Viewer, now: datetime, collection_ids: Sequence[int], locale: str | None = None
+) -> list[int]:
     """Batch reader: how many items of each collection ``viewer`` may see."""
     if not collection_ids:
         return []
     where, params = all_of(
         (f"i.collection_id IN ({marks(len(collection_ids))})", list(collection_ids)),
-        _visible(viewer, now),
+        _visible(viewer, now, locale),
     )
     rows = await db.fetch(
         "SELECT i.collection_id AS parent, COUNT(*) AS n FROM collection_item i "

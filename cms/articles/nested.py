@@ -18,7 +18,7 @@ from cms.articles import reads
 from cms.articles.queries import FEED_ORDER, ArticleFilter, conditions, sees_undated
 from cms.articles.reads import ArticleRow
 from cms.articles.structure_reads import within_sql
-from cms.articles.visibility import visible_sql
+from cms.articles.visibility import in_locale, visible_sql
 from cms.core import db
 from cms.core.db import Fragment, all_of, marks
 from cms.core.pagination import Page, Source, Window, constant, edge
@@ -34,11 +34,12 @@ async def first_pages(
     parent_ids: Sequence[int],
     win: Window,
     total: Callable[[int], Callable[[], Awaitable[int]]],
+    locale: str | None = None,
 ) -> list[Page[ArticleRow]]:
     """Batch reader: one newest-first page per author or event, in two statements for all
     parents. ``total(parent_id)`` supplies each page's lazy ``totalCount`` (the API batches those
-    too)."""
-    ranked = await _ranked_ids(viewer, now, parent, parent_ids, win)
+    too). ``locale``: only the articles written in it (None: in any)."""
+    ranked = await _ranked_ids(viewer, now, parent, parent_ids, win, locale)
     wanted = [i for ids in ranked.values() for i in ids[: win.size]]
     rows = await reads.articles_by_ids(None, now, wanted)  # chosen visible above
     found = {row.id: row for row in rows if row is not None}
@@ -46,7 +47,8 @@ async def first_pages(
     pages = []
     for parent_id in parent_ids:
         ids = ranked.get(parent_id, [])
-        scope = Source("article", "a", "a.id", _scope(viewer, now, parent, parent_id), _id)
+        scoped = _scope(viewer, now, parent, parent_id, locale)
+        scope = Source("article", "a", "a.id", scoped, _id)
         pages.append(
             Page(
                 items=[found[i] for i in ids[: win.size] if i in found],
@@ -63,19 +65,26 @@ def _id(row: dict[str, Any]) -> int:
     return int(row["id"])
 
 
-def _scope(viewer: Viewer, now: datetime, parent: Parent, parent_id: int) -> Fragment:
+def _scope(
+    viewer: Viewer, now: datetime, parent: Parent, parent_id: int, locale: str | None
+) -> Fragment:
     """The articles of one parent ``viewer`` may see, as SQL over ``article a``."""
     narrowed = {
-        "author": ArticleFilter(author_id=parent_id),
-        "event": ArticleFilter(event_id=parent_id),
-        "section": ArticleFilter(section_id=parent_id),
-        "tag": ArticleFilter(tag_ids=(parent_id,)),
+        "author": ArticleFilter(author_id=parent_id, locale=locale),
+        "event": ArticleFilter(event_id=parent_id, locale=locale),
+        "section": ArticleFilter(section_id=parent_id, locale=locale),
+        "tag": ArticleFilter(tag_ids=(parent_id,), locale=locale),
     }[parent]
     return conditions(viewer, now, narrowed, "a")
 
 
 async def _ranked_ids(
-    viewer: Viewer, now: datetime, parent: Parent, parent_ids: Sequence[int], win: Window
+    viewer: Viewer,
+    now: datetime,
+    parent: Parent,
+    parent_ids: Sequence[int],
+    win: Window,
+    locale: str | None,
 ) -> dict[int, list[int]]:
     """Up to ``win.size + 1`` article ids per parent, newest first (a window function)."""
     if not parent_ids or not win.size:
@@ -86,6 +95,7 @@ async def _ranked_ids(
     where, params = all_of(
         (f"{key} IN ({marks(len(parent_ids))})", list(parent_ids)),
         visible_sql(viewer, now, "a"),
+        in_locale(locale, "a"),
         after,
     )
     order = FEED_ORDER.order_sql("a", nulls=undated)
@@ -117,14 +127,20 @@ _SOURCES: dict[Parent, tuple[str, str]] = {
 
 
 async def counts(
-    viewer: Viewer, now: datetime, parent: Parent, parent_ids: Sequence[int]
+    viewer: Viewer,
+    now: datetime,
+    parent: Parent,
+    parent_ids: Sequence[int],
+    locale: str | None = None,
 ) -> list[int]:
     """Batch reader: how many articles ``viewer`` may see each author or event has."""
     if not parent_ids:
         return []
     source, key = _source(parent)
     where, params = all_of(
-        (f"{key} IN ({marks(len(parent_ids))})", list(parent_ids)), visible_sql(viewer, now, "a")
+        (f"{key} IN ({marks(len(parent_ids))})", list(parent_ids)),
+        visible_sql(viewer, now, "a"),
+        in_locale(locale, "a"),
     )
     rows = await db.fetch(
         f"SELECT {key} AS parent, COUNT(*) AS n FROM {source} WHERE {where} GROUP BY {key}",

@@ -52,7 +52,7 @@ async def publish_due_here(now: datetime) -> int:
     """:func:`publish_due` inside the caller's transaction."""
     rows = await db.fetch(
         "UPDATE article SET status = 'published' "
-        "WHERE status = 'scheduled' AND published_at <= ? RETURNING id, slug, version",
+        "WHERE status = 'scheduled' AND published_at <= ? RETURNING id, slug, version, locale",
         [utc(now)],
     )
     for row in sorted(rows, key=lambda r: int(r["id"])):
@@ -63,6 +63,7 @@ async def publish_due_here(now: datetime) -> int:
             now,
             slug=str(row["slug"]),
             version=int(row["version"]),
+            locale=str(row["locale"]),
         )
     return len(rows)
 

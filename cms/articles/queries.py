@@ -55,6 +55,8 @@ class ArticleFilter:
     """Carrying every one of these tags."""
     tag_slugs: tuple[str, ...] = ()
     """Carrying every one of the tags with these slugs."""
+    locale: str | None = None
+    """Written in this locale (the API always names one: the default when a client does not)."""
 
 
 def filtered(viewer: Viewer, now: datetime, where: ArticleFilter) -> Fragment:
@@ -73,6 +75,7 @@ def conditions(viewer: Viewer, now: datetime, where: ArticleFilter, row: str) ->
     (visibility itself is :mod:`cms.articles.visibility`'s)."""
     return all_of(
         visible_sql(viewer, now, row),
+        _when(where.locale, f"{row}.locale = ?"),
         _by_author(where.author_id, where.author_slug, row),
         _when(where.event_id, f"{row}.event_id = ?"),
         _when(where.event_slug, f"{row}.event_id IN (SELECT e.id FROM event e WHERE e.slug = ?)"),

@@ -39,6 +39,7 @@ __all__ = [
     "ImageRow",
     "articles_by_ids",
     "articles_by_slugs",
+    "articles_by_story",
     "authors_by_article_ids",
     "authors_by_ids",
     "authors_by_slugs",
@@ -135,10 +136,41 @@ async def articles_by_ids(
 
 
 async def articles_by_slugs(
-    viewer: Viewer, now: datetime, slugs: Sequence[str]
+    viewer: Viewer, now: datetime, keys: Sequence[tuple[str, str]]
 ) -> list[ArticleRow | None]:
-    """Batch reader by slug; articles ``viewer`` may not see answer None."""
-    return await _articles_by("slug", slugs, viewer, now)
+    """Batch reader by locale and slug (slugs are unique per locale); articles ``viewer`` may
+    not see answer None."""
+    if not keys:
+        return []
+    locales = sorted({locale for locale, _ in keys})
+    slugs = sorted({slug for _, slug in keys})
+    where, params = all_of(
+        (f"a.slug IN ({marks(len(slugs))})", slugs),
+        (f"a.locale IN ({marks(len(locales))})", locales),
+        visible_sql(viewer, now, "a"),
+    )
+    rows = await db.fetch(f"SELECT {ARTICLE.select('a')} FROM article a WHERE {where}", params)
+    found = {(row["locale"], row["slug"]): ARTICLE.build(row) for row in rows}
+    return [found.get(key) for key in keys]
+
+
+async def articles_by_story(
+    viewer: Viewer, now: datetime, story_ids: Sequence[int]
+) -> list[list[ArticleRow]]:
+    """Batch reader: the articles of each story (its translations) ``viewer`` may see, in
+    locale order, in one statement."""
+    if not story_ids:
+        return []
+    where, params = all_of(
+        (f"a.story_id IN ({marks(len(story_ids))})", list(story_ids)),
+        visible_sql(viewer, now, "a"),
+    )
+    sql = f"SELECT {ARTICLE.select('a')} FROM article a WHERE {where} ORDER BY a.locale, a.id"
+    found: dict[int, list[ArticleRow]] = {}
+    for row in await db.fetch(sql, params):
+        built = ARTICLE.build(row)
+        found.setdefault(int(row["story_id"]), []).append(built)
+    return [found.get(story_id, []) for story_id in story_ids]
 
 
 async def _articles_by(

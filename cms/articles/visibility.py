@@ -46,6 +46,12 @@ def visible_sql(viewer: Viewer, now: datetime, row: str) -> Fragment | None:
     return _or_own(viewer, public_sql(now, row), f"{row}.id")
 
 
+def in_locale(locale: str | None, row: str) -> Fragment | None:
+    """Articles written in ``locale``, as SQL over the article table aliased ``row`` (None: in
+    any locale)."""
+    return None if locale is None else (f"{row}.locale = ?", [locale])
+
+
 def public_sql(now: datetime, row: str) -> Fragment:
     """The articles anyone may see at ``now``: public, and their time has come."""
     public, params = _public_sql(row)

@@ -21,7 +21,7 @@ import langcodes
 from cms.core.errors import InvalidInput
 from cms.text import normalize
 
-__all__ = ["Locales", "Translations", "translated", "translations_of"]
+__all__ = ["Locales", "Reading", "Translations", "reading", "translated", "translations_of"]
 
 Translations = dict[str, dict[str, str]]
 """A row's texts in the locales other than the default: ``{locale: {field: text}}``."""
@@ -109,3 +109,20 @@ def translations_of(
         if texts:
             found[locale] = texts
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """Texts read in a locale other than the default (an English article's section name)."""
+
+    locale: str
+    locales: Locales
+
+    def text(self, default: str, translations: Translations | None, field: str) -> str | None:
+        """The text of ``field`` in this locale (:func:`translated`)."""
+        return translated(default, translations, field, self.locale, self.locales)
+
+
+def reading(locale: str, locales: Locales) -> Reading | None:
+    """How texts are read in ``locale``: None in the default locale (the columns as they are)."""
+    return None if locales.is_default(locale) else Reading(locale, locales)

@@ -70,9 +70,18 @@ def _position(seq: object, article_id: object, generation: object = 0) -> tuple[
 
 
 async def feed(
-    viewer: Viewer, now: datetime, since: str | None, first: int | None, max_size: int
+    viewer: Viewer,
+    now: datetime,
+    since: str | None,
+    first: int | None,
+    max_size: int,
+    locale: str | None = None,
 ) -> ChangeFeed:
-    """The changes after ``since`` (from the beginning when None), at most ``first``."""
+    """The changes after ``since`` (from the beginning when None), at most ``first``.
+
+    ``locale``: upserts of the articles written in it only (the others are skipped, a page may
+    then hold fewer than ``first``); removals of every locale, as a deleted article's locale is
+    not kept (a client drops the ids it holds and ignores the others)."""
     size = max_size if first is None else first
     if not 1 <= size <= max_size:
         raise PageSizeError(f"`first` must be between 1 and {max_size}.", field="first")
@@ -108,7 +117,8 @@ async def feed(
         article_id = int(row["article_id"])
         article = visible[article_id]
         if article is not None:
-            changes.append(Change(ChangeKind.UPSERT, article_id, article))
+            if locale is None or article.locale == locale:
+                changes.append(Change(ChangeKind.UPSERT, article_id, article))
         elif viewer.can_preview or bool(row["ever_public"]):
             changes.append(Change(ChangeKind.REMOVE, article_id, None))
     last = (int(rows[-1]["seq"]), ids[-1]) if rows else (seq, after_id)

@@ -91,6 +91,7 @@ async def emit(
     *,
     slug: str | None = None,
     version: int | None = None,
+    locale: str | None = None,
 ) -> OutboxEvent:
     """Write one event and its deliveries (call inside the change's transaction), and the
     ``cache.purge`` event naming the surrogate keys it touches, with theirs. An internal event
@@ -102,6 +103,8 @@ async def emit(
         "slug": slug,
         "version": version,
     }
+    if locale is not None:  # an article's: the language it is written in
+        data["locale"] = locale
     if type_ in INTERNAL:  # nothing the public sees changed: no delivery, nothing to purge
         return await _write(type_, object_type, object_id, when, data, [])
     hooks = await Webhook.filter(active=True).values_list("id", "events")
@@ -155,7 +158,15 @@ def is_public(article: Article, now: datetime) -> bool:
 
 async def article_event(type_: EventType, article: Article, now: datetime) -> None:
     """Emit ``type_`` about ``article`` as it is now (its slug and version)."""
-    await emit(type_, "Article", article.id, now, slug=article.slug, version=article.version)
+    await emit(
+        type_,
+        "Article",
+        article.id,
+        now,
+        slug=article.slug,
+        version=article.version,
+        locale=article.locale,
+    )
 
 
 async def article_moved(article: Article, was_public: bool, now: datetime) -> None:

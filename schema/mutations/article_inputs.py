@@ -13,6 +13,7 @@ from typing import Any
 import strawberry
 
 from cms.articles.input import ArticleChanges, ArticleInput
+from cms.core.locales import Locales
 from schema.mutations.content_inputs import given, given_pk
 from schema.types.blocks import ArticleBlockInput, to_blocks
 from schema.types.node import pk_of
@@ -80,6 +81,23 @@ class ArticleCreateInput:
         default=None,
         description="The description search engines show, at most 160 characters. Default: "
         "the summary.",
+    )
+    locale: str | None = strawberry.field(
+        default=None,
+        description="The language it is written in, one of `CMS_LOCALES` (`vi`, `en`); it "
+        "never changes (a translation is another article: `articleTranslate`). Default: the "
+        "default locale.",
+    )
+
+
+@strawberry.input(
+    description="A translation to start: a draft in another locale of the article's story."
+)
+class ArticleTranslateInput:
+    id: strawberry.ID = _id()
+    locale: str = strawberry.field(
+        description="The locale to translate into, one of `CMS_LOCALES`, not one the story has "
+        "already (`VALIDATION`)."
     )
 
 
@@ -182,7 +200,7 @@ def article_pk(value: strawberry.ID) -> int:
     return pk_of(value, "Article", "id")
 
 
-def to_input(given_input: ArticleCreateInput) -> ArticleInput:
+def to_input(given_input: ArticleCreateInput, locales: Locales) -> ArticleInput:
     """A creation as the services take it."""
     authors = given_input.author_ids
     return ArticleInput(
@@ -198,6 +216,7 @@ def to_input(given_input: ArticleCreateInput) -> ArticleInput:
         tags=tuple(given_input.tags or ()),
         seo_title=given_input.seo_title or "",
         seo_description=given_input.seo_description or "",
+        locale=locales.check(given_input.locale),
     )
 
 

@@ -22,6 +22,7 @@ from schema.mutations.article_inputs import (
     ArticlePreviewLinkInput,
     ArticlePublishInput,
     ArticleRestoreRevisionInput,
+    ArticleTranslateInput,
     ArticleUnpublishInput,
     ArticleUpdateInput,
     article_pk,
@@ -46,6 +47,13 @@ from schema.types.node import to_global_id
 @strawberry.type(description="The article was created, as a draft.")
 class ArticleCreateSuccess:
     article: Article = strawberry.field(description="The new article (version 1).")
+
+
+@strawberry.type(description="The translation was started, as a draft in its locale.")
+class ArticleTranslateSuccess:
+    article: Article = strawberry.field(
+        description="The new draft: the original's structure and, to be translated, its texts."
+    )
 
 
 @strawberry.type(description="The article's content was changed.")
@@ -94,6 +102,7 @@ an article the viewer may not see (``NOT_FOUND``), a stale ``version`` (``CONFLI
 REFUSALS: dict[str, Refusals] = {
     "articleCreate": (*SIGNED_IN, ValidationError, SlugTakenError),
     "articleUpdate": (*_VERSIONED, SlugTakenError),
+    "articleTranslate": (*SIGNED_IN, ValidationError, NotFoundError, SlugTakenError),
     "articlePublish": _VERSIONED,
     "articleUnpublish": _VERSIONED,
     "articleArchive": _VERSIONED,
@@ -107,6 +116,7 @@ REFUSALS: dict[str, Refusals] = {
 if TYPE_CHECKING:  # what mypy sees; strawberry reads the unions named below
     ArticleCreateResult = ArticleCreateSuccess | UserError
     ArticleUpdateResult = ArticleUpdateSuccess | UserError
+    ArticleTranslateResult = ArticleTranslateSuccess | UserError
     ArticlePublishResult = ArticlePublishSuccess | UserError
     ArticleUnpublishResult = ArticleUnpublishSuccess | UserError
     ArticleArchiveResult = ArticleArchiveSuccess | UserError
@@ -116,6 +126,7 @@ if TYPE_CHECKING:  # what mypy sees; strawberry reads the unions named below
 else:
     ArticleCreateResult = result("articleCreate", ArticleCreateSuccess, REFUSALS)
     ArticleUpdateResult = result("articleUpdate", ArticleUpdateSuccess, REFUSALS)
+    ArticleTranslateResult = result("articleTranslate", ArticleTranslateSuccess, REFUSALS)
     ArticlePublishResult = result("articlePublish", ArticlePublishSuccess, REFUSALS)
     ArticleUnpublishResult = result("articleUnpublish", ArticleUnpublishSuccess, REFUSALS)
     ArticleArchiveResult = result("articleArchive", ArticleArchiveSuccess, REFUSALS)
@@ -143,8 +154,34 @@ class ArticleMutations:
         ctx = info.context
 
         async def run() -> ArticleCreateSuccess:
-            made = await editing.create(ctx.viewer, ctx.now, to_input(input), _limits(ctx))
+            given = to_input(input, ctx.locales())
+            made = await editing.create(ctx.viewer, ctx.now, given, _limits(ctx))
             return ArticleCreateSuccess(article=Article.from_model(made))
+
+        return await attempt(info, run)
+
+    @strawberry.mutation(
+        description="Start a translation: a draft in `locale` of the article's story, with the "
+        "original's structure (the same figures and photos, section, tags, authors, event and "
+        "cover) and its texts to be translated, linked to the story's other locales "
+        "(`Article.translations`). Editors, admins and authors (who join its byline), of any "
+        "article they may see."
+    )
+    async def article_translate(
+        self,
+        info: Info,
+        input: Annotated[
+            ArticleTranslateInput, strawberry.argument(description="The article and the locale.")
+        ],
+    ) -> ArticleTranslateResult:
+        ctx = info.context
+
+        async def run() -> ArticleTranslateSuccess:
+            locale = ctx.locales().check(input.locale)
+            made = await editing.translate(
+                ctx.viewer, ctx.now, article_pk(input.id), locale, _limits(ctx)
+            )
+            return ArticleTranslateSuccess(article=Article.from_model(made))
 
         return await attempt(info, run)
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from cms.articles import authors, events
+from cms.articles.translated import with_translations
 from cms.media import images
 from schema.context import Info
 from schema.mutations.content_inputs import (
@@ -42,6 +43,12 @@ from schema.types.author import Author
 from schema.types.event import Event
 from schema.types.image import Image
 from schema.types.node import pk_of
+from schema.types.translation import (
+    AUTHOR_LIMITS,
+    EVENT_LIMITS,
+    IMAGE_LIMITS,
+    given_translations,
+)
 
 
 @strawberry.type(description="The author profile was created.")
@@ -134,7 +141,11 @@ class ContentMutations:
                 email=input.email,
                 avatar_id=pk_of(input.avatar_id, "Image", "avatarId") if input.avatar_id else None,
             )
-            created = await authors.create(info.context.viewer, data, info.context.now)
+            ctx = info.context
+            texts = given_translations(input.translations, AUTHOR_LIMITS, ctx.locales())
+            created = await with_translations(
+                lambda: authors.create(ctx.viewer, data, ctx.now), texts
+            )
             return AuthorCreateSuccess(author=Author.from_model(created))
 
         return await attempt(info, run)
@@ -158,7 +169,11 @@ class ContentMutations:
                 avatar_id=given_pk(input.avatar_id, "Image", "avatarId"),
             )
             pk = pk_of(input.id, "Author", "id")
-            changed = await authors.update(info.context.viewer, pk, changes, info.context.now)
+            ctx = info.context
+            texts = given_translations(input.translations, AUTHOR_LIMITS, ctx.locales())
+            changed = await with_translations(
+                lambda: authors.update(ctx.viewer, pk, changes, ctx.now), texts
+            )
             return AuthorUpdateSuccess(author=Author.from_model(changed))
 
         return await attempt(info, run)
@@ -202,7 +217,10 @@ class ContentMutations:
                 host=input.host or "",
                 participants=list(input.participants or []),
             )
-            created = await events.create(info.context.viewer, data)
+            texts = given_translations(input.translations, EVENT_LIMITS, info.context.locales())
+            created = await with_translations(
+                lambda: events.create(info.context.viewer, data), texts
+            )
             return EventCreateSuccess(event=Event.from_model(created))
 
         return await attempt(info, run)
@@ -229,7 +247,10 @@ class ContentMutations:
                 participants=given(input.participants),
             )
             pk = pk_of(input.id, "Event", "id")
-            changed = await events.update(info.context.viewer, pk, changes)
+            texts = given_translations(input.translations, EVENT_LIMITS, info.context.locales())
+            changed = await with_translations(
+                lambda: events.update(info.context.viewer, pk, changes), texts
+            )
             return EventUpdateSuccess(event=Event.from_model(changed))
 
         return await attempt(info, run)
@@ -268,7 +289,11 @@ class ContentMutations:
                 focal_point=given_point(input.focal_point),
             )
             pk = pk_of(input.id, "Image", "id")
-            changed = await images.update(info.context.viewer, pk, changes, info.context.now)
+            ctx = info.context
+            texts = given_translations(input.translations, IMAGE_LIMITS, ctx.locales())
+            changed = await with_translations(
+                lambda: images.update(ctx.viewer, pk, changes, ctx.now), texts
+            )
             return ImageUpdateSuccess(image=Image.from_model(changed))
 
         return await attempt(info, run)

@@ -14,6 +14,11 @@ import strawberry
 from cms.core.fields import KEEP, Keep
 from cms.media.uploads import MAX_ALT, MAX_CAPTION, MAX_CREDIT
 from schema.types.node import pk_of
+from schema.types.translation import (
+    AuthorTranslationInput,
+    EventTranslationInput,
+    ImageTranslationInput,
+)
 
 T = TypeVar("T")
 
@@ -72,6 +77,10 @@ class AuthorCreateInput:
         default=None,
         description="Portrait: the ID of an Image. It becomes public with the profile.",
     )
+    translations: list[AuthorTranslationInput] | None = strawberry.field(
+        default=None,
+        description="Its texts in the other locales of `CMS_LOCALES`, one item per locale.",
+    )
 
 
 @strawberry.input(
@@ -95,6 +104,11 @@ class AuthorUpdateInput:
     )
     avatar_id: strawberry.ID | None = strawberry.field(
         default=strawberry.UNSET, description="New portrait (an Image ID)." + _KEEP_OR_CLEAR
+    )
+    translations: list[AuthorTranslationInput] | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Its texts in the other locales: the list replaces the ones it has (an "
+        "empty list removes them all). Leave it out to keep them.",
     )
 
 
@@ -132,6 +146,10 @@ class EventCreateInput:
         description="Attending agencies and people, in order (at most 500, each at most 300 "
         "characters; blank ones are dropped).",
     )
+    translations: list[EventTranslationInput] | None = strawberry.field(
+        default=None,
+        description="Its texts in the other locales of `CMS_LOCALES`, one item per locale.",
+    )
 
 
 @strawberry.input(
@@ -165,6 +183,11 @@ class EventUpdateInput:
     participants: list[str] | None = strawberry.field(
         default=strawberry.UNSET, description="The new list, whole." + _KEEP_OR_CLEAR
     )
+    translations: list[EventTranslationInput] | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Its texts in the other locales: the list replaces the ones it has (an "
+        "empty list removes them all). Leave it out to keep them.",
+    )
 
 
 @strawberry.input(description="The event to delete.")
@@ -196,4 +219,9 @@ class ImageUpdateInput:
         default=strawberry.UNSET,
         description="The point that cropped renditions keep in view (`Image.focalPoint`); null "
         "puts it back in the centre.",
+    )
+    translations: list[ImageTranslationInput] | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Its texts in the other locales: the list replaces the ones it has (an "
+        "empty list removes them all). Leave it out to keep them.",
     )

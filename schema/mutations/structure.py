@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from cms.articles import collections, sections, tags
+from cms.articles.translated import with_translations
 from cms.core.fields import KEEP
 from schema.context import Info
 from schema.mutations.content_inputs import given
@@ -47,6 +48,7 @@ from schema.types.collection import Collection
 from schema.types.node import pk_of
 from schema.types.section import Section
 from schema.types.tag import Tag
+from schema.types.translation import SECTION_LIMITS, TAG_LIMITS, given_translations
 
 
 @strawberry.type(description="The section was created.")
@@ -155,7 +157,10 @@ class StructureMutations:
             data = sections.SectionInput(
                 input.name, input.slug, input.description, parent, input.position
             )
-            made = await sections.create(ctx.viewer, ctx.now, data)
+            texts = given_translations(input.translations, SECTION_LIMITS, ctx.locales())
+            made = await with_translations(
+                lambda: sections.create(ctx.viewer, ctx.now, data), texts
+            )
             return SectionCreateSuccess(section=Section.from_model(made))
 
         return await attempt(info, run)
@@ -181,7 +186,10 @@ class StructureMutations:
                 position=KEEP if position is strawberry.UNSET or position is None else position,
             )
             pk = pk_of(input.id, "Section", "id")
-            changed = await sections.update(ctx.viewer, ctx.now, pk, changes)
+            texts = given_translations(input.translations, SECTION_LIMITS, ctx.locales())
+            changed = await with_translations(
+                lambda: sections.update(ctx.viewer, ctx.now, pk, changes), texts
+            )
             return SectionUpdateSuccess(section=Section.from_model(changed))
 
         return await attempt(info, run)
@@ -218,7 +226,10 @@ class StructureMutations:
         async def run() -> TagUpdateSuccess:
             changes = tags.TagChanges(name=kept(input.name, "name"), slug=kept(input.slug, "slug"))
             pk = pk_of(input.id, "Tag", "id")
-            changed = await tags.update(ctx.viewer, ctx.now, pk, changes)
+            texts = given_translations(input.translations, TAG_LIMITS, ctx.locales())
+            changed = await with_translations(
+                lambda: tags.update(ctx.viewer, ctx.now, pk, changes), texts
+            )
             return TagUpdateSuccess(tag=Tag.from_model(changed))
 
         return await attempt(info, run)

@@ -14,6 +14,7 @@ import strawberry
 from cms.core.errors import InvalidInput
 from cms.core.fields import KEEP, Keep
 from schema.types.node import pk_of
+from schema.types.translation import SectionTranslationInput, TagTranslationInput
 
 T = TypeVar("T")
 
@@ -63,6 +64,10 @@ class SectionCreateInput:
         default=None,
         description="Its place among its siblings, from 0 (the first). Default: after them.",
     )
+    translations: list[SectionTranslationInput] | None = strawberry.field(
+        default=None,
+        description="Its texts in the other locales of `CMS_LOCALES`, one item per locale.",
+    )
 
 
 @strawberry.input(
@@ -89,6 +94,11 @@ class SectionUpdateInput:
         description="Its place among its siblings, from 0. Default on a move: after them; "
         "otherwise it keeps its place.",
     )
+    translations: list[SectionTranslationInput] | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Its texts in the other locales: the list replaces the ones it has (an "
+        "empty list removes them all). Leave it out to keep them.",
+    )
 
 
 @strawberry.input(description="The section to delete.")
@@ -107,6 +117,11 @@ class TagUpdateInput:
     )
     slug: str | None = strawberry.field(
         default=strawberry.UNSET, description=f"New {_SLUG} Links to the old one stop working."
+    )
+    translations: list[TagTranslationInput] | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Its texts in the other locales: the list replaces the ones it has (an "
+        "empty list removes them all). Leave it out to keep them.",
     )
 
 

@@ -22,6 +22,7 @@ from cms.articles.visibility import effective_status
 from cms.core import surrogate
 from cms.core.bounds import EDITED, holds
 from cms.core.errors import Forbidden, InvalidInput
+from cms.core.locales import Locales, Reading, reading
 from cms.site import jsonld
 from schema import planner
 from schema.context import Info, Resolved, resolved
@@ -69,8 +70,15 @@ class Article(Node):
         description="Goes up by one on every change: a cheap way to tell if a copy is stale."
     )
     byline: str = strawberry.field(description="The byline as written, e.g. `Đức Anh - Thu Trang`.")
+    locale: str = strawberry.field(
+        description="The language it is written in: a BCP 47 tag, one of `CMS_LOCALES` (`vi`, "
+        "`en`). The texts of its section, tags, event, authors and pictures come in it too "
+        "(the default locale's where they have no translation, unless `CMS_LOCALE_FALLBACK` "
+        "is false)."
+    )
     _row: strawberry.Private[ArticleRow]
     _parsed: strawberry.Private[list[body_.Block] | None] = None
+    _read: strawberry.Private[Reading | None] = None
 
     @strawberry.field(description="Where the article is in its life.")
     def status(self, info: Info) -> ArticleStatus:
@@ -82,7 +90,10 @@ class Article(Node):
         metadata=holds(MAX_AUTHORS),
     )
     def authors(self, info: Info) -> Resolved[list[Author]]:
-        return resolved(info.context.loaders.authors_by_article_id, self._row.id, _authors)
+        loader = info.context.loaders.authors_by_article_id
+        if (read := self._reading(info)) is None:
+            return resolved(loader, self._row.id, _authors)
+        return resolved(loader, self._row.id, lambda found: _authors(found, read))
 
     @strawberry.field(
         description="The event the article reports on, if any.", graphql_type=Event | None
@@ -90,7 +101,10 @@ class Article(Node):
     def event(self, info: Info) -> Resolved[Event | None]:
         if self._row.event_id is None:
             return None
-        return resolved(info.context.loaders.event_by_id, self._row.event_id, _event)
+        loader = info.context.loaders.event_by_id
+        if (read := self._reading(info)) is None:
+            return resolved(loader, self._row.event_id, _event)
+        return resolved(loader, self._row.event_id, lambda found: _event(found, read))
 
     @strawberry.field(
         description="The lead picture shown in lists and at the top of the page.",
@@ -99,6 +113,7 @@ class Article(Node):
     def cover(self, info: Info) -> Resolved[Image | None]:
         if self._row.cover_id is None:
             return None
+        self._read = self._reading(info)
         return resolved(info.context.loaders.image_by_id, self._row.cover_id, self._cover)
 
     @strawberry.field(
@@ -107,7 +122,10 @@ class Article(Node):
     def section(self, info: Info) -> Resolved[Section | None]:
         if self._row.section_id is None:
             return None
-        return resolved(info.context.loaders.section_by_id, self._row.section_id, _section)
+        loader = info.context.loaders.section_by_id
+        if (read := self._reading(info)) is None:
+            return resolved(loader, self._row.section_id, _section)
+        return resolved(loader, self._row.section_id, lambda found: _section(found, read))
 
     @strawberry.field(
         description="The article's topics, in the order the editors gave them.",
@@ -115,7 +133,10 @@ class Article(Node):
         metadata=holds(tags_.MAX_PER_ARTICLE),
     )
     def tags(self, info: Info) -> Resolved[list[Tag]]:
-        return resolved(info.context.loaders.tags_by_article_id, self._row.id, _tags)
+        loader = info.context.loaders.tags_by_article_id
+        if (read := self._reading(info)) is None:
+            return resolved(loader, self._row.id, _tags)
+        return resolved(loader, self._row.id, lambda found: _tags(found, read))
 
     @strawberry.field(
         description="The article's canonical address on the website (`CMS_SITE_URL` with "
@@ -215,6 +236,23 @@ class Article(Node):
         return resolved(info.context.loaders.related_by_article, key, _articles)
 
     @strawberry.field(
+        description="The same story in the other locales, those you may see (readers: the "
+        "published ones), in locale order; empty when it has none. `articleTranslate` starts "
+        "one.",
+        graphql_type=list["Article"],
+        metadata=holds(EDITED),
+    )
+    def translations(self, info: Info) -> Resolved[list[Article]]:
+        story, own = self._row.story_id, self._row.id
+        if story is None:
+            return []
+
+        def others(found: list[ArticleRow]) -> list[Article]:
+            return _articles([row for row in found if row.id != own])
+
+        return resolved(info.context.loaders.articles_by_story, story, others)
+
+    @strawberry.field(
         description="The title search engines show (at most 70 characters as set); the title "
         "when none was set."
     )
@@ -235,6 +273,7 @@ class Article(Node):
         metadata=holds(EDITED),
     )
     def images(self, info: Info) -> Resolved[list[Image]]:
+        self._read = self._reading(info)
         return resolved(info.context.loaders.images_by_article_id, self._row.id, self._images)
 
     @strawberry.field(
@@ -278,13 +317,21 @@ class Article(Node):
         if found is None:
             return None
         row = self._row
-        if not row.has_body:
-            return Image.from_row(found, row.cover_caption)  # read with the row instead
-        return Image.from_row(found, self._captions().get(found.id))
+        if not row.has_body:  # the caption was read with the row instead
+            return Image.from_row(found, row.cover_caption, self._read)
+        return Image.from_row(found, self._captions().get(found.id), self._read)
 
     def _images(self, found: Sequence[ImageRow]) -> list[Image]:
-        captions = self._captions()
-        return [Image.from_row(image, captions.get(image.id)) for image in found]
+        captions, read = self._captions(), self._read
+        return [Image.from_row(image, captions.get(image.id), read) for image in found]
+
+    def _reading(self, info: Info) -> Reading | None:
+        """How the texts of what the article shows are read: in its locale (None: the
+        default's, the columns as they are)."""
+        settings = info.context.settings
+        if self._row.locale == settings.default_locale:
+            return None
+        return reading(self._row.locale, Locales.of(settings))
 
     def _blocks(self) -> list[body_.Block]:
         """The body, parsed once per article per request (several fields read it)."""
@@ -309,6 +356,7 @@ class Article(Node):
             updated_at=row.updated_at,
             version=row.version,
             byline=row.byline,
+            locale=row.locale,
             _row=row,
         )
 
@@ -348,17 +396,17 @@ def _articles(found: list[ArticleRow]) -> list[Article]:
     return [Article.from_row(row) for row in found]
 
 
-def _authors(found: list[AuthorRow]) -> list[Author]:
-    return [Author.from_row(author) for author in found]
+def _authors(found: list[AuthorRow], read: Reading | None = None) -> list[Author]:
+    return [Author.from_row(author, read) for author in found]
 
 
-def _event(found: EventRow | None) -> Event | None:
-    return Event.from_row(found) if found is not None else None
+def _event(found: EventRow | None, read: Reading | None = None) -> Event | None:
+    return Event.from_row(found, read) if found is not None else None
 
 
-def _section(found: SectionRow | None) -> Section | None:
-    return Section.from_row(found) if found is not None else None
+def _section(found: SectionRow | None, read: Reading | None = None) -> Section | None:
+    return Section.from_row(found, read) if found is not None else None
 
 
-def _tags(found: list[TagRow]) -> list[Tag]:
-    return [Tag.from_row(tag) for tag in found]
+def _tags(found: list[TagRow], read: Reading | None = None) -> list[Tag]:
+    return [Tag.from_row(tag, read) for tag in found]

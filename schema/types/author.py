@@ -10,11 +10,13 @@ from cms import models
 from cms.articles import authors
 from cms.articles.reads import AuthorRow
 from cms.core import surrogate
+from cms.core.locales import Reading, Translations
 from schema.context import Info
 from schema.types.image import Image
 from schema.types.nested import ArticleRef, parent_articles
 from schema.types.node import Node, to_global_id
 from schema.types.pagination import Connection
+from schema.types.translation import AuthorTranslation, LocaleArgument, translation_of
 
 
 async def _avatar(root: Any, info: Info) -> Image | None:
@@ -29,10 +31,17 @@ class Author(Node):
     id: strawberry.ID = strawberry.field(description="Opaque, globally unique ID.")
     slug: str = strawberry.field(description="URL-safe name, unique, e.g. `bich-lien`.")
     name: str = strawberry.field(description="Name as printed in bylines, e.g. `Bích Liên`.")
-    bio: str = strawberry.field(description="Short biography; may be empty.")
+    bio: str | None = strawberry.field(
+        description="Short biography; may be empty. Read through an article, in the article's "
+        "locale."
+        " Null only when read in another locale (through an article) that has no "
+        "translation of it while `CMS_LOCALE_FALLBACK` is false."
+    )
     _pk: strawberry.Private[int]
     _avatar_id: strawberry.Private[int | None]
     _email: strawberry.Private[str | None]
+    _bio: strawberry.Private[str] = ""
+    _translations: strawberry.Private[Translations | None] = None
 
     avatar: Image | None = strawberry.field(resolver=_avatar, description="Portrait, if any.")
     articles: Connection[ArticleRef] = strawberry.field(
@@ -47,14 +56,24 @@ class Author(Node):
     def email(self, info: Info) -> str | None:
         return authors.visible_email(info.context.viewer, self._email)
 
+    @strawberry.field(description="Its bio in one locale, as written: null when it has none.")
+    def translation(self, info: Info, locale: LocaleArgument) -> AuthorTranslation | None:
+        defaults, locales = {"bio": self._bio}, info.context.locales()
+        return translation_of(defaults, self._translations, locale, locales, AuthorTranslation)
+
     @classmethod
-    def from_row(cls, author: AuthorRow) -> Author:
+    def from_row(cls, author: AuthorRow, reading: Reading | None = None) -> Author:
         surrogate.record("author", author.id)
+        bio: str | None = author.bio
+        if reading is not None:
+            bio = reading.text(author.bio, author.translations, "bio")
         return cls(
             id=to_global_id("Author", author.id),
             slug=author.slug,
             name=author.name,
-            bio=author.bio,
+            bio=bio,
+            _bio=author.bio,
+            _translations=author.translations,
             _pk=author.id,
             _avatar_id=author.avatar_id,
             _email=author.email,

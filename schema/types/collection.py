@@ -46,9 +46,18 @@ class Collection(Node):
         after: Annotated[
             str | None, strawberry.argument(description="Return items after this cursor.")
         ] = None,
+        locale: Annotated[
+            str | None,
+            strawberry.argument(
+                description="The locale of the articles, one of `CMS_LOCALES`; default: the "
+                "default locale (a collection may hold articles of several)."
+            ),
+        ] = None,
     ) -> Connection[Article]:
         win = page_window(info, collection_items.IN_ORDER, first=first, after=after)
-        page = await info.context.loaders.items_by_collection.load((self._pk, win))
+        context = info.context
+        loaders = context.loaders.in_locale(context.locales().check(locale))
+        page = await loaders.items_by_collection.load((self._pk, win))
         surrogate.record_articles()
         return Connection.of(page, _article)
 

@@ -10,11 +10,18 @@ from strawberry.scalars import JSON
 from cms import models
 from cms.articles.reads import EventRow
 from cms.core import surrogate
+from cms.core.locales import Reading
 from cms.site import jsonld
 from schema.context import Info
 from schema.types.nested import ArticleRef, parent_articles
 from schema.types.node import Node, to_global_id
 from schema.types.pagination import Connection
+from schema.types.translation import (
+    EVENT_TEXTS,
+    EventTranslation,
+    LocaleArgument,
+    translation_of,
+)
 
 
 @strawberry.type(
@@ -23,13 +30,25 @@ from schema.types.pagination import Connection
 class Event(Node):
     id: strawberry.ID = strawberry.field(description="Opaque, globally unique ID.")
     slug: str = strawberry.field(description="URL-safe name, unique.")
-    name: str = strawberry.field(description="Name of the event.")
-    description: str = strawberry.field(description="What it was about; may be empty.")
+    name: str | None = strawberry.field(
+        description="Name of the event; read through an article, in the article's locale."
+        " Null only when read in another locale (through an article) that has no "
+        "translation of it while `CMS_LOCALE_FALLBACK` is false."
+    )
+    description: str | None = strawberry.field(
+        description="What it was about; may be empty. In the article's locale, as `name`."
+    )
     starts_at: datetime = strawberry.field(description="When it starts (ISO 8601, with offset).")
     ends_at: datetime | None = strawberry.field(description="When it ends, if known.")
-    location: str = strawberry.field(description="Where it takes place; may be empty.")
-    organizer: str = strawberry.field(description="Who organised it.")
-    host: str = strawberry.field(description="Who chaired or hosted it.")
+    location: str | None = strawberry.field(
+        description="Where it takes place; may be empty. In the article's locale, as `name`."
+    )
+    organizer: str | None = strawberry.field(
+        description="Who organised it. In the article's locale, as `name`."
+    )
+    host: str | None = strawberry.field(
+        description="Who chaired or hosted it. In the article's locale, as `name`."
+    )
     participants: list[str] = strawberry.field(
         description="Attending agencies and people, in the order the source lists them."
     )
@@ -41,6 +60,12 @@ class Event(Node):
         description="Published articles that report on this event, newest first.",
     )
 
+    @strawberry.field(description="Its texts in one locale, as written: null when it has none.")
+    def translation(self, info: Info, locale: LocaleArgument) -> EventTranslation | None:
+        row, locales = self._row, info.context.locales()
+        defaults = {name: getattr(row, name) for name in EVENT_TEXTS}
+        return translation_of(defaults, row.translations, locale, locales, EventTranslation)
+
     @strawberry.field(
         description="The event for search engines: a schema.org `Event` in JSON-LD (name, "
         "description, startDate and endDate in Vietnam's time, +07:00, location as a `Place`, "
@@ -51,18 +76,17 @@ class Event(Node):
         return jsonld.event(self._row)
 
     @classmethod
-    def from_row(cls, event: EventRow) -> Event:
+    def from_row(cls, event: EventRow, reading: Reading | None = None) -> Event:
         surrogate.record("event", event.id)
+        texts: dict[str, str | None] = {name: getattr(event, name) for name in EVENT_TEXTS}
+        if reading is not None:
+            texts = {n: reading.text(t or "", event.translations, n) for n, t in texts.items()}
         return cls(
             id=to_global_id("Event", event.id),
             slug=event.slug,
-            name=event.name,
-            description=event.description,
             starts_at=event.starts_at,
             ends_at=event.ends_at,
-            location=event.location,
-            organizer=event.organizer,
-            host=event.host,
+            **texts,
             participants=list(event.participants),
             _row=event,
             _pk=event.id,

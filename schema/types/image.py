@@ -9,10 +9,12 @@ import strawberry
 from cms import models
 from cms.articles.reads import ImageRow
 from cms.core import surrogate
+from cms.core.locales import Reading
 from cms.media import renditions
 from schema.context import Info
 from schema.types.node import Node, to_global_id
 from schema.types.rendition import Fit, FocalPoint, ImageFormat, Rendition, rendition_of, srcset_of
+from schema.types.translation import ImageTranslation, LocaleArgument, translation_of
 
 
 @strawberry.type(description="A picture in the media store, with its size and editorial text.")
@@ -23,12 +25,20 @@ class Image(Node):
     mime_type: str = strawberry.field(description="MIME type, e.g. `image/jpeg`.")
     size: int = strawberry.field(description="File size in bytes.")
     filename: str = strawberry.field(description="The file name it was uploaded with.")
-    alt: str = strawberry.field(description="Alternative text for screen readers.")
-    caption: str = strawberry.field(
-        description="Caption for this use of the picture: inside an article, the caption of the "
-        "figure that shows it; elsewhere (or when the figure has none) the picture's default."
+    alt: str | None = strawberry.field(
+        description="Alternative text for screen readers; read through an article, in the "
+        "article's locale. Null only when read in another locale (through an article) that "
+        "has no translation of it while `CMS_LOCALE_FALLBACK` is false."
     )
-    credit: str = strawberry.field(description="Photographer or agency credit; may be empty.")
+    caption: str | None = strawberry.field(
+        description="Caption for this use of the picture: inside an article, the caption of the "
+        "figure that shows it; elsewhere (or when the figure has none) the picture's default, "
+        "in the article's locale as `alt`."
+    )
+    credit: str | None = strawberry.field(
+        description="Photographer or agency credit; may be empty. In the article's locale, as "
+        "`alt`."
+    )
     placeholder: str | None = strawberry.field(
         description="A BlurHash (https://blurha.sh) of the picture, about 30 characters: decode "
         "it to paint a blurred preview while the file loads. Null for an image taken in before "
@@ -40,6 +50,7 @@ class Image(Node):
     )
     _key: strawberry.Private[str]
     _source: strawberry.Private[renditions.Source]
+    _row: strawberry.Private[ImageRow | None] = None
 
     @strawberry.field(
         description="Absolute URL of the file. It never changes for a given file and may be "
@@ -105,8 +116,17 @@ class Image(Node):
         return srcset_of(info.context, self._source, widths, format)
 
     @classmethod
-    def from_row(cls, image: ImageRow, caption: str | None = None) -> Image:
+    def from_row(
+        cls, image: ImageRow, caption: str | None = None, reading: Reading | None = None
+    ) -> Image:
         surrogate.record("image", image.id)
+        alt: str | None = image.alt
+        credit: str | None = image.credit
+        default_caption: str | None = image.caption
+        if reading is not None:
+            alt = reading.text(image.alt, image.translations, "alt")
+            credit = reading.text(image.credit, image.translations, "credit")
+            default_caption = reading.text(image.caption, image.translations, "caption")
         return cls(
             id=to_global_id("Image", image.id),
             width=image.width,
@@ -114,14 +134,25 @@ class Image(Node):
             mime_type=image.mime_type,
             size=image.size,
             filename=image.filename,
-            alt=image.alt,
-            caption=caption or image.caption,
-            credit=image.credit,
+            alt=alt,
+            caption=caption or default_caption,
+            credit=credit,
             placeholder=image.placeholder,
             dominant_color=image.dominant_color,
             _key=image.store_key,
             _source=source_of(image),
+            _row=image,
         )
+
+    @strawberry.field(
+        description="Its default texts in one locale, as written: null when it has none."
+    )
+    def translation(self, info: Info, locale: LocaleArgument) -> ImageTranslation | None:
+        row, locales = self._row, info.context.locales()
+        if row is None:
+            return None
+        defaults = {"alt": row.alt, "caption": row.caption, "credit": row.credit}
+        return translation_of(defaults, row.translations, locale, locales, ImageTranslation)
 
     @classmethod
     async def load(cls, info: Info, pk: int) -> Image | None:

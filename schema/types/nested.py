@@ -36,11 +36,20 @@ def parent_articles(
         after: Annotated[
             str | None, strawberry.argument(description="Return items after this cursor.")
         ] = None,
+        locale: Annotated[
+            str | None,
+            strawberry.argument(
+                description="The locale of the articles, one of `CMS_LOCALES`; default: the "
+                "default locale."
+            ),
+        ] = None,
     ) -> Connection[ArticleRef]:
         from schema.types.article import Article
 
         win = page_window(info, FEED_ORDER, first=first, after=after)
-        page = await pages(info.context.loaders).load((root._pk, win))
+        context = info.context
+        loaders = context.loaders.in_locale(context.locales().check(locale))
+        page = await pages(loaders).load((root._pk, win))
         surrogate.record_articles()
         return Connection.of(page, Article.from_row)
 

@@ -11,10 +11,12 @@ from cms.articles.sections import MAX_DEPTH
 from cms.articles.structure_reads import SectionRow
 from cms.core import surrogate
 from cms.core.bounds import EDITED, holds
+from cms.core.locales import Reading
 from schema.context import Info, Resolved, resolved
 from schema.types.nested import ArticleRef, parent_articles
 from schema.types.node import Node, to_global_id
 from schema.types.pagination import Connection
+from schema.types.translation import LocaleArgument, SectionTranslation, translation_of
 
 SectionRef = Annotated["Section", strawberry.lazy("schema.types.section")]
 """The type itself, for the fields that return sections (the class is not made yet there)."""
@@ -29,8 +31,15 @@ class Section(Node):
     slug: str = strawberry.field(
         description="URL-safe name, unique among all sections, e.g. `hoat-dong-cua-ban`."
     )
-    name: str = strawberry.field(description="Name as shown, e.g. `Hoạt động của Ban`.")
-    description: str = strawberry.field(description="What the section holds; may be empty.")
+    name: str | None = strawberry.field(
+        description="Name as shown, e.g. `Hoạt động của Ban`; read through an article, in the "
+        "article's locale."
+        " Null only when read in another locale (through an article) that has no "
+        "translation of it while `CMS_LOCALE_FALLBACK` is false."
+    )
+    description: str | None = strawberry.field(
+        description="What the section holds; may be empty. In the article's locale, as `name`."
+    )
     path: str = strawberry.field(
         description="The slugs from the top of the tree down to this section, joined by `/`, "
         "e.g. `tin-tuc/hoat-dong-cua-ban`; `section(slug:)` takes it too. It changes when the "
@@ -80,14 +89,25 @@ class Section(Node):
         found = await info.context.loaders.section_by_slug.load_many(slugs) if slugs else []
         return [Section.from_row(row) for row in found if row is not None]
 
+    @strawberry.field(description="Its texts in one locale, as written: null when it has none.")
+    def translation(self, info: Info, locale: LocaleArgument) -> SectionTranslation | None:
+        row, locales = self._row, info.context.locales()
+        defaults = {"name": row.name, "description": row.description}
+        return translation_of(defaults, row.translations, locale, locales, SectionTranslation)
+
     @classmethod
-    def from_row(cls, row: SectionRow) -> Section:
+    def from_row(cls, row: SectionRow, reading: Reading | None = None) -> Section:
         surrogate.record("section", row.id)
+        name: str | None = row.name
+        description: str | None = row.description
+        if reading is not None:
+            name = reading.text(row.name, row.translations, "name")
+            description = reading.text(row.description, row.translations, "description")
         return cls(
             id=to_global_id("Section", row.id),
             slug=row.slug,
-            name=row.name,
-            description=row.description,
+            name=name,
+            description=description,
             path=row.path,
             _row=row,
             _pk=row.id,

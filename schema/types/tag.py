@@ -7,10 +7,12 @@ import strawberry
 from cms import models
 from cms.articles.structure_reads import TagRow
 from cms.core import surrogate
+from cms.core.locales import Reading, Translations
 from schema.context import Info
 from schema.types.nested import ArticleRef, parent_articles
 from schema.types.node import Node, to_global_id
 from schema.types.pagination import Connection
+from schema.types.translation import LocaleArgument, TagTranslation, translation_of
 
 
 @strawberry.type(
@@ -20,10 +22,15 @@ from schema.types.pagination import Connection
 class Tag(Node):
     id: strawberry.ID = strawberry.field(description="Opaque, globally unique ID.")
     slug: str = strawberry.field(description="URL-safe name, unique, e.g. `khu-cong-nghiep`.")
-    name: str = strawberry.field(
-        description="The name as an editor first typed it, e.g. `Khu công nghiệp`."
+    name: str | None = strawberry.field(
+        description="The name as an editor first typed it, e.g. `Khu công nghiệp`; read "
+        "through an article, in the article's locale."
+        " Null only when read in another locale (through an article) that has no "
+        "translation of it while `CMS_LOCALE_FALLBACK` is false."
     )
     _pk: strawberry.Private[int]
+    _name: strawberry.Private[str] = ""
+    _translations: strawberry.Private[Translations | None] = None
 
     articles: Connection[ArticleRef] = strawberry.field(
         resolver=parent_articles(lambda loaders: loaders.articles_by_tag),
@@ -37,10 +44,23 @@ class Tag(Node):
     def url(self, info: Info) -> str | None:
         return info.context.site().tag(self.slug)
 
+    @strawberry.field(description="Its name in one locale, as written: null when it has none.")
+    def translation(self, info: Info, locale: LocaleArgument) -> TagTranslation | None:
+        defaults, locales = {"name": self._name}, info.context.locales()
+        return translation_of(defaults, self._translations, locale, locales, TagTranslation)
+
     @classmethod
-    def from_row(cls, row: TagRow) -> Tag:
+    def from_row(cls, row: TagRow, reading: Reading | None = None) -> Tag:
         surrogate.record("tag", row.id)
-        return cls(id=to_global_id("Tag", row.id), slug=row.slug, name=row.name, _pk=row.id)
+        name = row.name if reading is None else reading.text(row.name, row.translations, "name")
+        return cls(
+            id=to_global_id("Tag", row.id),
+            slug=row.slug,
+            name=name,
+            _pk=row.id,
+            _name=row.name,
+            _translations=row.translations,
+        )
 
     @classmethod
     def from_model(cls, tag: models.Tag) -> Tag:

@@ -221,7 +221,7 @@ async def test_an_anonymous_upload_past_the_transport_is_unauthenticated() -> No
         settings=settings,
         viewer=ANONYMOUS,
         now=now,
-        loaders=Loaders(ANONYMOUS, now),
+        loaders=Loaders(ANONYMOUS, now, settings.default_locale),
         media_base="http://cms.test",
         store=cast(Any, None),
         renditions=cast(Any, None),
