@@ -27,6 +27,9 @@ from tortoise.backends.base.config_generator import expand_db_url
 _SQLITE_PRAGMAS = {"journal_mode": "WAL", "busy_timeout": 5000, "synchronous": "NORMAL"}
 
 
+MAX_LOCALES = 20
+"""The most locales ``CMS_LOCALES`` may name (a list of them is costed at this many)."""
+
 PATH_PLACEHOLDERS: dict[str, frozenset[str]] = {
     "article_path": frozenset({"section", "slug", "id", "locale"}),
     "section_path": frozenset({"path", "slug"}),
@@ -496,6 +499,8 @@ class Settings(BaseSettings):
                 tags.append(tag)
         if not tags:
             raise ValueError("give one or more language tags, the default first (vi,en)")
+        if len(tags) > MAX_LOCALES:
+            raise ValueError(f"at most {MAX_LOCALES} locales")
         return tags
 
     @property

@@ -25,6 +25,7 @@ from cms.media.rendition_urls import RenditionUrls
 from cms.media.storage import MediaStore
 from cms.media.uploads import Limits
 from cms.notify.live import Broker
+from cms.site import reads as site_reads
 from cms.site.urls import SiteUrls
 from schema.batching import ParentPageKey, loader, nested, pages
 from schema.structure_loaders import StructureLoaders
@@ -160,6 +161,12 @@ class Loaders(StructureLoaders):
     @cached_property
     def revision_count_by_article(self) -> DataLoader[int, int]:
         return loader(revisions.counts)
+
+    @cached_property
+    def public_versions_by_story_id(self) -> DataLoader[int, list[site_reads.StoryLinkRow]]:
+        """The articles of each story anyone may read, every locale's (JSON-LD's links)."""
+        now = self.now
+        return loader(lambda ids: site_reads.stories_by_ids(now, ids))
 
     @cached_property
     def user_by_id(self) -> DataLoader[int, models.User | None]:

@@ -47,6 +47,7 @@ from schema.types.pagination import Connection, page_window
 from schema.types.search import ArticleSearchConnection
 from schema.types.section import Section
 from schema.types.tag import Tag
+from settings import MAX_LOCALES
 
 N = TypeVar("N")
 N_co = TypeVar("N_co", covariant=True)
@@ -145,7 +146,8 @@ class Locale:
 )
 class Query(AccountQueries, AuditQueries, NotifyQueries, StructureQueries):
     @strawberry.field(
-        description="The languages content is written in (`CMS_LOCALES`), the default first."
+        description="The languages content is written in (`CMS_LOCALES`), the default first.",
+        metadata=holds(MAX_LOCALES),
     )
     def locales(self, info: Info) -> list[Locale]:
         codes = info.context.locales().codes
@@ -230,7 +232,7 @@ class Query(AccountQueries, AuditQueries, NotifyQueries, StructureQueries):
         language = ctx.locales().check(locale)
         if preview_token is not None:
             found = await Article.previewed(info, preview_token, id_=id, slug=slug)
-            if slug is not None and found._row.locale != language:
+            if locale is not None and found._row.locale != language:
                 raise Forbidden("This preview link opens another article.", field="previewToken")
         else:
             loader = ctx.loaders.article_by_slug

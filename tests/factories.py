@@ -70,7 +70,12 @@ class Factory:
         section: models.Section | None = None,
         tags: list[str] | None = None,
         summary: str = "",
+        locale: str | None = None,
+        translation_of: models.Article | None = None,
     ) -> models.Article:
+        """An article (in ``locale``; the default when None), as a translation of
+        ``translation_of``'s story when given (linked as ``cms.articles.editing.translate``
+        links them)."""
         blocks: list[body.Block] = [body.Paragraph(p) for p in paragraphs]
         for i in range(figures):
             photo = await self.image(caption=f"Ảnh mặc định {i}")
@@ -87,8 +92,14 @@ class Factory:
             cover_id=cover_image.id if cover_image else None,
             section_id=section.id if section else None,
             tags=tags_.checked(tags) if tags is not None else None,
+            locale=locale,
         )
         async with in_transaction():
+            if translation_of is not None:
+                data.story_id = translation_of.story_id or translation_of.id
+                if translation_of.story_id is None:
+                    await models.Article.filter(id=translation_of.id).update(story_id=data.story_id)
+                    translation_of.story_id = data.story_id
             return await articles.save(data)
 
     async def section(

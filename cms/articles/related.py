@@ -55,7 +55,8 @@ async def related(
 
 def _ranked(now: datetime, ids: list[int], first: int, title_matches: Fragment | None) -> Fragment:
     """The statement: each candidate's points from each source (shared tags, counted in one
-    aggregate; a title match's score), summed per article, ranked with the section and date."""
+    aggregate; a title match's score), summed per article, ranked with the section and date.
+    Only articles in the source's locale are related to it."""
     hits_sql, hits_params = title_matches or (NO_MATCHES, [])
     sources = marks(len(ids))
     public_r, public_r_params = public_sql(now, "r")
@@ -68,7 +69,8 @@ def _ranked(now: datetime, ids: list[int], first: int, title_matches: Fragment |
         "UNION ALL SELECT source_id, article_id, 0, 0 FROM (SELECT s.id AS source_id, "
         "r.id AS article_id, ROW_NUMBER() OVER (PARTITION BY s.id ORDER BY r.published_at DESC, "
         "r.id DESC) AS n FROM article s JOIN article r ON r.section_id = s.section_id "
-        f"AND r.id <> s.id WHERE s.id IN ({sources}) AND {public_r}) in_section WHERE n <= ? "
+        f"AND r.id <> s.id AND r.locale = s.locale WHERE s.id IN ({sources}) AND {public_r}) "
+        "in_section WHERE n <= ? "
         "UNION ALL SELECT source_id, article_id, 0, score FROM hits), "
         "summed AS (SELECT source_id, article_id, SUM(shared) AS shared, MAX(matched) AS matched "
         "FROM points GROUP BY source_id, article_id), "
@@ -76,7 +78,7 @@ def _ranked(now: datetime, ids: list[int], first: int, title_matches: Fragment |
         "ORDER BY c.shared DESC, CASE WHEN r.section_id = s.section_id THEN 1 ELSE 0 END DESC, "
         "c.matched DESC, r.published_at DESC, r.id DESC) AS n FROM summed c "
         "JOIN article r ON r.id = c.article_id JOIN article s ON s.id = c.source_id "
-        f"WHERE r.id <> c.source_id AND {public_r}) "
+        f"WHERE r.id <> c.source_id AND r.locale = s.locale AND {public_r}) "
         f"SELECT ranked.source_id AS related_source_id, {listed('a')} FROM ranked "
         "JOIN article a ON a.id = ranked.article_id WHERE ranked.n <= ? "
         "ORDER BY ranked.source_id, ranked.n"

@@ -118,9 +118,13 @@ class Reading:
     locale: str
     locales: Locales
 
-    def text(self, default: str, translations: Translations | None, field: str) -> str | None:
-        """The text of ``field`` in this locale (:func:`translated`)."""
-        return translated(default, translations, field, self.locale, self.locales)
+    def text(self, default: str, translations: Translations | None, field: str) -> str:
+        """The text of ``field`` in this locale (:func:`translated`); empty instead of null
+        without fallback: the API's text fields were never null, and making them nullable
+        would break documents that select them on two types at once (a ``name`` of an
+        ``Author`` and of an ``Event``: graphql's overlapping-fields rule)."""
+        found = translated(default, translations, field, self.locale, self.locales)
+        return "" if found is None else found
 
 
 def reading(locale: str, locales: Locales) -> Reading | None:

@@ -4,11 +4,15 @@ Every statement takes its rule from :func:`cms.articles.queries.conditions` (the
 of :mod:`cms.articles.visibility` for :data:`~cms.core.viewer.ANONYMOUS`): drafts, archived
 articles and scheduled ones before their time are never read. A feed reads its articles with
 their bodies in one statement and their authors, tags, pictures and sections in one statement
-each; a sitemap is one statement.
+each; a sitemap is one statement, and one more for the other locales' versions of its articles
+(:func:`stories_by_ids`) when some of them are translated.
+
+A feed lists one locale's articles (``Article.locale``); sitemaps list every locale's.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 
@@ -23,6 +27,7 @@ from cms.articles.reads import (
 )
 from cms.articles.structure_reads import SectionRow, TagRow, sections_by_ids, tags_by_article_ids
 from cms.core import db
+from cms.core.db import all_of, marks
 from cms.core.rows import shape, stored_as, utc_datetime
 from cms.core.viewer import ANONYMOUS
 
@@ -33,11 +38,13 @@ __all__ = [
     "Month",
     "NewsRow",
     "SectionLinkRow",
+    "StoryLinkRow",
     "feed_articles",
     "month_links",
     "months",
     "news_links",
     "section_links",
+    "stories_by_ids",
 ]
 
 VIETNAM = timezone(timedelta(hours=7), "ICT")
@@ -56,9 +63,12 @@ class FeedArticle:
     """Every picture the article uses (the cover first), for the body and the cover."""
 
 
-async def feed_articles(now: datetime, where: ArticleFilter, limit: int) -> list[FeedArticle]:
-    """The ``limit`` newest articles an anonymous reader sees at ``now`` among ``where``."""
-    sql, params = conditions(ANONYMOUS, now, where, "a")
+async def feed_articles(
+    now: datetime, where: ArticleFilter, limit: int, locale: str
+) -> list[FeedArticle]:
+    """The ``limit`` newest articles in ``locale`` an anonymous reader sees at ``now`` among
+    ``where``."""
+    sql, params = all_of(conditions(ANONYMOUS, now, where, "a"), ("a.locale = ?", [locale]))
     rows = await db.fetch(
         f"SELECT {ARTICLE.select('a')} FROM article a WHERE {sql} "
         f"ORDER BY a.published_at DESC, a.id DESC LIMIT {int(limit)}",
@@ -94,6 +104,8 @@ class LinkRow:
 
     id: int
     slug: str
+    locale: str
+    story_id: int | None
     published_at: datetime
     updated_at: datetime
     section_path: str | None = field(default=None, metadata=stored_as(None))
@@ -105,8 +117,20 @@ class NewsRow:
 
     id: int
     slug: str
+    locale: str
     title: str
     published_at: datetime
+    section_path: str | None = field(default=None, metadata=stored_as(None))
+
+
+@dataclass(slots=True)
+class StoryLinkRow:
+    """One locale's version of a story, as the links between translations name it."""
+
+    id: int
+    slug: str
+    locale: str
+    story_id: int
     section_path: str | None = field(default=None, metadata=stored_as(None))
 
 
@@ -121,6 +145,7 @@ class SectionLinkRow:
 
 _LINK = shape(LinkRow, "article")
 _NEWS = shape(NewsRow, "article")
+_STORY = shape(StoryLinkRow, "article")
 _SECTION = shape(SectionLinkRow, "section")
 _WITH_SECTION = "LEFT JOIN section s ON s.id = a.section_id"
 
@@ -191,6 +216,24 @@ async def news_links(now: datetime, since: datetime, limit: int) -> list[NewsRow
         params,
     )
     return [_NEWS.build(row) for row in rows]
+
+
+async def stories_by_ids(now: datetime, story_ids: Sequence[int]) -> list[list[StoryLinkRow]]:
+    """Batch reader: the articles of each story (``Article.story_id``) an anonymous reader sees
+    at ``now``, every locale's, by id, in one statement. Item ``i`` answers ``story_ids[i]``."""
+    if not story_ids:
+        return []
+    sql, params = conditions(ANONYMOUS, now, ArticleFilter(), "a")
+    rows = await db.fetch(
+        f"SELECT {_STORY.select('a')}, s.path AS section_path FROM article a {_WITH_SECTION} "
+        f"WHERE a.story_id IN ({marks(len(story_ids))}) AND {sql} ORDER BY a.id",
+        [*story_ids, *params],
+    )
+    found: dict[int, list[StoryLinkRow]] = {pk: [] for pk in story_ids}
+    for row in rows:
+        link = _STORY.build(row)
+        found[link.story_id].append(link)
+    return [found[pk] for pk in story_ids]
 
 
 async def section_links(limit: int) -> list[SectionLinkRow]:

@@ -1,5 +1,11 @@
 """RSS 2.0 feeds of the newest articles: the whole site's, a section's (and below), a tag's.
 
+A feed is one locale's (``CMS_LOCALES``): it lists only the articles written in it, its
+``language`` is the locale, and the names of the sections and tags, the pictures' alternative
+texts and captions are that locale's translations (:func:`cms.core.locales.translated`, falling
+back to the default locale's as ``CMS_LOCALE_FALLBACK`` says; a name with no fallback shows the
+default's all the same: a category cannot be nameless).
+
 Each item has its canonical link (:class:`~cms.site.urls.SiteUrls`), its global ID as a ``guid``
 that is not a permalink, ``pubDate`` (RFC 822, Vietnam time), the summary as ``description``, the
 body's safe HTML as ``content:encoded`` (rendered as ``bodyHtml`` is, with absolute picture URLs),
@@ -14,7 +20,7 @@ import asyncio
 import logging
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from email.utils import format_datetime
 from urllib.parse import urlsplit
@@ -22,9 +28,10 @@ from urllib.parse import urlsplit
 from cms.articles import body as body_
 from cms.articles.queries import ArticleFilter
 from cms.articles.reads import ImageRow
-from cms.articles.structure_reads import sections_by_paths, tags_by_slugs
+from cms.articles.structure_reads import SectionRow, TagRow, sections_by_paths, tags_by_slugs
 from cms.core import surrogate
 from cms.core.ids import to_global_id
+from cms.core.locales import Locales, Translations, translated
 from cms.core.viewer import ANONYMOUS
 from cms.media import renditions
 from cms.media.rendition_urls import RenditionUrls
@@ -36,6 +43,7 @@ __all__ = [
     "FEED_SIZE",
     "NAMESPACES",
     "Channel",
+    "Language",
     "Links",
     "publisher",
     "rss",
@@ -76,23 +84,72 @@ class Links:
 
 
 @dataclass(frozen=True, slots=True)
+class Language:
+    """The locale a feed is in, and the configured ones (for the texts' fallback)."""
+
+    locale: str
+    locales: Locales
+
+    def text(self, default: str, translations: Translations | None, field: str) -> str:
+        """A translated text in this locale; the default locale's when there is none."""
+        found = translated(default, translations, field, self.locale, self.locales)
+        return default if found is None else found
+
+    def section(self, row: SectionRow) -> SectionRow:
+        if self.locales.is_default(self.locale):
+            return row
+        name = self.text(row.name, row.translations, "name")
+        description = translated(
+            row.description, row.translations, "description", self.locale, self.locales
+        )
+        return replace(row, name=name, description=description or "")
+
+    def tag(self, row: TagRow) -> TagRow:
+        if self.locales.is_default(self.locale):
+            return row
+        return replace(row, name=self.text(row.name, row.translations, "name"))
+
+    def image(self, row: ImageRow) -> ImageRow:
+        if self.locales.is_default(self.locale):
+            return row
+        alt = translated(row.alt, row.translations, "alt", self.locale, self.locales)
+        caption = translated(row.caption, row.translations, "caption", self.locale, self.locales)
+        return replace(row, alt=alt or "", caption=caption or "")
+
+    def article(self, article: FeedArticle) -> FeedArticle:
+        """What the article's item names, in this locale."""
+        if self.locales.is_default(self.locale):
+            return article
+        return replace(
+            article,
+            section=self.section(article.section) if article.section is not None else None,
+            tags=[self.tag(tag) for tag in article.tags],
+            images=[self.image(image) for image in article.images],
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Channel:
-    """The feed itself: its title, the page it stands for, what it is, and its own address."""
+    """The feed itself: its title, the page it stands for, what it is, its own address, and
+    the locale it is in."""
 
     title: str
     link: str
     description: str
     self_url: str
+    language: Language
 
 
 async def rss(
     channel: Channel, links: Links, now: datetime, where: ArticleFilter, limit: int = FEED_SIZE
 ) -> bytes:
-    """The feed of the ``limit`` newest articles among ``where`` that anyone may read at
-    ``now``, as UTF-8 XML."""
-    articles = await feed_articles(now, where, limit)
+    """The feed of the ``limit`` newest articles in the channel's locale among ``where`` that
+    anyone may read at ``now``, as UTF-8 XML."""
+    language = channel.language
+    articles = await feed_articles(now, where, limit, language.locale)
     _record(articles)
-    return await asyncio.to_thread(_document, channel, links, articles)
+    shown = [language.article(article) for article in articles]
+    return await asyncio.to_thread(_document, channel, links, shown)
 
 
 def _record(articles: Sequence[FeedArticle]) -> None:
@@ -115,45 +172,52 @@ def publisher(site: SiteUrls, name: str) -> str:
     return name or urlsplit(site.base or "").hostname or ""
 
 
-async def site_feed(links: Links, name: str, self_path: str, now: datetime) -> bytes:
-    """``/rss.xml``: the newest articles of the whole site."""
-    home = links.site.absolute("/") or ""
+async def site_feed(
+    links: Links, name: str, self_path: str, now: datetime, language: Language
+) -> bytes:
+    """``/rss.xml`` (``/en/rss.xml``): the newest articles of the whole site in a locale."""
+    home = links.site.home(language.locale) or ""
     title = publisher(links.site, name)
-    channel = Channel(title, home, title, links.site.absolute(self_path) or "")
+    channel = Channel(title, home, title, links.site.absolute(self_path) or "", language)
     return await rss(channel, links, now, ArticleFilter())
 
 
 async def section_feed(
-    links: Links, name: str, self_path: str, now: datetime, path: str
+    links: Links, name: str, self_path: str, now: datetime, language: Language, path: str
 ) -> bytes | None:
-    """A section's feed (its articles and those of the sections below it); None if there is
-    no section at ``path``."""
-    section = (await sections_by_paths([path]))[0]
-    if section is None:
+    """A section's feed in a locale (its articles and those of the sections below it); None if
+    there is no section at ``path``."""
+    found = (await sections_by_paths([path]))[0]
+    if found is None:
         return None
-    surrogate.record("section", section.id)
+    surrogate.record("section", found.id)
+    section = language.section(found)
     channel = Channel(
         f"{section.name} - {publisher(links.site, name)}",
         links.site.section(section.path, section.slug) or "",
         section.description or section.name,
         links.site.absolute(self_path) or "",
+        language,
     )
     return await rss(channel, links, now, ArticleFilter(section_id=section.id))
 
 
 async def tag_feed(
-    links: Links, name: str, self_path: str, now: datetime, slug: str
+    links: Links, name: str, self_path: str, now: datetime, language: Language, slug: str
 ) -> bytes | None:
-    """A tag's feed; None if no article anyone may read carries a tag ``slug``."""
-    tag = (await tags_by_slugs(ANONYMOUS, now, [slug]))[0]
-    if tag is None:
+    """A tag's feed in a locale; None if no article anyone may read (in any locale) carries a
+    tag ``slug``."""
+    found = (await tags_by_slugs(ANONYMOUS, now, [slug]))[0]
+    if found is None:
         return None
-    surrogate.record("tag", tag.id)
+    surrogate.record("tag", found.id)
+    tag = language.tag(found)
     channel = Channel(
         f"{tag.name} - {publisher(links.site, name)}",
         links.site.tag(tag.slug) or "",
         tag.name,
         links.site.absolute(self_path) or "",
+        language,
     )
     return await rss(channel, links, now, ArticleFilter(tag_ids=(tag.id,)))
 
@@ -164,7 +228,7 @@ def _document(channel: Channel, links: Links, articles: Sequence[FeedArticle]) -
     _text(chan, "title", channel.title)
     _text(chan, "link", channel.link)
     _text(chan, "description", channel.description)
-    _text(chan, "language", "vi")
+    _text(chan, "language", channel.language.locale)
     if articles:  # the last time the channel's content changed
         newest = max(
             max(a.row.updated_at, a.row.published_at or a.row.updated_at) for a in articles
@@ -184,7 +248,7 @@ def _document(channel: Channel, links: Links, articles: Sequence[FeedArticle]) -
 def _item(item: ET.Element, links: Links, article: FeedArticle) -> None:
     row, section = article.row, article.section
     _text(item, "title", row.title)
-    url = links.site.article(row.slug, row.id, section.path if section else None)
+    url = links.site.article(row.slug, row.id, section.path if section else None, locale=row.locale)
     if url is not None:
         _text(item, "link", url)
     _text(item, "guid", to_global_id("Article", row.id)).set("isPermaLink", "false")

@@ -18,9 +18,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import langcodes
+
 from cms.core import surrogate
 from cms.site import reads
-from cms.site.reads import VIETNAM, Month
+from cms.site.reads import VIETNAM, LinkRow, Month, StoryLinkRow
 from cms.site.urls import SiteUrls
 
 __all__ = [
@@ -28,12 +30,15 @@ __all__ = [
     "NEWS_MAX",
     "NEWS_WINDOW",
     "SITEMAP_NS",
+    "XHTML_NS",
     "Sitemaps",
+    "news_language",
     "w3c",
 ]
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
+XHTML_NS = "http://www.w3.org/1999/xhtml"
 MAX_URLS = 50_000
 """At most this many URLs in one sitemap, as the protocol says."""
 NEWS_WINDOW = timedelta(hours=48)
@@ -43,6 +48,12 @@ _NAME = re.compile(r"(?P<year>[0-9]{4})-(?P<month>0[1-9]|1[0-2])(?:-(?P<part>[1-
 
 ET.register_namespace("", SITEMAP_NS)
 ET.register_namespace("news", NEWS_NS)
+ET.register_namespace("xhtml", XHTML_NS)
+
+Alternate = tuple[str, str | None]
+"""An ``xhtml:link`` of a sitemap's URL: its ``hreflang`` and its ``href``."""
+Entry = tuple[str | None, datetime, Sequence[Alternate]]
+"""A sitemap's URL: where, when it last changed, its other locales' versions."""
 
 
 def _q(name: str, ns: str = SITEMAP_NS) -> str:
@@ -73,7 +84,9 @@ class Sitemaps:
         if name == SECTIONS:
             sections = await reads.section_links(self.max_urls)
             surrogate.record_list(SECTIONS)
-            entries = [(self.site.section(s.path, s.slug), s.updated_at) for s in sections]
+            entries: list[Entry] = [
+                (self.site.section(s.path, s.slug), s.updated_at, ()) for s in sections
+            ]
             return await asyncio.to_thread(_urlset, entries)
         found = _NAME.fullmatch(name)
         if found is None or (found["part"] is not None and found["part"] == "1"):
@@ -83,8 +96,10 @@ class Sitemaps:
         links = await reads.month_links(now, year, month, (part - 1) * self.max_urls, self.max_urls)
         if not links:
             return None
+        stories = await self._stories(links, now)
         _record(link.id for link in links)
-        entries = [(self.site.article(a.slug, a.id, a.section_path), a.updated_at) for a in links]
+        _record(version.id for versions in stories.values() for version in versions)
+        entries = [self._entry(link, stories.get(link.story_id or 0, ())) for link in links]
         return await asyncio.to_thread(_urlset, entries)
 
     async def news(self, now: datetime) -> bytes:
@@ -92,6 +107,30 @@ class Sitemaps:
         found = await reads.news_links(now, now - NEWS_WINDOW, NEWS_MAX)
         _record(article.id for article in found)
         return await asyncio.to_thread(self._news, found)
+
+    async def _stories(
+        self, links: Sequence[LinkRow], now: datetime
+    ) -> dict[int, list[StoryLinkRow]]:
+        """The public versions of the stories ``links`` tell, by story id (no statement when
+        none of them is translated)."""
+        ids = sorted({link.story_id for link in links if link.story_id is not None})
+        return dict(zip(ids, await reads.stories_by_ids(now, ids), strict=True))
+
+    def _entry(self, link: LinkRow, versions: Sequence[StoryLinkRow]) -> Entry:
+        url = self.site.article(link.slug, link.id, link.section_path, locale=link.locale)
+        return url, link.updated_at, self._alternates(versions)
+
+    def _alternates(self, versions: Sequence[StoryLinkRow]) -> list[Alternate]:
+        """The ``xhtml:link`` of a story's public versions; none when it has only one."""
+        if len(versions) < 2:
+            return []
+        urls = {
+            v.id: self.site.article(v.slug, v.id, v.section_path, locale=v.locale) for v in versions
+        }
+        found = [(v.locale, urls[v.id]) for v in versions]
+        default = next((v for v in versions if v.locale == self.site.default_locale), None)
+        default = default or next((v for v in versions if v.id == v.story_id), None)
+        return found + ([("x-default", urls[default.id])] if default is not None else [])
 
     def _index(self, found: Sequence[Month]) -> bytes:
         root = ET.Element(_q("sitemapindex"))
@@ -108,11 +147,14 @@ class Sitemaps:
         root = ET.Element(_q("urlset"))
         for article in found:
             url = ET.SubElement(root, _q("url"))
-            _text(url, _q("loc"), self.site.article(article.slug, article.id, article.section_path))
+            loc = self.site.article(
+                article.slug, article.id, article.section_path, locale=article.locale
+            )
+            _text(url, _q("loc"), loc)
             news = ET.SubElement(url, _q("news", NEWS_NS))
             publication = ET.SubElement(news, _q("publication", NEWS_NS))
             _text(publication, _q("name", NEWS_NS), self.publication)
-            _text(publication, _q("language", NEWS_NS), "vi")
+            _text(publication, _q("language", NEWS_NS), news_language(article.locale))
             _text(news, _q("publication_date", NEWS_NS), w3c(article.published_at))
             _text(news, _q("title", NEWS_NS), article.title)
         return _xml(root)
@@ -130,12 +172,25 @@ def w3c(moment: datetime) -> str:
     return moment.astimezone(VIETNAM).replace(microsecond=0).isoformat()
 
 
-def _urlset(entries: Sequence[tuple[str | None, datetime]]) -> bytes:
+def news_language(locale: str) -> str:
+    """The language Google News wants for ``locale``: its ISO 639 language subtag (``en`` for
+    ``en-GB``), except Chinese, written ``zh-cn`` (simplified) or ``zh-tw`` (traditional)."""
+    language = langcodes.Language.get(locale)
+    if language.language != "zh":
+        return language.language or locale
+    traditional = language.maximize().script == "Hant"
+    return "zh-tw" if traditional else "zh-cn"
+
+
+def _urlset(entries: Sequence[Entry]) -> bytes:
     root = ET.Element(_q("urlset"))
-    for loc, lastmod in entries:
+    for loc, lastmod, alternates in entries:
         url = ET.SubElement(root, _q("url"))
         _text(url, _q("loc"), loc)
         _text(url, _q("lastmod"), w3c(lastmod))
+        for hreflang, href in alternates:
+            attributes = {"rel": "alternate", "hreflang": hreflang, "href": href or ""}
+            ET.SubElement(url, _q("link", XHTML_NS), attributes)
     return _xml(root)
 
 

@@ -30,11 +30,14 @@ class SiteUrls:
     section_path: str = "/{path}"
     tag_path: str = "/tag/{slug}"
     author_path: str = "/author/{slug}"
+    default_locale: str = "vi"
+    """The locale whose pages have no ``/{locale}`` prefix (the first of ``CMS_LOCALES``)."""
 
     @classmethod
     def of(cls, settings: Settings) -> SiteUrls:
         return cls(
             base=settings.site_url,
+            default_locale=settings.default_locale,
             article_path=settings.article_path,
             section_path=settings.section_path,
             tag_path=settings.tag_path,
@@ -48,14 +51,27 @@ class SiteUrls:
         """``path`` (starting with ``/``) on the website; None without a site URL."""
         return None if self.base is None else self.base + path
 
-    def article(self, slug: str, pk: int, section_path: str | None) -> str | None:
-        """The article's canonical URL: ``section_path`` is its section's path (None: none)."""
-        return self.absolute(
-            _fill(
-                self.article_path,
-                {"section": section_path or "", "slug": slug, "id": to_global_id("Article", pk)},
-            )
-        )
+    def article(self, slug: str, pk: int, section_path: str | None, *, locale: str) -> str | None:
+        """The article's canonical URL: ``section_path`` is its section's path (None: none),
+        ``locale`` the language it is written in."""
+        values = {
+            "section": section_path or "",
+            "slug": slug,
+            "id": to_global_id("Article", pk),
+            "locale": locale,
+        }
+        path = _fill(self.article_path, values)
+        return self.absolute(path if self._placed(locale) else f"/{_encoded(locale)}{path}")
+
+    def home(self, locale: str) -> str | None:
+        """The home page in ``locale``: ``/`` for the default locale, else ``/{locale}/``."""
+        default = locale == self.default_locale
+        return self.absolute("/" if default else f"/{_encoded(locale)}/")
+
+    def _placed(self, locale: str) -> bool:
+        """Whether an article's path in ``locale`` needs no ``/{locale}`` prefix: the template
+        places the locale itself, or it is the default one."""
+        return locale == self.default_locale or "{locale}" in self.article_path
 
     def section(self, path: str, slug: str) -> str | None:
         """The section page's URL."""
@@ -75,8 +91,12 @@ def _fill(template: str, values: dict[str, str]) -> str:
     takes the slash before it along (``/{section}/{slug}`` without a section: ``/{slug}``)."""
 
     def value(match: re.Match[str]) -> str:
-        return quote(values[match.group(1)], safe=_SAFE)
+        return _encoded(values[match.group(1)])
 
     path = _PLACEHOLDER.sub(value, template)
     path = re.sub(r"/{2,}", "/", path)
     return path if path == "/" else path.rstrip("/") if not template.endswith("/") else path
+
+
+def _encoded(value: str) -> str:
+    return quote(value, safe=_SAFE)

@@ -24,6 +24,7 @@ from cms.core.bounds import EDITED, holds
 from cms.core.errors import Forbidden, InvalidInput
 from cms.core.locales import Locales, Reading, reading
 from cms.site import jsonld
+from cms.site.reads import StoryLinkRow
 from schema import planner
 from schema.context import Info, Resolved, resolved
 from schema.types.author import Author
@@ -147,10 +148,12 @@ class Article(Node):
     def url(self, info: Info) -> Resolved[str | None]:
         site, row = info.context.site(), self._row
         if site.base is None or row.section_id is None:
-            return site.article(row.slug, row.id, None)
+            return site.article(row.slug, row.id, None, locale=row.locale)
 
         def url(section: SectionRow | None) -> str | None:
-            return site.article(row.slug, row.id, section.path if section else None)
+            return site.article(
+                row.slug, row.id, section.path if section else None, locale=row.locale
+            )
 
         return resolved(info.context.loaders.section_by_id, row.section_id, url)
 
@@ -183,18 +186,22 @@ class Article(Node):
         "(`seoDescription`), datePublished and dateModified in Vietnam's time (+07:00), image "
         "(the cover at 16:9, 4:3 and 1:1), author (each a `Person` with the page "
         "`CMS_AUTHOR_PATH` names), publisher (an `Organization` from `CMS_PUBLISHER_NAME` and "
-        "`CMS_PUBLISHER_LOGO_URL`), articleSection, keywords (the tags), inLanguage `vi`, "
-        "mainEntityOfPage (`url`) and isAccessibleForFree. Only what the reader may see.",
+        "`CMS_PUBLISHER_LOGO_URL`), articleSection, keywords (the tags; both in the article's "
+        "locale), inLanguage (its locale), "
+        "mainEntityOfPage (`url`), isAccessibleForFree, and the links between translations "
+        "anyone may read: workTranslation (on the story's original) or translationOfWork (on "
+        "a translation). Only what the reader may see.",
         graphql_type=JSON,
     )
     async def json_ld(self, info: Info) -> jsonld.JsonLd:
         context, row = info.context, self._row
         loaders, site = context.loaders, context.site()
-        authors, section, tags, cover = await asyncio.gather(
+        authors, section, tags, cover, versions = await asyncio.gather(
             loaders.authors_by_article_id.load(row.id),
             _maybe(loaders.section_by_id, row.section_id),
             loaders.tags_by_article_id.load(row.id),
             _maybe(loaders.image_by_id, row.cover_id),
+            _versions(loaders.public_versions_by_story_id, row.story_id),
         )
         images: list[str] = []
         if cover is not None:
@@ -204,21 +211,30 @@ class Article(Node):
                 images += [made.url] if made.url not in images else []
         return jsonld.news_article(
             row,
-            url=site.article(row.slug, row.id, section.path if section else None),
+            url=site.article(
+                row.slug, row.id, section.path if section else None, locale=row.locale
+            ),
             authors=authors,
             author_url=site.author,
             section=section,
             tags=tags,
             images=images,
             publisher=jsonld.Publisher.of(context.settings),
+            locales=context.locales(),
+            versions=[
+                jsonld.Version(
+                    v.id, v.locale, site.article(v.slug, v.id, v.section_path, locale=v.locale)
+                )
+                for v in versions
+            ],
         )
 
     @strawberry.field(
         description="Published articles like this one, for a `Đọc thêm` box: those sharing the "
         "most tags first, then those in the same section, then those whose titles best match "
         "this title (the search index's ranking), the newest first among equals; never this "
-        "article, never a draft, an archived or a scheduled one, whoever asks. A whole page of "
-        "articles reads theirs in one statement.",
+        "article, never a draft, an archived or a scheduled one, whoever asks; only articles in "
+        "its locale. A whole page of articles reads theirs in one statement.",
         graphql_type=list["Article"],
     )
     def related(
@@ -389,6 +405,13 @@ class Article(Node):
 async def _maybe(loader: DataLoader[int, T | None], key: int | None) -> T | None:
     """What ``loader`` gives for ``key``; None for no key."""
     return None if key is None else await loader.load(key)
+
+
+async def _versions(
+    loader: DataLoader[int, list[StoryLinkRow]], story_id: int | None
+) -> list[StoryLinkRow]:
+    """The public articles of the story ``story_id``; none for an article without one."""
+    return [] if story_id is None else await loader.load(story_id)
 
 
 def _articles(found: list[ArticleRow]) -> list[Article]:

@@ -36,6 +36,10 @@ class AuditEntry:
     summary: str = strawberry.field(
         description="A short description, e.g. `Changed name, bio of Bích Liên`."
     )
+    locale: str | None = strawberry.field(
+        description="The locale of the article it was done to (`vi`, `en`); null when it was "
+        "not done to an article."
+    )
     user: User | None = strawberry.field(
         description="The signed-in user who did it; null for an API token, anonymous "
         "attempts, and deleted users."
@@ -53,6 +57,7 @@ class AuditEntry:
             object_type=entry.object_type,
             object_id=to_global_id(entry.object_type, object_id) if object_id else None,
             summary=entry.summary,
+            locale=entry.locale,
             user=User.from_model(entry.user, viewer) if entry.user is not None else None,
         )
 

@@ -31,10 +31,10 @@ class Author(Node):
     id: strawberry.ID = strawberry.field(description="Opaque, globally unique ID.")
     slug: str = strawberry.field(description="URL-safe name, unique, e.g. `bich-lien`.")
     name: str = strawberry.field(description="Name as printed in bylines, e.g. `Bích Liên`.")
-    bio: str | None = strawberry.field(
+    bio: str = strawberry.field(
         description="Short biography; may be empty. Read through an article, in the article's "
         "locale."
-        " Null only when read in another locale (through an article) that has no "
+        " Empty when read in another locale (through an article) that has no "
         "translation of it while `CMS_LOCALE_FALLBACK` is false."
     )
     _pk: strawberry.Private[int]
@@ -64,7 +64,7 @@ class Author(Node):
     @classmethod
     def from_row(cls, author: AuthorRow, reading: Reading | None = None) -> Author:
         surrogate.record("author", author.id)
-        bio: str | None = author.bio
+        bio = author.bio
         if reading is not None:
             bio = reading.text(author.bio, author.translations, "bio")
         return cls(

@@ -30,23 +30,23 @@ from schema.types.translation import (
 class Event(Node):
     id: strawberry.ID = strawberry.field(description="Opaque, globally unique ID.")
     slug: str = strawberry.field(description="URL-safe name, unique.")
-    name: str | None = strawberry.field(
+    name: str = strawberry.field(
         description="Name of the event; read through an article, in the article's locale."
-        " Null only when read in another locale (through an article) that has no "
+        " Empty when read in another locale (through an article) that has no "
         "translation of it while `CMS_LOCALE_FALLBACK` is false."
     )
-    description: str | None = strawberry.field(
+    description: str = strawberry.field(
         description="What it was about; may be empty. In the article's locale, as `name`."
     )
     starts_at: datetime = strawberry.field(description="When it starts (ISO 8601, with offset).")
     ends_at: datetime | None = strawberry.field(description="When it ends, if known.")
-    location: str | None = strawberry.field(
+    location: str = strawberry.field(
         description="Where it takes place; may be empty. In the article's locale, as `name`."
     )
-    organizer: str | None = strawberry.field(
+    organizer: str = strawberry.field(
         description="Who organised it. In the article's locale, as `name`."
     )
-    host: str | None = strawberry.field(
+    host: str = strawberry.field(
         description="Who chaired or hosted it. In the article's locale, as `name`."
     )
     participants: list[str] = strawberry.field(
@@ -54,6 +54,8 @@ class Event(Node):
     )
     _row: strawberry.Private[EventRow]
     _pk: strawberry.Private[int]
+    _locale: strawberry.Private[str | None] = None
+    """The locale its texts were read in (through an article); None: the default's."""
 
     articles: Connection[ArticleRef] = strawberry.field(
         resolver=parent_articles(lambda loaders: loaders.articles_by_event),
@@ -69,23 +71,28 @@ class Event(Node):
     @strawberry.field(
         description="The event for search engines: a schema.org `Event` in JSON-LD (name, "
         "description, startDate and endDate in Vietnam's time, +07:00, location as a `Place`, "
-        "organizer as an `Organization`, inLanguage `vi`).",
+        "organizer as an `Organization`, inLanguage: the locale its texts are read in: the "
+        "article's, read through one, else the default locale).",
         graphql_type=JSON,
     )
-    def json_ld(self) -> jsonld.JsonLd:
-        return jsonld.event(self._row)
+    def json_ld(self, info: Info) -> jsonld.JsonLd:
+        texts = {"name": self.name, "description": self.description}
+        texts |= {"location": self.location, "organizer": self.organizer}
+        language = self._locale or info.context.settings.default_locale
+        return jsonld.event(self._row, language=language, texts=texts)
 
     @classmethod
     def from_row(cls, event: EventRow, reading: Reading | None = None) -> Event:
         surrogate.record("event", event.id)
-        texts: dict[str, str | None] = {name: getattr(event, name) for name in EVENT_TEXTS}
+        texts: dict[str, str] = {name: getattr(event, name) for name in EVENT_TEXTS}
         if reading is not None:
-            texts = {n: reading.text(t or "", event.translations, n) for n, t in texts.items()}
+            texts = {n: reading.text(t, event.translations, n) for n, t in texts.items()}
         return cls(
             id=to_global_id("Event", event.id),
             slug=event.slug,
             starts_at=event.starts_at,
             ends_at=event.ends_at,
+            _locale=reading.locale if reading is not None else None,
             **texts,
             participants=list(event.participants),
             _row=event,

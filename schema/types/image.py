@@ -25,17 +25,17 @@ class Image(Node):
     mime_type: str = strawberry.field(description="MIME type, e.g. `image/jpeg`.")
     size: int = strawberry.field(description="File size in bytes.")
     filename: str = strawberry.field(description="The file name it was uploaded with.")
-    alt: str | None = strawberry.field(
+    alt: str = strawberry.field(
         description="Alternative text for screen readers; read through an article, in the "
-        "article's locale. Null only when read in another locale (through an article) that "
+        "article's locale. Empty when read in another locale (through an article) that "
         "has no translation of it while `CMS_LOCALE_FALLBACK` is false."
     )
-    caption: str | None = strawberry.field(
+    caption: str = strawberry.field(
         description="Caption for this use of the picture: inside an article, the caption of the "
         "figure that shows it; elsewhere (or when the figure has none) the picture's default, "
         "in the article's locale as `alt`."
     )
-    credit: str | None = strawberry.field(
+    credit: str = strawberry.field(
         description="Photographer or agency credit; may be empty. In the article's locale, as "
         "`alt`."
     )
@@ -120,9 +120,7 @@ class Image(Node):
         cls, image: ImageRow, caption: str | None = None, reading: Reading | None = None
     ) -> Image:
         surrogate.record("image", image.id)
-        alt: str | None = image.alt
-        credit: str | None = image.credit
-        default_caption: str | None = image.caption
+        alt, credit, default_caption = image.alt, image.credit, image.caption
         if reading is not None:
             alt = reading.text(image.alt, image.translations, "alt")
             credit = reading.text(image.credit, image.translations, "credit")

@@ -31,13 +31,13 @@ class Section(Node):
     slug: str = strawberry.field(
         description="URL-safe name, unique among all sections, e.g. `hoat-dong-cua-ban`."
     )
-    name: str | None = strawberry.field(
+    name: str = strawberry.field(
         description="Name as shown, e.g. `Hoạt động của Ban`; read through an article, in the "
         "article's locale."
-        " Null only when read in another locale (through an article) that has no "
+        " Empty when read in another locale (through an article) that has no "
         "translation of it while `CMS_LOCALE_FALLBACK` is false."
     )
-    description: str | None = strawberry.field(
+    description: str = strawberry.field(
         description="What the section holds; may be empty. In the article's locale, as `name`."
     )
     path: str = strawberry.field(
@@ -98,8 +98,7 @@ class Section(Node):
     @classmethod
     def from_row(cls, row: SectionRow, reading: Reading | None = None) -> Section:
         surrogate.record("section", row.id)
-        name: str | None = row.name
-        description: str | None = row.description
+        name, description = row.name, row.description
         if reading is not None:
             name = reading.text(row.name, row.translations, "name")
             description = reading.text(row.description, row.translations, "description")

@@ -22,10 +22,10 @@ from schema.types.translation import LocaleArgument, TagTranslation, translation
 class Tag(Node):
     id: strawberry.ID = strawberry.field(description="Opaque, globally unique ID.")
     slug: str = strawberry.field(description="URL-safe name, unique, e.g. `khu-cong-nghiep`.")
-    name: str | None = strawberry.field(
+    name: str = strawberry.field(
         description="The name as an editor first typed it, e.g. `Khu công nghiệp`; read "
         "through an article, in the article's locale."
-        " Null only when read in another locale (through an article) that has no "
+        " Empty when read in another locale (through an article) that has no "
         "translation of it while `CMS_LOCALE_FALLBACK` is false."
     )
     _pk: strawberry.Private[int]

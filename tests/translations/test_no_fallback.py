@@ -1,5 +1,6 @@
 """With ``CMS_LOCALE_FALLBACK=false``, a text with no translation in the article's locale is
-null instead of the default locale's."""
+empty instead of the default locale's (the fields were never null: see
+``cms.core.locales.Reading.text``)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,6 @@ async def settings(settings):
 async def test_without_fallback_an_untranslated_text_is_null(client, editor):
     await _structure(client, editor)
     [english] = (await post(client, FEED, {"locale": "en"}))["data"]["articles"]["nodes"]
-    assert english["section"] == {"name": "News", "description": None}
-    assert [t["name"] for t in english["tags"]] == [None, None]
-    assert english["event"] == {"name": "Mid-year conference", "host": None}
+    assert english["section"] == {"name": "News", "description": ""}
+    assert [t["name"] for t in english["tags"]] == ["", ""]
+    assert english["event"] == {"name": "Mid-year conference", "host": ""}

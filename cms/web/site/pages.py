@@ -1,6 +1,12 @@
 """``/rss.xml``, ``/sections/{path}/rss.xml``, ``/tag/{slug}/rss.xml``, ``/sitemap.xml``,
 ``/sitemaps/{name}.xml`` and ``/sitemap-news.xml``: cached like the API's GET answers.
 
+The feeds are the default locale's; each other locale of ``CMS_LOCALES`` has its own under
+``/{locale}`` (``/en/rss.xml``, ``/en/sections/{path}/rss.xml``, ``/en/tag/{slug}/rss.xml``),
+named as the settings write it (``en-GB``, not ``en-gb``). A locale not configured, and the
+default one under a prefix (its feeds have one address, without), answer ``404``. The sitemaps
+list every locale's articles.
+
 Each route is a :class:`CachedPages`: the response cache of ``/graphql``
 (:class:`~cms.web.graphql.response_cache.CachedGraphQL`, the same memory and the same content
 stamp) keyed by the page's path instead of a GraphQL request. So a feed is built once per
@@ -27,11 +33,12 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cms.core import clock, surrogate
+from cms.core.locales import Locales
 from cms.media.rendition_urls import RenditionUrls
 from cms.media.storage import MediaStore
 from cms.notify.content_watch import ContentWatch
 from cms.site import rss
-from cms.site.rss import Links
+from cms.site.rss import Language, Links
 from cms.site.sitemaps import Sitemaps
 from cms.site.urls import SiteUrls
 from cms.web.graphql.kept import ResponseCache
@@ -125,6 +132,9 @@ def feed_routes(
     """The routes of the feeds and sitemaps, answered through ``cache`` (shared with the API)."""
     site = SiteUrls.of(settings)
     name = settings.publisher_name
+    locales = Locales.of(settings)
+    default = Language(locales.default, locales)
+    others = {code: Language(code, locales) for code in locales.codes[1:]}
 
     def links(request: Request) -> Links:
         base = settings.public_url or f"{request.url.scheme}://{request.url.netloc}"
@@ -135,16 +145,28 @@ def feed_routes(
 
     sitemaps = Sitemaps(site, sitemap_url, rss.publisher(site, name), settings.sitemap_max_urls)
 
+    def language(request: Request) -> Language | None:
+        """The feed's locale: the default without a ``{locale}`` in the route, else one of the
+        others as configured; None for any other (404)."""
+        given = request.path_params.get("locale")
+        return default if given is None else others.get(given)
+
     async def home(request: Request, now: datetime) -> bytes | None:
-        return await rss.site_feed(links(request), name, request.url.path, now)
+        if (lang := language(request)) is None:
+            return None
+        return await rss.site_feed(links(request), name, request.url.path, now, lang)
 
     async def section(request: Request, now: datetime) -> bytes | None:
+        if (lang := language(request)) is None:
+            return None
         path = request.path_params["path"]
-        return await rss.section_feed(links(request), name, request.url.path, now, path)
+        return await rss.section_feed(links(request), name, request.url.path, now, lang, path)
 
     async def tag(request: Request, now: datetime) -> bytes | None:
+        if (lang := language(request)) is None:
+            return None
         slug = request.path_params["slug"]
-        return await rss.tag_feed(links(request), name, request.url.path, now, slug)
+        return await rss.tag_feed(links(request), name, request.url.path, now, lang, slug)
 
     async def index(request: Request, now: datetime) -> bytes | None:
         return await sitemaps.index(now)
@@ -174,6 +196,9 @@ def feed_routes(
         Route("/sitemap.xml", cached(index, XML_TYPE)),
         Route("/sitemaps/{name}.xml", cached(one, XML_TYPE)),
         Route("/sitemap-news.xml", cached(news, XML_TYPE, hourly=True)),
+        Route("/{locale}/rss.xml", cached(home, RSS_TYPE)),
+        Route("/{locale}/sections/{path:path}/rss.xml", cached(section, RSS_TYPE)),
+        Route("/{locale}/tag/{slug}/rss.xml", cached(tag, RSS_TYPE)),
     ]
 
 
