@@ -147,5 +147,12 @@ async def test_translate_opens_the_draft_beside_its_original(
     assert source["title"] == TITLE and source["body"][0]["text"] == FIRST  # untouched
     # Both versions exist now: Translate offers nothing more for this story.
     assert await languages.get_by_label("Translate into").count() == 0
+
+    # The list shows one locale at a time: the English draft among the English articles.
+    await page.get_by_role("button", name="Back to the list").click()
+    await page.get_by_label("Language").select_option("en")
+    listed = page.get_by_role("list", name="Drafts, scheduled and recent articles")
+    await listed.get_by_role("button", name=TITLE_EN).wait_for()
+    assert await listed.get_by_role("button", name=TITLE, exact=True).count() == 0
     assert story.errors == [] and story.outside == []  # type: ignore[attr-defined]
     await page.context.close()
