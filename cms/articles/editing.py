@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from cms.accounts import audit
@@ -29,7 +30,7 @@ from cms.articles import store as articles
 from cms.articles.input import ArticleChanges, ArticleInput, BodyLimits, check
 from cms.articles.structure_reads import tag_names
 from cms.articles.visibility import effective_status
-from cms.core.errors import Forbidden, InvalidInput, NotFound
+from cms.core.errors import Forbidden, InvalidInput, NotFound, SlugTaken
 from cms.core.fields import instant, slug_race
 from cms.core.viewer import Viewer
 from cms.models import (
@@ -72,12 +73,29 @@ async def translate(
     joins the byline if it is not on it (the translator is credited, and may edit the draft).
     """
     require(viewer, WRITERS, "write articles")
-    async with slug_race("slug"), in_transaction():
+    try:
+        return await _translate(viewer, now, article_id, locale, limits)
+    except IntegrityError:  # another writer took the locale (or the slug) a moment ago
+        found = await Article.filter(id=article_id).values_list("story_id", flat=True)
+        story = found[0] if found and found[0] is not None else article_id
+        if await Article.exists(story_id=story, locale=locale):
+            raise _translated(locale) from None
+        raise SlugTaken("The slug was taken a moment ago: try again.", field="slug") from None
+
+
+def _translated(locale: str) -> InvalidInput:
+    return InvalidInput(f"This story already has a `{locale}` version.", field="locale")
+
+
+async def _translate(
+    viewer: Viewer, now: datetime, article_id: int, locale: str, limits: BodyLimits
+) -> Article:
+    async with in_transaction():
         original = await _found(viewer, now, article_id)
         story = original.story_id or original.id
         taken = original.locale == locale or await Article.exists(story_id=story, locale=locale)
         if taken:
-            raise InvalidInput(f"This story already has a `{locale}` version.", field="locale")
+            raise _translated(locale)
         current = await _as_input(original)
         own = (
             ()

@@ -11,7 +11,8 @@ from tortoise.migrations.constraints import UniqueConstraint
 #
 # Translations (issue 22). An article is written in one locale (``locale``, the installation's
 # default locale for every article written before) and linked to its translations by
-# ``story_id``. Slugs become unique per locale: the old one-column UNIQUE goes. On PostgreSQL
+# ``story_id`` (one article per locale in a story: a unique index, which NULLs, the articles
+# with no translation, do not collide in). Slugs become unique per locale: the old one-column UNIQUE goes. On PostgreSQL
 # that is a named constraint. On SQLite it is part of the table's definition, which only a
 # rebuild changes: done here the way SQLite's documentation says (foreign keys off, outside any
 # transaction, so dropping the old table does not cascade to the rows referring to it; one
@@ -138,6 +139,10 @@ class Migration(migrations.Migration):
         ops.AddConstraint(
             model_name='Article',
             constraint=UniqueConstraint(fields=('locale', 'slug'), name=None),
+        ),
+        ops.AddConstraint(
+            model_name='Article',
+            constraint=UniqueConstraint(fields=('story_id', 'locale'), name=None),
         ),
         ops.AddField(
             model_name='Author',

@@ -93,7 +93,7 @@ class Article(Model):
 
     class Meta:
         table = "article"
-        unique_together = (("locale", "slug"),)
+        unique_together = (("locale", "slug"), ("story_id", "locale"))
         indexes = (
             ("story_id",),
             ("status", "published_at", "id"),

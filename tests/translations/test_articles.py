@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
 import pytest
 
+from cms.core import db
 from tests.editing.helpers import mutate, paragraph, post
 
 pytestmark = pytest.mark.database("sqlite", "postgres")
@@ -151,3 +153,15 @@ async def test_deleting_one_translation_leaves_the_others_linked(client, editor)
     # And a new Vietnamese version can join the story again.
     again = await _translate(client, editor, english["id"], "vi")
     assert again["__typename"] == "ArticleTranslateSuccess", again
+
+
+async def test_two_translators_racing_for_one_locale_make_one_translation(client, editor):
+    original = await _create(client, editor, title="Hội nghị")
+    answers = await asyncio.gather(
+        *(_translate(client, editor, original["id"], "en") for _ in range(3))
+    )
+    kinds = sorted(answer["__typename"] for answer in answers)
+    assert kinds == ["ArticleTranslateSuccess", "ValidationError", "ValidationError"], answers
+    assert all(a["field"] == "locale" for a in answers if a["__typename"] == "ValidationError")
+    rows = await db.fetch("SELECT locale FROM article ORDER BY id")
+    assert [row["locale"] for row in rows] == ["vi", "en"]
