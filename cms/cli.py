@@ -14,7 +14,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 import uvicorn
@@ -31,9 +31,11 @@ from cms.accounts import api_tokens, passwords
 from cms.accounts import users as accounts
 from cms.articles import authors
 from cms.articles import tags as tags_
+from cms.articles.input import BodyLimits
 from cms.core import clock, db
 from cms.core.errors import CmsError, NotFound
 from cms.core.fields import slug_format
+from cms.core.locales import Locales
 from cms.importer.load import Imported, ImportFailed, Options, Outcome, import_file
 from cms.media.storage import store_from_settings
 from cms.media.uploads import Limits, UploadLimits
@@ -42,6 +44,9 @@ from cms.web.logs import log_config
 from cms.web.metrics import MULTIPROC_ENV
 from cms.web.server import serve_options, worker_count
 from settings import Settings
+
+if TYPE_CHECKING:
+    from cms.demo.english import English
 
 app = typer.Typer(
     help="A headless CMS for news, with a GraphQL API.",
@@ -155,7 +160,7 @@ def migrate_command() -> None:
 @app.command()
 def demo() -> None:
     """Load the demo content (sample article, its photos, its event, a few sections, two tags
-    and a front page). Safe to run again."""
+    and a front page) and its English edition. Safe to run again."""
     from cms import demo as demo_content
 
     settings = _settings()
@@ -163,7 +168,8 @@ def demo() -> None:
     async def run() -> demo_content.DemoContent:
         await db.migrate(settings)
         async with db.connected(settings), store_from_settings(settings) as store:
-            return await demo_content.load(store, _limits(settings))
+            limits = BodyLimits(settings.max_blocks, settings.max_block_chars)
+            return await demo_content.load(store, _limits(settings), limits)
 
     loaded = _run(run())
     event_word = "created" if loaded.event_created else "already there"
@@ -172,6 +178,21 @@ def demo() -> None:
     console.print(f"Article [bold]{loaded.article.slug}[/bold]: {loaded.article.outcome}.")
     front_word = "created" if loaded.front_page_created else "already there"
     console.print(f"Front page [bold]{demo_content.FRONT_PAGE[0]}[/bold]: {front_word}.")
+    _demo_english(settings, loaded.english)
+
+
+def _demo_english(settings: Settings, loaded: English) -> None:
+    """What the demo's English edition did, and how to read it when ``en`` is not configured."""
+    from cms.demo.english import LOCALE
+
+    word = "created" if loaded.article_created else "already there"
+    console.print(f"English translation [bold]{loaded.article.slug}[/bold]: {word}.")
+    console.print(f"English names of sections, tags and the event: {loaded.names_written} written.")
+    if LOCALE not in settings.locales:
+        console.print(
+            f"The API reads only CMS_LOCALES ({','.join(settings.locales)}): to read the English "
+            f"edition, serve with CMS_LOCALES={','.join((*settings.locales, LOCALE))}."
+        )
 
 
 @app.command("import")
@@ -195,6 +216,13 @@ def import_command(
         str | None,
         typer.Option(help='Tags the articles carry, comma-separated: "khu công nghiệp, FDI".'),
     ] = None,
+    locale: Annotated[
+        str | None,
+        typer.Option(
+            help="The locale the articles are written in, one of CMS_LOCALES (default: the "
+            "first). Slugs are unique per locale."
+        ),
+    ] = None,
 ) -> None:
     """Import articles from the portal's plain-text export. Re-importing changes nothing."""
     files = _expand(paths)
@@ -203,7 +231,7 @@ def import_command(
         raise typer.Exit(2)
     settings = _settings()
     tag_names = _tag_names(tags)
-    where = _Where(event, section, tag_names)
+    where = _Where(event, section, tag_names, _locale(settings, locale))
     results, failures = _run(_import_all(settings, files, images, placeholder_images, where))
     _summary(results, failures)
     if failures:
@@ -224,6 +252,18 @@ class _Where:
     event: str | None
     section: str | None
     tags: tuple[str, ...] | None
+    locale: str
+    """Checked: one of the configured locales."""
+
+
+def _locale(settings: Settings, given: str | None) -> str:
+    """``--locale`` as a configured locale's standard tag (the default one when not given); an
+    unknown one is a message and exit 2."""
+    try:
+        return Locales.of(settings).check(given, field="--locale")
+    except CmsError as error:
+        errors.print(f"[red]{escape(error.message)}[/red]")
+        raise typer.Exit(2) from None
 
 
 def _tag_names(given: str | None) -> tuple[str, ...] | None:
@@ -257,6 +297,7 @@ async def _import_all(
             event_id,
             section_id=section_id,
             tags=where.tags,
+            locale=where.locale,
         )
         return await _run_imports(files, options)
 

@@ -1,5 +1,7 @@
 """Demo content: the portal's sample article, its photos (as placeholders) and its event, in a
-small section tree with two tags, and a front page ("Trang chủ") that lists it.
+small section tree with two tags, and a front page ("Trang chủ") that lists it; and its English
+edition (:mod:`cms.demo.english`): the article's translation, the sections', tags' and event's
+English names.
 
 Shipped inside the package so that ``cms demo`` works on any clone. Loading is idempotent: what
 is there already is left as it is.
@@ -16,8 +18,10 @@ import aiofiles
 from tortoise.transactions import in_transaction
 
 from cms.articles import collections, events, sections
+from cms.articles.input import BodyLimits
 from cms.core import clock
 from cms.core.viewer import Viewer
+from cms.demo import english
 from cms.importer.load import Imported, Options, import_file
 from cms.media.storage import MediaStore
 from cms.media.uploads import Limits
@@ -38,6 +42,10 @@ SECTIONS = (
 SECTION = "hoat-dong-cua-ban"
 """Where the sample article goes: ``tin-tuc/hoat-dong-cua-ban``."""
 TAGS = ("Khu công nghiệp", "Doanh nghiệp FDI")
+LOCALE = "vi"
+"""The sample article's language (whatever ``CMS_LOCALES`` says: it is Vietnamese)."""
+BODY_LIMITS = BodyLimits(max_blocks=500, max_block_chars=20_000)
+"""The settings' defaults: the demo's article is well within them."""
 FRONT_PAGE = ("Trang chủ", "trang-chu", "The front page's top stories.")
 
 DEMO = Viewer(can_preview=True, role=Role.ADMIN, label="cms demo")
@@ -51,11 +59,14 @@ class DemoContent:
     article: Imported
     sections_created: int
     front_page_created: bool
+    english: english.English
 
 
-async def load(store: MediaStore, limits: Limits) -> DemoContent:
+async def load(
+    store: MediaStore, limits: Limits, body_limits: BodyLimits = BODY_LIMITS
+) -> DemoContent:
     """Create or refresh the demo event and sections, import the sample article linked to
-    them, and list it on the front page."""
+    them, list it on the front page, and add its English edition."""
     event, created = await _event()
     sections_created = await _sections()
     section = await Section.get(slug=SECTION)
@@ -66,10 +77,12 @@ async def load(store: MediaStore, limits: Limits) -> DemoContent:
         event_id=event.id,
         section_id=section.id,
         tags=TAGS,
+        locale=LOCALE,
     )
     article = await import_file(ARTICLE, options)
     front_page = await _front_page(article.article_id)
-    return DemoContent(event, created, article, sections_created, front_page)
+    edition = await english.load(DEMO, article.article_id, event.id, body_limits)
+    return DemoContent(event, created, article, sections_created, front_page, edition)
 
 
 async def _sections() -> int:

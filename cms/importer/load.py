@@ -1,8 +1,12 @@
 """Loading parsed exports into the CMS: photos first, then one transaction per article.
 
-Idempotent: an article is identified by its title and timestamp (``source_key``), and its content
-by a hash of everything the import would write (``source_hash``). Importing the same file again
-writes nothing and reports ``unchanged``; a corrected file updates the article in place.
+Idempotent: an article is identified by its title, timestamp and locale (``source_key``), and its
+content by a hash of everything the import would write (``source_hash``). Importing the same file
+again writes nothing and reports ``unchanged``; a corrected file updates the article in place.
+
+The articles are written in one locale (:attr:`Options.locale`). The same file imported in two
+locales is two articles: the first keeps the key made of its title and timestamp alone (as every
+import before translations did), the other gets the locale in its key.
 """
 
 from __future__ import annotations
@@ -78,6 +82,9 @@ class Options:
     """The section the articles go in (None: an article already imported keeps its own)."""
     tags: tuple[str, ...] | None = None
     """The tags the articles carry, checked (None: an article already imported keeps its own)."""
+    locale: str | None = None
+    """The locale the articles are written in, checked by the caller (``Locales.check``); None:
+    the model's default. Their slugs are unique within it."""
 
 
 async def import_file(path: Path, options: Options) -> Imported:
@@ -181,10 +188,29 @@ def _block(block: Block, stored: dict[str, int]) -> body.Block:
             assert_never(block)
 
 
-def _identity(parsed: ParsedArticle) -> str:
-    """What makes two exports the same article: the title (accents folded) and its timestamp."""
+def _identity(parsed: ParsedArticle, locale: str | None = None) -> str:
+    """What makes two exports the same article: the title (accents folded) and its timestamp;
+    with ``locale``, the key of the same export imported in a second locale."""
     key = f"{fold(parsed.title)}|{parsed.published_at.isoformat()}"
+    key += f"|{locale}" if locale is not None else ""
     return hashlib.sha256(key.encode()).hexdigest()
+
+
+async def _existing(parsed: ParsedArticle, locale: str) -> tuple[str, Article | None]:
+    """The key of the export in ``locale`` and the article imported from it, if any: the
+    localised key's if it was taken; else the plain key's while it is free or the article
+    holding it is in ``locale``; else the localised key, new (so that importing in a second
+    locale never touches the first's article)."""
+    localised = _identity(parsed, locale)
+    plain = _identity(parsed)
+    found = await Article.filter(source_key__in=[localised, plain]).order_by("id")
+    by_key = {article.source_key: article for article in found}
+    if localised in by_key:
+        return localised, by_key[localised]
+    held = by_key.get(plain)
+    if held is None or held.locale == locale:
+        return plain, held
+    return localised, None
 
 
 def _content_hash(
@@ -215,8 +241,8 @@ def _content_hash(
 async def _save(
     path: Path, parsed: ParsedArticle, stored: dict[str, int], options: Options
 ) -> Imported:
-    identity = _identity(parsed)
-    existing = await Article.get_or_none(source_key=identity)
+    locale = options.locale or str(Article._meta.fields_map["locale"].default)
+    identity, existing = await _existing(parsed, locale)
     event_id = options.event_id if options.event_id is not None else _event_of(existing)
     section_id = options.section_id if options.section_id is not None else _section_of(existing)
     given_tags = list(options.tags) if options.tags is not None else None
@@ -250,6 +276,7 @@ async def _save(
             tags=given_tags,
             seo_title=existing.seo_title if existing is not None else "",
             seo_description=existing.seo_description if existing is not None else "",
+            locale=locale,
         )
         article = await articles.save(data, existing)
         await outbox.article_moved(article, was_public, now)

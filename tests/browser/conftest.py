@@ -14,6 +14,7 @@ import shutil
 import socket
 import sys
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -98,11 +99,18 @@ class Server:
 async def cms_server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Server]:
     """``cms migrate``, ``cms demo`` and ``cms user create`` (an editor), then ``cms serve`` on
     a free port of 127.0.0.1, for the tests of a module."""
-    tmp_path = tmp_path_factory.mktemp("cms")
+    async with serving(tmp_path_factory.mktemp("cms")) as server:
+        yield server
+
+
+@asynccontextmanager
+async def serving(tmp_path: Path, **settings: str) -> AsyncIterator[Server]:
+    """What :func:`cms_server` runs, in ``tmp_path``, with more ``CMS_*`` settings."""
     env = {name: value for name, value in os.environ.items() if not name.startswith("CMS_")}
     env |= {
         "CMS_DATABASE_URL": f"sqlite://{tmp_path / 'cms.sqlite3'}",
         "CMS_MEDIA_ROOT": str(tmp_path / "media"),
+        **settings,
     }
     await cms_command(env, "migrate")
     await cms_command(env, "demo")

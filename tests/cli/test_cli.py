@@ -176,12 +176,13 @@ def test_demo_loads_once(cms, db_url, tmp_path):
     assert ": already there." in second.stdout
     assert f"Article {DEMO_SLUG}: unchanged." in second.stdout
     counts = {t: count(db_url, t) for t in ("article", "event", "author", "image")}
-    assert counts == {"article": 1, "event": 1, "author": 1, "image": 5}
-    assert count(db_url, "article_image") == 5
+    # The sample article and its English translation, which shows the same photos.
+    assert counts == {"article": 2, "event": 1, "author": 1, "image": 5}
+    assert count(db_url, "article_image") == 10
     [(slug, version, event_slug, byline)] = query(
         db_url,
         "SELECT a.slug, a.version, e.slug, a.byline FROM article a "
-        "JOIN event e ON e.id = a.event_id",
+        "JOIN event e ON e.id = a.event_id WHERE a.locale = 'vi'",
     )
     assert (slug, version, event_slug, byline) == (DEMO_SLUG, 1, DEMO_EVENT_SLUG, "Bích Liên!")
     mimes = query(db_url, "SELECT DISTINCT mime_type, width, height FROM image")
@@ -267,7 +268,7 @@ def test_event_option_links_an_existing_event_and_refuses_an_unknown_one(cms, db
     assert unknown.returncode == 2, output(unknown)
     assert "No event with slug 'khong-co'" in unknown.stderr
     assert "Traceback" not in unknown.stderr
-    assert count(db_url, "article") == 1  # the demo's only
+    assert count(db_url, "article") == 2  # the demo's only: the sample and its translation
 
     linked = cms("import", "in", "--event", DEMO_EVENT_SLUG)
 
@@ -293,14 +294,24 @@ def test_the_demo_files_its_article_in_a_section_with_two_tags_on_the_front_page
         ("tin-tuc/hoat-dong-cua-ban", 0),
         ("tin-tuc/thong-bao", 1),
     ]
-    [(section, version)] = query(
-        db_url, "SELECT s.path, a.version FROM article a JOIN section s ON s.id = a.section_id"
+    filed = query(
+        db_url,
+        "SELECT a.locale, s.path, a.version FROM article a "
+        "JOIN section s ON s.id = a.section_id ORDER BY a.id",
     )
-    assert (section, version) == ("tin-tuc/hoat-dong-cua-ban", 1)
+    # The English translation: filed alike; saved three times (translated, edited, published).
+    assert filed == [("vi", "tin-tuc/hoat-dong-cua-ban", 1), ("en", "tin-tuc/hoat-dong-cua-ban", 3)]
     tags = query(
-        db_url, "SELECT t.name FROM article_tag l JOIN tag t ON t.id = l.tag_id ORDER BY l.position"
+        db_url,
+        "SELECT a.locale, t.name FROM article_tag l JOIN tag t ON t.id = l.tag_id "
+        "JOIN article a ON a.id = l.article_id ORDER BY a.id, l.position",
     )
-    assert tags == [("Khu công nghiệp",), ("Doanh nghiệp FDI",)]
+    assert tags == [
+        ("vi", "Khu công nghiệp"),
+        ("vi", "Doanh nghiệp FDI"),
+        ("en", "Khu công nghiệp"),
+        ("en", "Doanh nghiệp FDI"),
+    ]
     front = query(
         db_url,
         "SELECT c.slug, c.name, a.slug FROM collection c JOIN collection_item i "
@@ -324,7 +335,7 @@ def test_section_and_tags_options_file_the_articles(cms, db_url, tmp_path):
     too_long = cms("import", "in", "--tags", "x" * 61)
     assert too_long.returncode == 2, output(too_long)
     assert "`--tags.0` is 61 characters long" in too_long.stderr
-    assert count(db_url, "article") == 1  # the demo's only
+    assert count(db_url, "article") == 2  # the demo's only: the sample and its translation
 
     options = ("--section", "tin-tuc/thong-bao", "--tags", "FDI, khu cong nghiep, ,fdi")
     filed = cms("import", "in", *options)

@@ -1,6 +1,7 @@
 """Every ready-made document of the workbench, run against the API as an editor's day uses them,
 so a renamed field or argument breaks this test rather than an editor's morning. The *Photos*
-panel's upload goes over the multipart request with a caption typed partly in NFD."""
+panel's upload goes over the multipart request with a caption typed partly in NFD. English is
+configured beside Vietnamese (``CMS_LOCALES=vi,en``): the day includes a translation."""
 
 from __future__ import annotations
 
@@ -14,11 +15,17 @@ import pytest
 from cms.models import Role
 from cms.web.workbench import documents
 from cms.web.workbench.documents import DOCUMENTS, Document
+from settings import Settings
 from tests.factories import Factory, jpeg
 
 pytestmark = pytest.mark.database("sqlite", "postgres")
 
 CAPTION = "Toàn cảnh " + unicodedata.normalize("NFD", "Hội nghị sơ kết") + " tại Bắc Kạn"
+
+
+@pytest.fixture
+async def settings(settings: Settings) -> Settings:
+    return settings.model_copy(update={"locales": ["vi", "en"]})
 
 
 class Editor:
@@ -106,6 +113,12 @@ async def test_every_document_runs_in_an_editors_day(client, settings):
     assert restored["version"] == 4
     preview = success(await editor.run(documents.PREVIEW, id=created["id"]))
     assert preview["token"]
+    english = success(await editor.run(documents.TRANSLATE, id=created["id"]))["article"]
+    assert (english["locale"], english["status"], english["title"]) == ("en", "DRAFT", "Bài mới")
+    assert english["translations"] == [{"locale": "vi", "title": "Bài mới", "status": "PUBLISHED"}]
+    read = (await editor.run(documents.IN_ENGLISH, slug=english["slug"]))["article"]
+    assert (read["id"], read["locale"]) == (english["id"], "en")
+    assert [(t["locale"], t["title"]) for t in read["translations"]] == [("vi", "Bài mới")]
 
     article = (await editor.run(documents.ARTICLE, slug=slug))["article"]
     assert article["title"] == "Bài mới"

@@ -16,6 +16,8 @@ DEMO_SLUG = (
     "cuoi-nam-2023"
 )
 """The demo article's slug (``cms demo``): the examples work on a fresh install."""
+DEMO_SLUG_EN = "mid-year-review-meeting-with-businesses-and-investors-2023"
+"""The slug of its English translation (``cms demo``; read with ``CMS_LOCALES=vi,en``)."""
 
 
 _OPERATION = re.compile(r"^(?:query|mutation) (\w+)", flags=re.MULTILINE)
@@ -272,6 +274,41 @@ mutation PreviewLink($id: ID!, $expiresIn: Int = 3600) {{
     {"id": "QXJ0aWNsZToy", "expiresIn": 3600},
 )
 
+TRANSLATE = Document(
+    "Translate an article",
+    "Starts its draft in another locale of CMS_LOCALES: the same figures, photos, section, tags "
+    "and authors, its texts to translate (then ArticleUpdate and Publish, as for any draft).",
+    f"""\
+mutation Translate($id: ID!, $locale: String!) {{
+  articleTranslate(input: {{ id: $id, locale: $locale }}) {{
+    ... on ArticleTranslateSuccess {{
+      article {{ id slug locale title status version translations {{ locale title status }} }}
+    }}
+    {_ERRORS}
+  }}
+}}
+""",
+    {"id": "QXJ0aWNsZToy", "locale": "en"},
+)
+
+IN_ENGLISH = Document(
+    "An article in English",
+    "The demo's article as English readers get it (CMS_LOCALES=vi,en): its section, tags and "
+    "event in English too, and its other versions with their addresses.",
+    """\
+query ArticleInEnglish($slug: String!, $locale: String = "en") {
+  article(slug: $slug, locale: $locale) {
+    id slug locale title summary publishedAt
+    section { name }
+    tags { name }
+    event { name location host }
+    translations { locale title url }
+  }
+}
+""",
+    {"slug": DEMO_SLUG_EN},
+)
+
 VIEWER = Document(
     "Who am I",
     "The signed-in user (null for API tokens, which belong to no user).",
@@ -296,6 +333,8 @@ DOCUMENTS = (
     REVISIONS,
     RESTORE,
     PREVIEW,
+    TRANSLATE,
+    IN_ENGLISH,
     VIEWER,
 )
 """In the order of the panel; the feed is the first tab on a first visit."""

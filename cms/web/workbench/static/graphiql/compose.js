@@ -7,6 +7,10 @@
  * Every action keeps the exact operation and variables it sent: "Show as GraphQL" opens them in a
  * new GraphiQL tab. Unsaved changes are kept in this tab's sessionStorage and given back after a
  * reload; autosave waits for 3 s without typing and never runs while an input method composes.
+ *
+ * Translate (articleTranslate) starts an article's draft in another configured locale and opens it
+ * with the original beside it, read-only, block by block: each paragraph, heading, quote and figure
+ * caption of the original next to the one being translated.
  */
 (function () {
   "use strict";
@@ -16,9 +20,11 @@
   const UNSAVED_KEY = "cms.compose.unsaved";
   const AUTOSAVE_MS = 3000;
   const VIETNAM = "+07:00";
+  const WIDE_PX = 720;
 
   const FIELDS = `
-  id slug title summary byline version status publishedAt updatedAt
+  id slug title summary byline version status publishedAt updatedAt locale
+  translations { id locale title status }
   authors { id name } event { id name } cover { id } section { id path } tags { name }
   body {
     __typename
@@ -29,14 +35,14 @@
   }`;
   const ERRORS = "... on UserError { __typename code message field }";
   const DOCS = {
-    list: `query ComposeList($status: [ArticleStatus!]) {
-  articles(first: 30, filter: { status: $status }, orderBy: { field: UPDATED_AT }) {
-    nodes { id title status version updatedAt }
+    list: `query ComposeList($status: [ArticleStatus!], $locale: String) {
+  articles(first: 30, filter: { status: $status }, orderBy: { field: UPDATED_AT }, locale: $locale) {
+    nodes { id title status version updatedAt locale }
   }
 }`,
     search: `query ComposeSearch($query: String!, $status: [ArticleStatus!]) {
   search(query: $query, first: 30, filter: { status: $status }) {
-    nodes { id title status version updatedAt }
+    nodes { id title status version updatedAt locale }
   }
 }`,
     article: `query ComposeArticle($id: ID!) {\n  article(id: $id) {${FIELDS}\n  }\n}`,
@@ -44,6 +50,7 @@
   authors(first: 100) { nodes { id name } }
   events(first: 50) { nodes { id name } }
   sections { id name path }
+  locales { code default }
 }`,
     tags: `query ComposeTags($query: String) { tags(first: 8, query: $query) { nodes { name } } }`,
     library: `query PhotoLibrary($query: String, $after: String) {
@@ -56,6 +63,13 @@
   articleCreate(input: $input) {
     __typename
     ... on ArticleCreateSuccess { article {${FIELDS} } }
+    ${ERRORS}
+  }
+}`,
+    translate: `mutation ComposeTranslate($input: ArticleTranslateInput!) {
+  articleTranslate(input: $input) {
+    __typename
+    ... on ArticleTranslateSuccess { article {${FIELDS} } }
     ${ERRORS}
   }
 }`,
@@ -113,7 +127,7 @@
     return {
       id: null, version: null, status: "DRAFT", slug: "", slugEdited: false,
       title: "", summary: "", byline: "", authorIds: [], eventId: null, coverId: null,
-      sectionId: null, tags: [], body: [], updatedAt: null,
+      sectionId: null, tags: [], body: [], updatedAt: null, locale: null, translations: [],
     };
   }
 
@@ -140,7 +154,13 @@
       sectionId: article.section ? article.section.id : null,
       tags: article.tags.map((t) => t.name), body: article.body.map(blockOf), updatedAt: article.updatedAt,
       sectionPath: article.section ? article.section.path : null,
+      locale: article.locale, translations: article.translations,
     };
+  }
+
+  /* What the translator reads beside the draft: the original's texts, read-only. */
+  function originalOf(draft) {
+    return { id: draft.id, locale: draft.locale, title: draft.title, summary: draft.summary, body: draft.body };
   }
 
   const nfc = (text) => (text || "").normalize("NFC");
@@ -189,6 +209,7 @@
         if (v !== null && v !== "" && !(Array.isArray(v) && !v.length)) input[k] = v;
       });
       input.title = all.title;
+      if (draft.locale) input.locale = draft.locale;
       return { name: "articleCreate", query: DOCS.create, variables: { input } };
     }
     const input = { id: draft.id, version: draft.version };
@@ -284,7 +305,7 @@
         if (saved && saved.draft) {
           saved.draft.body.forEach((b) => (b.key = nextKey()));
           return {
-            view: "edit", draft: saved.draft, base: saved.base, dirty: true,
+            view: "edit", draft: saved.draft, base: saved.base, dirty: true, original: saved.original || null,
             notice: "Unsaved changes from before the reload are back: save them, or open the article again to drop them.",
           };
         }
@@ -299,6 +320,7 @@
         {
           view: "list", draft: emptyDraft(), base: emptyDraft(), dirty: false, saving: false,
           status: null, notice: null, errors: {}, conflict: null, lastOperation: null,
+          original: null, listLocale: null,
         },
         restored(),
       ),
@@ -306,7 +328,7 @@
     desk.subscribe(() => {
       const s = desk.get();
       if (s.dirty && s.view === "edit") {
-        sessionStorage.setItem(UNSAVED_KEY, JSON.stringify({ draft: s.draft, base: s.base }));
+        sessionStorage.setItem(UNSAVED_KEY, JSON.stringify({ draft: s.draft, base: s.base, original: s.original }));
       } else sessionStorage.removeItem(UNSAVED_KEY);
     });
     const patch = (changes) => desk.set((s) => Object.assign({}, s, changes));
@@ -354,13 +376,14 @@
       const data = await send(DOCS.article, { id });
       if (!data.article) throw new Error("This article is gone, or you may not see it.");
       const draft = draftOf(data.article);
-      patch({ view: "edit", draft, base: draft, dirty: false, errors: {}, conflict: null, notice: null,
+      patch({ view: "edit", draft, base: draft, dirty: false, errors: {}, conflict: null, notice: null, original: null,
         status: { kind: "saved", version: draft.version, at: draft.updatedAt } });
     }
 
+    /* A new article, in the locale the list shows (the default one: none named). */
     function start() {
-      const draft = emptyDraft();
-      patch({ view: "edit", draft, base: draft, dirty: false, errors: {}, conflict: null, notice: null, status: null });
+      const draft = Object.assign(emptyDraft(), { locale: desk.get().listLocale });
+      patch({ view: "edit", draft, base: draft, dirty: false, errors: {}, conflict: null, notice: null, status: null, original: null });
     }
 
     function errorsOf(answer) {
@@ -394,7 +417,7 @@
           // input is re-created under the writer's cursor); what was sent is the saved state.
           const kept = Object.assign({}, now.draft, {
             id: fresh.id, version: fresh.version, status: fresh.status, updatedAt: fresh.updatedAt,
-            sectionPath: fresh.sectionPath, slug: now.draft.slugEdited ? now.draft.slug : fresh.slug, slugEdited: true,
+            sectionPath: fresh.sectionPath, locale: fresh.locale, translations: fresh.translations, slug: now.draft.slugEdited ? now.draft.slug : fresh.slug, slugEdited: true,
           });
           return Object.assign({}, now, {
             saving: false, draft: kept, base: fresh, dirty: now.draft !== sent, errors: {},
@@ -462,6 +485,34 @@
       }
       const fresh = draftOf(answer.article);
       patch({ draft: fresh, base: fresh, dirty: false, errors: {}, status: { kind: "saved", version: fresh.version, at: fresh.updatedAt } });
+    }
+
+    /* ---- translations ---- */
+
+    /* The open article's story in `locale`: its draft made (unsaved changes saved first), then
+     * opened with the original beside it. */
+    async function translate(locale) {
+      if (desk.get().dirty) await save(false);
+      const now = desk.get();
+      if (now.dirty || now.conflict) throw new Error("Save the article first.");
+      const input = { id: now.draft.id, locale };
+      remember("articleTranslate", DOCS.translate, { input });
+      const answer = (await send(DOCS.translate, { input })).articleTranslate;
+      if (!answer.__typename.endsWith("Success")) throw new Error(answer.message);
+      const draft = draftOf(answer.article);
+      patch({
+        view: "edit", draft, base: draft, dirty: false, errors: {}, conflict: null, original: originalOf(now.draft),
+        notice: "Translation started: its texts are the original's, to be translated beside it.",
+        status: { kind: "saved", version: draft.version, at: draft.updatedAt },
+      });
+    }
+
+    /* Another locale's version of the story beside the form (none: `id` null). */
+    async function showBeside(id) {
+      if (!id) return patch({ original: null });
+      const data = await send(DOCS.article, { id });
+      if (!data.article) throw new Error("This version is gone, or you may not see it.");
+      patch({ original: originalOf(draftOf(data.article)) });
     }
 
     /* ---- hearing of a colleague's save (articleChanged over graphql-transport-ws) ---- */
@@ -545,7 +596,7 @@
       useEffect(() => {
         if (props.autoFocus && field.current) field.current.focus();
       }, []);
-      return h(
+      const input = h(
         Labelled,
         { label: props.label, error: s.errors[props.name] },
         h(Tag, Object.assign({
@@ -554,6 +605,17 @@
           onChange: (e) => edit({ [props.name]: e.target.value, ...(props.name === "slug" ? { slugEdited: true } : {}) }),
         }, imeHandlers)),
       );
+      if (!props.translated || !s.original) return input;
+      return h("div", { className: "cms-beside" },
+        h(Original, { label: props.label, locale: s.original.locale, texts: [s.original[props.name]] }),
+        h("div", { className: "cms-beside-edit" }, input));
+    }
+
+    /* The original's text of a field or block, read-only, in its language. */
+    function Original(props) {
+      return h("div", { className: "cms-original", role: "note", "aria-label": props.label + ", original (" + props.locale + ")", "data-testid": "original" },
+        h("span", { className: "cms-original-label" }, props.label + " · original (" + props.locale + ")"),
+        props.texts.filter((t) => t).map((text, i) => h("p", { key: i, lang: props.locale }, text)));
     }
 
     function Select(props) {
@@ -653,6 +715,8 @@
         edit({ body });
       };
       const names = { paragraph: "Paragraph", heading: "Heading", quote: "Quote", figure: "Figure" };
+      // The original's block at the same place (a translation starts with the original's blocks).
+      const original = s.original ? s.original.body[index] : null;
       let fields;
       if (block.type === "figure") fields = h(Figure, { block, index, error });
       else {
@@ -679,7 +743,15 @@
           h("button", { type: "button", disabled: index === count - 1, onClick: () => moveTo(index + 1), "aria-label": "Move down: block " + (index + 1) }, "Move down"),
           h("button", { type: "button", onClick: () => edit({ body: s.draft.body.filter((_, i) => i !== index) }), "aria-label": "Remove: block " + (index + 1) }, "Remove"),
         ),
-        fields,
+        original
+          ? h("div", { className: "cms-beside" },
+              h(Original, {
+                label: (index + 1) + ". " + names[original.type] + (original.type === "figure" ? " caption" : ""),
+                locale: s.original.locale,
+                texts: original.type === "figure" ? [original.caption, original.credit] : [original.text, original.attribution],
+              }),
+              h("div", { className: "cms-beside-edit" }, fields))
+          : fields,
         error ? h("p", { className: "cms-error", role: "alert", "data-field": error.path }, error.message + " (" + error.path + ")") : null,
       );
     }
@@ -875,11 +947,58 @@
         html !== null ? h("article", { className: "cms-preview-body", dangerouslySetInnerHTML: { __html: html } }) : null);
     }
 
+    /* The article's language, its story's other versions (open one, or show it beside the form),
+     * and Translate: a configured locale the story has not got yet. */
+    function Languages(props) {
+      const s = useStore(desk);
+      const [target, setTarget] = useState("");
+      const [error, setError] = useState(null);
+      const taken = [s.draft.locale].concat((s.draft.translations || []).map((t) => t.locale));
+      const free = props.locales.map((l) => l.code).filter((code) => !taken.includes(code));
+      const chosen = free.includes(target) ? target : free[0] || "";
+      const [state, act] = useAction(() => translate(chosen));
+      if (!s.draft.id || !s.draft.locale || props.locales.length < 2) return null;
+      const others = s.draft.translations || [];
+      const openVersion = async (id) => {
+        if (desk.get().dirty) await save(false);
+        if (!desk.get().dirty && !desk.get().conflict) await open(id);
+      };
+      const fail = (e) => setError(e.message);
+      return h("section", { className: "cms-languages", "aria-label": "Languages" },
+        h("p", { "data-testid": "article-locale" }, "Language: ", h("strong", null, s.draft.locale),
+          others.length ? " · also in " : null,
+          others.map((t) => h("button", { key: t.id, type: "button", onClick: () => openVersion(t.id).catch(fail), "aria-label": "Open the " + t.locale + " version: " + t.title }, t.locale + " (" + t.status.toLowerCase() + ")"))),
+        others.length
+          ? h(Labelled, { label: "Show beside" },
+              h("select", { value: s.original ? s.original.id : "", onChange: (e) => { setError(null); showBeside(e.target.value || null).catch(fail); } },
+                h("option", { value: "" }, "Nothing"),
+                others.map((t) => h("option", { key: t.id, value: t.id }, "The " + t.locale + " version"))))
+          : null,
+        free.length
+          ? h("div", { className: "cms-actions cms-translate" },
+              h(Labelled, { label: "Translate into" },
+                h("select", { value: chosen, onChange: (e) => setTarget(e.target.value) },
+                  free.map((code) => h("option", { key: code, value: code }, code)))),
+              h("button", { type: "button", disabled: state.busy, onClick: act }, "Translate"))
+          : null,
+        state.error || error ? h("p", { className: "cms-error", role: "alert" }, state.error || error) : null);
+    }
+
+    /* With the original beside the form, a narrow pane widens to about half the page, as
+     * GraphiQL's own drag bar sets it (the pane's flex against the editors' 1; drag it back). */
+    function useWideFor(original) {
+      useEffect(() => {
+        const pane = document.querySelector(".graphiql-plugin");
+        if (original && pane && pane.getBoundingClientRect().width < WIDE_PX) pane.style.flex = "1.2 1 0%";
+      }, [original]);
+    }
+
     function Editor(props) {
       const s = useStore(desk);
       const current = useStore(session);
       const openTab = useOpenTab();
       useWatch(s.draft.id, current ? current.token : null);
+      useWideFor(s.original ? s.original.id : null);
       const add = (type) => {
         const block = { key: nextKey(), type, text: "" };
         if (type === "heading") block.level = 2;
@@ -896,7 +1015,7 @@
         const op = s.lastOperation || saveOperation(s.base, s.draft);
         openTab(op.query, op.variables);
       };
-      return h("form", { className: "cms-compose", onSubmit: (e) => { e.preventDefault(); save(false); }, "aria-label": "Article" },
+      return h("form", { className: "cms-compose", lang: s.draft.locale || undefined, onSubmit: (e) => { e.preventDefault(); save(false); }, "aria-label": "Article" },
         h("div", { className: "cms-actions" },
           h("button", { type: "button", onClick: props.onBack }, "Back to the list"),
           h("button", { type: "button", onClick: showOperation }, "Show as GraphQL")),
@@ -904,8 +1023,9 @@
         s.notice ? h("p", { className: "cms-notice-line", role: "status", "data-testid": "compose-notice" }, s.notice) : null,
         h(Conflict),
         s.errors.form ? h("p", { className: "cms-error", role: "alert" }, s.errors.form) : null,
-        h(TextInput, { name: "title", label: "Title", autoFocus: !s.draft.id && !s.dirty }),
-        h(TextInput, { name: "summary", label: "Summary", multiline: true }),
+        h(Languages, { locales: props.choices.locales }),
+        h(TextInput, { name: "title", label: "Title", autoFocus: !s.draft.id && !s.dirty, translated: true }),
+        h(TextInput, { name: "summary", label: "Summary", multiline: true, translated: true }),
         h(TextInput, { name: "byline", label: "Byline" }),
         h(TextInput, { name: "slug", label: "Slug" }),
         h(Select, { name: "authorIds", label: "Authors", multiple: true, options: props.choices.authors }),
@@ -930,6 +1050,9 @@
 
     function List(props) {
       const current = useStore(session);
+      const s = useStore(desk);
+      const locales = props.locales;
+      const locale = s.listLocale;
       const role = current ? current.role : null;
       const [query, setQuery] = useState("");
       const [found, setFound] = useState({ items: null, error: null });
@@ -937,33 +1060,40 @@
       useEffect(() => {
         if (!current) return undefined;
         const wait = setTimeout(() => {
-          const ask = query.trim() ? send(DOCS.search, { query, status }).then((d) => d.search.nodes) : send(DOCS.list, { status }).then((d) => d.articles.nodes);
+          // Search reads the default locale's articles; the list, the locale chosen.
+          const ask = query.trim() ? send(DOCS.search, { query, status }).then((d) => d.search.nodes) : send(DOCS.list, { status, locale }).then((d) => d.articles.nodes);
           ask.then((items) => setFound({ items, error: null }), (e) => setFound({ items: null, error: e.message }));
         }, 250);
         return () => clearTimeout(wait);
-      }, [query, role]);
+      }, [query, role, locale]);
+      const fallback = locales.length ? locales[0].code : "";
       return h("div", { className: "cms-compose-list" },
         h("button", { type: "button", onClick: start }, "New article"),
+        locales.length > 1
+          ? h(Labelled, { label: "Language" },
+              h("select", { value: locale || fallback, onChange: (e) => patch({ listLocale: e.target.value === fallback ? null : e.target.value }) },
+                locales.map((l) => h("option", { key: l.code, value: l.code }, l.code + (l.default ? " (default)" : "")))))
+          : null,
         h(Labelled, { label: "Search articles" }, h("input", Object.assign({ type: "search", value: query, onChange: (e) => setQuery(e.target.value) }, imeHandlers))),
         found.error ? h("p", { className: "cms-error", role: "alert" }, found.error) : null,
         h("ul", { className: "cms-articles", "aria-label": "Drafts, scheduled and recent articles" },
           (found.items || []).map((a) =>
             h("li", { key: a.id },
               h("button", { type: "button", onClick: () => open(a.id).catch((e) => setFound({ items: found.items, error: e.message })) }, a.title),
-              h("span", { className: "cms-help" }, " " + a.status + " · " + clock(a.updatedAt))))));
+              h("span", { className: "cms-help" }, " " + a.status + " · " + a.locale + " · " + clock(a.updatedAt))))));
     }
 
     /* Back to the list: unsaved changes are saved first (and the form stays if they cannot be). */
     async function back() {
       if (desk.get().dirty) await save(false);
       const s = desk.get();
-      if (!s.dirty && !s.conflict) patch({ view: "list", notice: null });
+      if (!s.dirty && !s.conflict) patch({ view: "list", notice: null, original: null });
     }
 
     function ComposePanel() {
       const current = useStore(session);
       const s = useStore(desk);
-      const [choices, setChoices] = useState({ authors: [], events: [], sections: [] });
+      const [choices, setChoices] = useState({ authors: [], events: [], sections: [], locales: [] });
       const token = current ? current.token : null;
       useEffect(() => {
         if (!token) return;
@@ -972,6 +1102,7 @@
             authors: d.authors.nodes,
             events: d.events.nodes,
             sections: d.sections.map((x) => ({ id: x.id, name: x.path })),
+            locales: d.locales,
           }),
           () => undefined,
         );
@@ -980,7 +1111,7 @@
         h("div", { className: "graphiql-doc-explorer-title" }, "Compose"),
         current ? null : h("p", { className: "cms-error" }, "Sign in to write articles."),
         current && s.view === "edit" ? h(Editor, { choices, onBack: back }) : null,
-        current && s.view === "list" ? h(List) : null);
+        current && s.view === "list" ? h(List, { locales: choices.locales }) : null);
     }
 
     return {
