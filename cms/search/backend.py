@@ -17,7 +17,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from cms.core.db import Fragment, execute, marks
 from cms.core.viewer import Viewer
 from cms.search.documents import Document
-from cms.search.query import MAX_TERMS, Term
+from cms.search.query import MAX_TERMS, Locale, Term
 from cms.text import normalize, words
 
 
@@ -76,8 +76,11 @@ class SearchBackend(ABC):
         """Match expression: every term (as typed when ``exact``), in the title or anywhere."""
 
     @abstractmethod
-    def matching(self, match: str, viewer: Viewer, now: datetime) -> Fragment:
-        """``FROM ... WHERE ...`` of the visible articles that match the expression ``match``."""
+    def matching(
+        self, match: str, viewer: Viewer, now: datetime, locale: Locale | None = None
+    ) -> Fragment:
+        """``FROM ... WHERE ...`` of the visible articles that match the expression ``match``,
+        in ``locale`` (None: in any)."""
 
     @abstractmethod
     def similar_titles(
