@@ -77,19 +77,23 @@ class Term:
 
 @dataclass(frozen=True, slots=True)
 class Locale:
-    """The locale a search is in: its articles alone are found."""
+    """The locale a search is in: its articles alone are found. The default locale's are those
+    in no other configured locale (an article left in a locale since removed from
+    ``CMS_LOCALES`` is found there, on both databases)."""
 
     code: str
-    default: bool
-    """Whether it is the default locale (whose articles are also those indexed before locales,
-    which name none)."""
+    others: tuple[str, ...] | None = None
+    """For the default locale, the other configured locales: its articles are those not in
+    them (the index entries written before locales name none, and are its articles)."""
 
     @classmethod
     def checked(cls, locales: Locales, given: str | None) -> Locale:
         """The configured locale ``given`` names (the default when None); else
         :class:`~cms.core.errors.InvalidInput` naming ``locale``."""
         code = locales.check(given)
-        return cls(code, locales.is_default(code))
+        if not locales.is_default(code):
+            return cls(code)
+        return cls(code, tuple(c for c in locales.codes if c != code))
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from cms.articles.visibility import visible_sql
-from cms.core.db import Fragment, all_of, execute_many
+from cms.core.db import Fragment, all_of, execute_many, marks
 from cms.core.viewer import Viewer
 from cms.search.backend import SearchBackend, sort_at_sql, title_words
 from cms.search.documents import Document
@@ -83,9 +83,20 @@ class SqliteSearch(SearchBackend):
         """Matching and visible articles: the MATCH in a subquery, visibility and locale from
         the article."""
         # Not a join: SQLite would then run the MATCH once per visible article (seconds).
-        in_locale = ("a.locale = ?", [locale.code]) if locale is not None else None
-        where, params = all_of((_MATCHES, [match]), in_locale, visible_sql(viewer, now, "a"))
+        where, params = all_of(
+            (_MATCHES, [match]), _in_locale(locale), visible_sql(viewer, now, "a")
+        )
         return f"FROM article a WHERE {where}", params
+
+
+def _in_locale(locale: Locale | None) -> Fragment | None:
+    """The test of a locale's articles, as :func:`cms.search.postgres.locale_tsquery` has it:
+    its own; for the default locale, those in no other configured one."""
+    if locale is None or locale.others == ():
+        return None
+    if locale.others is None:
+        return "a.locale = ?", [locale.code]
+    return f"a.locale NOT IN ({marks(len(locale.others))})", list(locale.others)
 
 
 def _phrase(term: Term, exact: bool) -> str:
