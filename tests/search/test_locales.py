@@ -13,7 +13,7 @@ import pytest
 from tortoise.transactions import in_transaction
 
 from cms import models
-from cms.articles import body
+from cms.articles import body, events
 from cms.articles import store as articles
 from cms.core.db import connection
 from cms.search import index
@@ -43,7 +43,11 @@ def at(day: int) -> datetime:
 
 
 async def article(
-    title: str, day: int, paragraphs: tuple[str, ...], locale: str = "vi"
+    title: str,
+    day: int,
+    paragraphs: tuple[str, ...],
+    locale: str = "vi",
+    event: models.Event | None = None,
 ) -> models.Article:
     data = articles.ArticleData(
         title=title,
@@ -52,6 +56,7 @@ async def article(
         status=models.ArticleStatus.PUBLISHED,
         published_at=at(day),
         locale=locale,
+        event_id=event.id if event else None,
     )
     async with in_transaction():
         return await articles.save(data)
@@ -219,6 +224,28 @@ async def test_reindexing_keeps_the_locales_apart(client, settings):
     assert await index.reindex() == len(slugs)
     assert await found(client, slugs, "industrial parks", "en") == ["Q", "P"]
     assert await found(client, slugs, "industrial parks", "vi") == ["V"]
+
+
+async def test_an_event_is_indexed_by_its_name_in_the_articles_locale(client, settings):
+    async with in_transaction():
+        fair = await events.save(events.EventData(name="Hội chợ đầu tư", starts_at=at(1)))
+    await models.Event.filter(id=fair.id).update(translations={"en": {"name": "Investment Fair"}})
+    fair = await models.Event.get(id=fair.id)
+    slugs = {
+        "E": (await article("Opening day", 7, ("Crowds came.",), "en", fair)).slug,
+        "T": (await article("Ngày khai mạc", 8, ("Đông vui.",), "vi", fair)).slug,
+        # an English article of an event with no English name: the name there is
+        "U": (await article("Closing day", 9, ("Goodbye.",), "en", await plain_event())).slug,
+    }
+    assert await found(client, slugs, "investment fairs", "en") == ["E"]
+    assert await found(client, slugs, "hoi cho", "en") == []
+    assert await found(client, slugs, "hoi cho", "vi") == ["T"]
+    assert await found(client, slugs, "Expo", "en") == ["U"]
+
+
+async def plain_event() -> models.Event:
+    async with in_transaction():
+        return await events.save(events.EventData(name="Expo 2024", starts_at=at(2)))
 
 
 async def test_a_locale_no_longer_configured_is_the_default_locales(client, settings):
