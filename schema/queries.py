@@ -311,6 +311,15 @@ class Query(AccountQueries, AuditQueries, NotifyQueries, StructureQueries):
         filter: Annotated[
             ArticleFilter | None, strawberry.argument(description="Conditions to narrow the list.")
         ] = None,
+        locale: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Search the articles written in this locale (one of CMS_LOCALES, "
+                "e.g. `en`), never another's; its words are matched as that language's are "
+                "(English: `parks` finds `park`, `investing` finds `investment`). Default: the "
+                "default locale."
+            ),
+        ] = None,
     ) -> ArticleSearchConnection:
         settings = info.context.settings
         size = page_size(
@@ -319,8 +328,9 @@ class Query(AccountQueries, AuditQueries, NotifyQueries, StructureQueries):
             default_size=settings.default_page_size,
             max_size=settings.max_page_size,
         )
+        in_locale = search_query.Locale.checked(info.context.locales(), locale)
         try:
-            parsed = search_query.parse(query)
+            parsed = search_query.parse(query, in_locale)
         except search_query.QueryError as error:
             raise InvalidInput(str(error), field="query") from None
         cursor = engine.decode_cursor(after, parsed) if after is not None else None

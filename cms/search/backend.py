@@ -16,15 +16,19 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from cms.core.db import Fragment, execute, marks
 from cms.core.viewer import Viewer
+from cms.search.analysis import ENGLISH
 from cms.search.documents import Document
-from cms.search.query import MAX_TERMS, Term
+from cms.search.query import MAX_TERMS, Locale, Term
 from cms.text import normalize, words
 
 
 def title_words(title: str) -> list[str]:
-    """The folded words of a title, each once, at most :data:`MAX_TERMS` (a query's most): what
-    :meth:`SearchBackend.similar_titles` looks for in other titles."""
-    return list(dict.fromkeys(w.folded for w in words(normalize(title))))[:MAX_TERMS]
+    """The folded words of a title, each once, and after each its English stem where that
+    differs (English titles are indexed as stems: :mod:`cms.search.analysis`), at most
+    :data:`MAX_TERMS` (a query's most): what :meth:`SearchBackend.similar_titles` looks for in
+    other titles."""
+    folded = (w.folded for w in words(normalize(title)))
+    return list(dict.fromkeys(k for w in folded for k in (w, ENGLISH.key(w))))[:MAX_TERMS]
 
 
 def sort_at_sql(row: str) -> str:
@@ -76,8 +80,11 @@ class SearchBackend(ABC):
         """Match expression: every term (as typed when ``exact``), in the title or anywhere."""
 
     @abstractmethod
-    def matching(self, match: str, viewer: Viewer, now: datetime) -> Fragment:
-        """``FROM ... WHERE ...`` of the visible articles that match the expression ``match``."""
+    def matching(
+        self, match: str, viewer: Viewer, now: datetime, locale: Locale | None = None
+    ) -> Fragment:
+        """``FROM ... WHERE ...`` of the visible articles that match the expression ``match``,
+        in ``locale`` (None: in any)."""
 
     @abstractmethod
     def similar_titles(

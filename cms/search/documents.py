@@ -3,7 +3,9 @@
 The title is indexed apart (title matches rank first). The rest is the summary, the body's
 paragraphs, headings and quotes with their attributions, the figures' captions (each kind of
 block says what it gives: :func:`cms.articles.body.search_text`), the authors' names and the
-event's name.
+event's name (in the article's locale when the event has it in that locale).
+Each word is stored as its key in the article's locale (:mod:`cms.search.analysis`: an English
+stem in ``Word.folded``; the word as written stays in ``Word.exact``).
 Both backends index exactly these words, so they find exactly the same articles.
 """
 
@@ -16,6 +18,7 @@ from typing import Any
 from cms.articles import body as body_
 from cms.articles.reads import ArticleRow
 from cms.models import Article
+from cms.search.analysis import analysis_for
 from cms.text import Word, words
 
 MAX_WORD_LENGTH = 60
@@ -24,11 +27,13 @@ MAX_WORD_LENGTH = 60
 
 @dataclass(frozen=True, slots=True)
 class Document:
-    """The indexed words of one article."""
+    """The indexed words of one article (``folded``: each word's key), and its locale."""
 
     article_id: int
     title: list[Word]
     body: list[Word]
+    locale: str | None = None
+    """The article's locale (None: indexed before locales, by a migration)."""
 
 
 def searchable_text(article: Article | ArticleRow) -> str:
@@ -39,7 +44,13 @@ def searchable_text(article: Article | ArticleRow) -> str:
 def build(article: Article, author_names: Sequence[str], event_name: str | None) -> Document:
     """The index document of ``article`` (its author names and event name given by the caller)."""
     return build_from(
-        article.id, article.title, article.summary, article.body, author_names, event_name
+        article.id,
+        article.title,
+        article.summary,
+        article.body,
+        author_names,
+        event_name,
+        locale=article.locale,
     )
 
 
@@ -50,11 +61,17 @@ def build_from(
     body: Sequence[Mapping[str, Any]],
     author_names: Sequence[str],
     event_name: str | None,
+    *,
+    locale: str | None = None,
 ) -> Document:
-    """:func:`build` from an article's stored values (for migrations, which have no models)."""
+    """:func:`build` from an article's stored values (for migrations, which have no models;
+    they name no locale: folded words, as before locales)."""
+    analysis = analysis_for(locale)
     extra = [*author_names, *([event_name] if event_name else [])]
     body_words = [w for part in (_text(summary, body), *extra) for w in _indexed(part)]
-    return Document(article_id, _indexed(title), body_words)
+    return Document(
+        article_id, analysis.indexed(_indexed(title)), analysis.indexed(body_words), locale
+    )
 
 
 def _text(summary: str, body: Sequence[Mapping[str, Any]]) -> str:

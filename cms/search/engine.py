@@ -12,6 +12,9 @@ and ties go to the most recent article, then the highest id. Each part is a plai
 that both databases answer identically, so the two give the same results in the same order
 (engine-specific relevance formulas, ``bm25`` and ``ts_rank``, would not).
 
+A query in a locale (:attr:`Query.locale`) finds that locale's articles alone, its words matched
+as that locale's analysis says (:mod:`cms.search.analysis`: English stems).
+
 Pages are keyset pages on (score, date, id): a cursor stays valid while articles are published.
 """
 
@@ -86,7 +89,7 @@ async def search(
     db = connection()
     backend = backend_for(db)
     plan = _Plan(backend, query)
-    base_sql, base_params = _matching(backend, plan.match, viewer, now, where)
+    base_sql, base_params = _matching(backend, plan.match, viewer, now, where, query)
     sql = (
         f"SELECT id, score, sort_at FROM (SELECT {backend.columns}, {plan.score_sql} AS score "
         f"{base_sql}) hits"
@@ -129,7 +132,14 @@ class _Plan:
         parts = [(TITLE, backend.in_title, title)]
         words = [w for t in terms for w in t.folded]
         if len(words) >= 2 and not (len(terms) == 1 and terms[0].phrase):
-            whole = Term(tuple(words), tuple(words), phrase=True, prefix=terms[-1].prefix)
+            whole = Term(
+                tuple(words),
+                tuple(w for t in terms for w in t.exact),
+                phrase=True,
+                prefix=terms[-1].prefix,
+                keys=tuple(k for t in terms for k in t.keys),
+                stemmed=terms[-1].stemmed,
+            )
             phrase = backend.expression([whole], exact=False, title_only=False)
             parts.append((PHRASE, backend.in_document, phrase))
         accented = [t for t in terms if t.accented]
@@ -143,10 +153,16 @@ class _Plan:
 
 
 def _matching(
-    backend: SearchBackend, match: str, viewer: Viewer, now: datetime, where: ArticleFilter
+    backend: SearchBackend,
+    match: str,
+    viewer: Viewer,
+    now: datetime,
+    where: ArticleFilter,
+    query: Query,
 ) -> Fragment:
-    """``FROM ... WHERE ...`` of the matching, visible, filtered articles (``?`` markers)."""
-    sql, params = backend.matching(match, viewer, now)
+    """``FROM ... WHERE ...`` of the matching, visible, filtered articles of the query's locale
+    (``?`` markers)."""
+    sql, params = backend.matching(match, viewer, now, query.locale)
     if where != ArticleFilter():
         narrowed, narrowed_params = filtered(viewer, now, where)
         sql += f" AND {backend.id_column} IN ({narrowed})"
@@ -163,5 +179,5 @@ def _datetime(value: Any) -> datetime:
 
 
 def _fingerprint(query: Query) -> str:
-    words = "|".join(" ".join(t.folded) + ("*" if t.prefix else "") for t in query.terms)
+    words = "|".join(" ".join(t.keys) + ("*" if t.prefix else "") for t in query.terms)
     return hashlib.blake2b(words.encode(), digest_size=6).hexdigest()

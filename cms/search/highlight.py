@@ -3,6 +3,10 @@
 Matching is on folded words (:func:`cms.text.words`), the same words the index holds, so a
 query typed without accents marks the accented original: ``hoi nghi`` gives
 ``<mark>Hội nghị</mark>``. Folding keeps positions, so no mapping back is needed.
+
+A query whose keys are stems (English: :mod:`cms.search.analysis`) is matched word by word
+instead, on the stems of the text's words, so ``park`` marks ``parks`` as written; a prefix
+marks a word whose stem, or whose spelling, starts with it, as the index matches it.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 from cms.search.query import Query, Term
-from cms.text import WORD, WORD_CHAR, fold_aligned
+from cms.text import WORD, WORD_CHAR, Word, fold_aligned, words
 
 __all__ = ["ELLIPSIS", "highlight"]
 
@@ -33,7 +37,12 @@ def highlight(text: str, query: Query, *, max_length: int | None = None) -> str 
     if max_length is not None:
         text = " ".join(text.split())
     folded = fold_aligned(text)
-    marks = _joined(text, _merged(span for term in query.terms for span in _matches(folded, term)))
+    spans = (
+        _stem_matches(text, query)
+        if query.analysis.stems
+        else (span for term in query.terms for span in _matches(folded, term))
+    )
+    marks = _joined(text, _merged(spans))
     if not marks:
         return None
     start, end = 0, len(text)
@@ -53,6 +62,39 @@ def _matches(folded: str, term: Term) -> Iterator[_Span]:
     tail = f"{WORD_CHAR}*" if term.prefix else f"(?!{WORD_CHAR})"
     for match in re.finditer(rf"(?<!{WORD_CHAR})(?=({body}{tail}))", folded, re.DOTALL):
         yield match.span(1)
+
+
+def _stem_matches(text: str, query: Query) -> Iterator[_Span]:
+    """The spans of the terms' occurrences among the words of ``text``, compared by key."""
+    found = words(text)
+    keys = query.analysis.keys(w.folded for w in found)
+    for term in query.terms:
+        size = len(term.keys)
+        for i in range(len(found) - size + 1):
+            if _occurs(found, keys, i, term):
+                yield found[i].start, found[i + size - 1].end
+
+
+def _occurs(found: list[Word], keys: tuple[str, ...], i: int, term: Term) -> bool:
+    """Whether ``term`` occurs at word ``i``: its keys (the last one a prefix of the word's
+    key if it is a prefix), or a prefix as written."""
+    *whole, last = term.keys
+    end = i + len(whole)
+    if list(keys[i:end]) != whole:
+        return False
+    if not term.prefix:
+        return keys[end] == last
+    return keys[end].startswith(last) or _as_written(found, end, term)
+
+
+def _as_written(found: list[Word], i: int, term: Term) -> bool:
+    """Whether the words ending at ``i`` are ``term``'s as written (the last a prefix)."""
+    start = i - len(term.exact) + 1
+    if start < 0:
+        return False
+    *whole, last = term.exact
+    written = [w.exact for w in found[start : i + 1]]
+    return written[:-1] == whole and written[-1].startswith(last)
 
 
 def _merged(spans: Iterator[_Span]) -> list[_Span]:

@@ -70,13 +70,29 @@ async def documents_of(articles: Sequence[Article]) -> list[Document]:
         names[link.article_id].append((link.position, link.author.name))
     event_ids = {a.event_id for a in articles if a.event_id is not None}
     events = (
-        dict(await Event.filter(id__in=event_ids).values_list("id", "name")) if event_ids else {}
+        {
+            pk: (name, translations or {})
+            for pk, name, translations in await Event.filter(id__in=event_ids).values_list(
+                "id", "name", "translations"
+            )
+        }
+        if event_ids
+        else {}
     )
     return [
         build(
             article,
             [name for _, name in sorted(names[article.id])],
-            events.get(article.event_id) if article.event_id is not None else None,
+            _event_name(events.get(article.event_id), article.locale),
         )
         for article in articles
     ]
+
+
+def _event_name(event: tuple[str, dict[str, dict[str, str]]] | None, locale: str) -> str | None:
+    """The event's name in ``locale``: its translation there, else the name itself (the default
+    locale's, which is never among the translations)."""
+    if event is None:
+        return None
+    name, translations = event
+    return translations.get(locale, {}).get("name") or name

@@ -3,20 +3,24 @@
 Pure and total: any string gives a :class:`Query` or raises a :class:`QueryError` subclass with a
 message for the reader. Terms hold only :func:`cms.text.words` output (letters and
 digits), so no FTS5 or ``tsquery`` syntax (``"``, ``*``, ``:``, ``NEAR(``, ``&``, ``!``) can
-reach an engine.
+reach an engine. A query in a locale holds its words' index keys too (:mod:`cms.search.analysis`:
+English stems), which is what the index is searched for.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
+from cms.core.locales import Locales
+from cms.search.analysis import FOLDING, Analysis, analysis_for
 from cms.text import Word, normalize, words
 
 __all__ = [
     "MAX_QUERY_LENGTH",
     "MAX_TERMS",
     "EmptyQuery",
+    "Locale",
     "Query",
     "QueryError",
     "QueryTooLong",
@@ -55,6 +59,15 @@ class Term:
     exact: tuple[str, ...]
     phrase: bool
     prefix: bool
+    keys: tuple[str, ...] = ()
+    """The words' index keys (:meth:`Analysis.keys`); the folded words when not given."""
+    stemmed: bool = False
+    """Whether the keys are stems: a prefix then also matches the words as written (a word
+    typed in part, ``industria``, is not a prefix of its stem, ``industri``)."""
+
+    def __post_init__(self) -> None:
+        if not self.keys:
+            object.__setattr__(self, "keys", self.folded)
 
     @property
     def accented(self) -> bool:
@@ -63,19 +76,44 @@ class Term:
 
 
 @dataclass(frozen=True, slots=True)
+class Locale:
+    """The locale a search is in: its articles alone are found. The default locale's are those
+    in no other configured locale (an article left in a locale since removed from
+    ``CMS_LOCALES`` is found there, on both databases)."""
+
+    code: str
+    others: tuple[str, ...] | None = None
+    """For the default locale, the other configured locales: its articles are those not in
+    them (the index entries written before locales name none, and are its articles)."""
+
+    @classmethod
+    def checked(cls, locales: Locales, given: str | None) -> Locale:
+        """The configured locale ``given`` names (the default when None); else
+        :class:`~cms.core.errors.InvalidInput` naming ``locale``."""
+        code = locales.check(given)
+        if not locales.is_default(code):
+            return cls(code)
+        return cls(code, tuple(c for c in locales.codes if c != code))
+
+
+@dataclass(frozen=True, slots=True)
 class Query:
-    """A parsed query: its terms in the order typed, and the normalized text."""
+    """A parsed query: its terms in the order typed, and the normalized text; the locale
+    searched (None: every locale) and its analysis."""
 
     terms: tuple[Term, ...]
     text: str
+    locale: Locale | None = None
+    analysis: Analysis = field(default=FOLDING, compare=False)
 
 
 # After the last word, these say it has been typed in full.
 _WORD_DONE = re.compile(r"[\s.,;!?…]")
 
 
-def parse(text: str) -> Query:
-    """The terms of ``text``: every word, and every ``"quoted phrase"``, must occur.
+def parse(text: str, locale: Locale | None = None) -> Query:
+    """The terms of ``text``: every word, and every ``"quoted phrase"``, must occur; in the
+    articles of ``locale`` (a configured locale; None: of every locale), with its analysis.
 
     The last word, if typed bare and not followed by a space or punctuation, is also a prefix
     (search as you type). A quote without a
@@ -87,12 +125,19 @@ def parse(text: str) -> Query:
     text = normalize(text)
     if len(text) > MAX_QUERY_LENGTH:
         raise _too_long()
-    terms = _merged(_terms(text))
+    analysis = analysis_for(locale.code if locale else None)
+    terms = _merged([_analyzed(term, analysis) for term in _terms(text)])
     if not terms:
         raise EmptyQuery("Type at least one letter or digit to search.")
     if len(terms) > MAX_TERMS:
         raise QueryTooLong(f"Search for at most {MAX_TERMS} words or phrases at a time.")
-    return Query(tuple(terms), text)
+    return Query(tuple(terms), text, locale, analysis)
+
+
+def _analyzed(term: Term, analysis: Analysis) -> Term:
+    if not analysis.stems:
+        return term
+    return replace(term, keys=analysis.keys(term.folded), stemmed=True)
 
 
 def _too_long() -> QueryTooLong:
@@ -132,13 +177,14 @@ def _quoted(group: list[Word]) -> Term:
 
 
 def _merged(terms: list[Term]) -> list[Term]:
-    """Terms with repeats merged: first position, first accented spelling, prefix if all are."""
+    """Terms with repeats (the same keys: ``park parks`` in English) merged: first position,
+    first accented spelling, prefix if all are."""
     copies: dict[tuple[tuple[str, ...], bool], list[Term]] = {}
     for term in terms:
-        copies.setdefault((term.folded, term.phrase), []).append(term)
+        copies.setdefault((term.keys, term.phrase), []).append(term)
     merged: list[Term] = []
     for same in copies.values():
         spelling = next((t for t in same if t.accented), same[0])
         prefix = all(t.prefix for t in same)
-        merged.append(Term(spelling.folded, spelling.exact, same[0].phrase, prefix))
+        merged.append(replace(spelling, phrase=same[0].phrase, prefix=prefix))
     return merged

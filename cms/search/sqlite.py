@@ -4,7 +4,8 @@
 the same two with the words as written (lower case, accents kept). Tokens are written
 space-separated by :mod:`cms.text` and read back by FTS5's ``ascii`` tokenizer, so FTS5 never
 folds anything itself (its ``remove_diacritics`` leaves ``đ``) and there is no stemmer (``ngai``
-must not find ``ngày``). A trigger drops a deleted article's entry (FTS5 takes no foreign key).
+must not find ``ngày``; English articles' folded columns hold stems made in Python:
+:mod:`cms.search.analysis`). A trigger drops a deleted article's entry (FTS5 takes no foreign key).
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ from datetime import datetime
 from typing import Any
 
 from cms.articles.visibility import visible_sql
-from cms.core.db import Fragment, all_of, execute_many
+from cms.core.db import Fragment, all_of, execute_many, marks
 from cms.core.viewer import Viewer
 from cms.search.backend import SearchBackend, sort_at_sql, title_words
 from cms.search.documents import Document
-from cms.search.query import Term
+from cms.search.query import Locale, Term
 
 _MATCHES = "a.id IN (SELECT rowid FROM article_search WHERE article_search MATCH ?)"
 
@@ -51,6 +52,8 @@ class SqliteSearch(SearchBackend):
             if exact
             else ("title" if title_only else "title body")
         )
+        if not exact and any(t.stemmed and t.prefix for t in terms):
+            return " AND ".join(_stemmed(term, columns, title_only) for term in terms)
         inner = " AND ".join(_phrase(term, exact) for term in terms)
         return f"{{{columns}}} : ({inner})"
 
@@ -74,16 +77,41 @@ class SqliteSearch(SearchBackend):
             params += [source_id, match, pool]
         return (" UNION ALL ".join(parts), params) if parts else None
 
-    def matching(self, match: str, viewer: Viewer, now: datetime) -> Fragment:
-        """Matching and visible articles: the MATCH in a subquery, visibility from the article."""
+    def matching(
+        self, match: str, viewer: Viewer, now: datetime, locale: Locale | None = None
+    ) -> Fragment:
+        """Matching and visible articles: the MATCH in a subquery, visibility and locale from
+        the article."""
         # Not a join: SQLite would then run the MATCH once per visible article (seconds).
-        where, params = all_of((_MATCHES, [match]), visible_sql(viewer, now, "a"))
+        where, params = all_of(
+            (_MATCHES, [match]), _in_locale(locale), visible_sql(viewer, now, "a")
+        )
         return f"FROM article a WHERE {where}", params
 
 
+def _in_locale(locale: Locale | None) -> Fragment | None:
+    """The test of a locale's articles, as :func:`cms.search.postgres.locale_tsquery` has it:
+    its own; for the default locale, those in no other configured one."""
+    if locale is None or locale.others == ():
+        return None
+    if locale.others is None:
+        return "a.locale = ?", [locale.code]
+    return f"a.locale NOT IN ({marks(len(locale.others))})", list(locale.others)
+
+
 def _phrase(term: Term, exact: bool) -> str:
-    words = term.exact if exact else term.folded
+    words = term.exact if exact else term.keys
     return _quoted(" ".join(words)) + (" *" if term.prefix else "")
+
+
+def _stemmed(term: Term, columns: str, title_only: bool) -> str:
+    """A term over stems, in its own column filter; a prefix also as written, all its words
+    (a word typed in part, ``industria``, is not a prefix of its stem, ``industri``)."""
+    found = f"{{{columns}}} : {_phrase(term, exact=False)}"
+    if not term.prefix:
+        return found
+    written = "title_exact" if title_only else "title_exact body_exact"
+    return f"({found} OR {{{written}}} : {_phrase(term, exact=True)})"
 
 
 def _quoted(text: str) -> str:
