@@ -36,6 +36,14 @@ class StateOnlyAlterField(ops.AlterField):
         return None
 
 
+MARK_OLD_ENTRIES = (
+    "UPDATE article_search s SET document = s.document || "
+    "(quote_literal('~' || a.locale))::tsvector FROM article a WHERE a.id = s.article_id"
+)
+"""PostgreSQL: the search index names each entry's locale (``~vi``: cms.search.postgres), and a
+search in a locale asks for it; the entries written before get their article's."""
+
+
 def _default_locale():
     import settings
 
@@ -96,6 +104,7 @@ async def forward(apps, schema_editor):
         await _sqlite_rebuild(db)
     else:
         await db.execute_script("ALTER TABLE article DROP CONSTRAINT IF EXISTS article_slug_key")
+        await db.execute_script(MARK_OLD_ENTRIES)
 
 
 async def backward(apps, schema_editor):

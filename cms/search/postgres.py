@@ -11,9 +11,8 @@ drops syllables like ``so``, ``do``, ``an``): each word is a lexeme of its key (
 or its English stem: :mod:`cms.search.analysis`) and, at the same position, ``=`` + the word as
 written. ``document`` also holds ``~`` + the article's locale, without a position (``~en``): a
 search in a locale asks for it (:func:`locale_tsquery`), so it stays in the GIN index and never
-joins the article table. Entries written before locales have none: they are the default
-locale's articles (migration 0016 gave every article the default locale), and ``cms search
-reindex`` marks them; after the default locale changes in ``CMS_LOCALES``, reindex.
+joins the article table. Migration 0016 gave the entries written before locales their
+article's (every article then the default locale's).
 
 ``document`` is kept in the table's own pages (storage MAIN, a toast target of a whole page)
 rather than in TOAST: ranking reads it for every match, and the planner, which does not count
@@ -113,16 +112,9 @@ class PostgresSearch(SearchBackend):
 
 
 def locale_tsquery(locale: Locale) -> str:
-    """The ``tsquery`` of a locale's articles (:class:`~cms.search.query.Locale`): its lexeme;
-    for the default locale, none of the others' lexemes, so that the entries written before
-    locales (which name none) are its articles; empty when it is the only locale. (``!'~en'``
-    costs nothing measurable; ``('~vi' | !'~':*)`` read every locale's posting list: ~0.4 ms
-    more on 50,000 entries.)"""
-    if locale.others is None:
-        return quote_lexeme(LOCALE + locale.code)
-    if not locale.others:
-        return ""
-    return " & ".join(f"!{quote_lexeme(LOCALE + other)}" for other in locale.others)
+    """The ``tsquery`` of a locale's articles (:class:`~cms.search.query.Locale`): its lexeme
+    (migration 0016 gave the entries written before locales their article's)."""
+    return quote_lexeme(LOCALE + locale.code)
 
 
 def _tsquery(term: Term, exact: bool) -> str:

@@ -77,23 +77,16 @@ class Term:
 
 @dataclass(frozen=True, slots=True)
 class Locale:
-    """The locale a search is in: its articles alone are found. The default locale's are those
-    in no other configured locale (an article left in a locale since removed from
-    ``CMS_LOCALES`` is found there, on both databases)."""
+    """The locale a search is in: its articles alone are found, as in every list of articles
+    (an article left in a locale since removed from ``CMS_LOCALES`` is found by none)."""
 
     code: str
-    others: tuple[str, ...] | None = None
-    """For the default locale, the other configured locales: its articles are those not in
-    them (the index entries written before locales name none, and are its articles)."""
 
     @classmethod
     def checked(cls, locales: Locales, given: str | None) -> Locale:
         """The configured locale ``given`` names (the default when None); else
         :class:`~cms.core.errors.InvalidInput` naming ``locale``."""
-        code = locales.check(given)
-        if not locales.is_default(code):
-            return cls(code)
-        return cls(code, tuple(c for c in locales.codes if c != code))
+        return cls(locales.check(given))
 
 
 @dataclass(frozen=True, slots=True)

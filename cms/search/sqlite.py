@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from cms.articles.visibility import visible_sql
-from cms.core.db import Fragment, all_of, execute_many, marks
+from cms.core.db import Fragment, all_of, execute_many
 from cms.core.viewer import Viewer
 from cms.search.backend import SearchBackend, sort_at_sql, title_words
 from cms.search.documents import Document
@@ -90,13 +90,8 @@ class SqliteSearch(SearchBackend):
 
 
 def _in_locale(locale: Locale | None) -> Fragment | None:
-    """The test of a locale's articles, as :func:`cms.search.postgres.locale_tsquery` has it:
-    its own; for the default locale, those in no other configured one."""
-    if locale is None or locale.others == ():
-        return None
-    if locale.others is None:
-        return "a.locale = ?", [locale.code]
-    return f"a.locale NOT IN ({marks(len(locale.others))})", list(locale.others)
+    """The test of a locale's articles, as :func:`cms.search.postgres.locale_tsquery` has it."""
+    return None if locale is None else ("a.locale = ?", [locale.code])
 
 
 def _phrase(term: Term, exact: bool) -> str:

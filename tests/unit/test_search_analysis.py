@@ -10,7 +10,7 @@ from cms.search.highlight import highlight
 from cms.search.query import Locale, parse
 
 EN = Locale("en")
-VI = Locale("vi", ("en",))
+VI = Locale("vi")
 
 
 @pytest.mark.parametrize(
