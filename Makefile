@@ -21,9 +21,10 @@ $(BIN)/cms: pyproject.toml
 
 install: $(BIN)/cms
 
+# The demo has an English edition: served beside the Vietnamese one unless CMS_LOCALES is set.
 demo: $(BIN)/cms
 	$(BIN)/cms demo
-	$(BIN)/cms serve --host $(HOST) --port $(PORT) --open
+	CMS_LOCALES=$${CMS_LOCALES:-vi,en} $(BIN)/cms serve --host $(HOST) --port $(PORT) --open
 
 serve: $(BIN)/cms
 	$(BIN)/cms serve --host $(HOST) --port $(PORT)

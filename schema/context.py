@@ -55,10 +55,14 @@ class Loaders(StructureLoaders):
     load) instead of being freed when the request ended.
     """
 
-    def __init__(self, viewer: Viewer, now: datetime, locale: str) -> None:
+    def __init__(
+        self, viewer: Viewer, now: datetime, locale: str, locales: tuple[str, ...] = ()
+    ) -> None:
         self.viewer = viewer
         self.now = now
         self.locale = locale
+        self.locales = locales or (locale,)
+        """Every configured locale: a story's translations are read in these."""
         """The locale the lists of these loaders are in (the default's: see :meth:`in_locale`)."""
         self._locales: dict[str, Loaders] = {}  # never self: no reference cycle (class doc)
 
@@ -69,7 +73,7 @@ class Loaders(StructureLoaders):
             return self
         found = self._locales.get(locale)
         if found is None:
-            found = self._locales[locale] = Loaders(self.viewer, self.now, locale)
+            found = self._locales[locale] = Loaders(self.viewer, self.now, locale, self.locales)
         return found
 
     @cached_property
@@ -86,8 +90,8 @@ class Loaders(StructureLoaders):
     @cached_property
     def articles_by_story(self) -> DataLoader[int, list[reads.ArticleRow]]:
         """The articles of a story (its translations) the viewer may see."""
-        viewer, now = self.viewer, self.now
-        return loader(lambda ids: reads.articles_by_story(viewer, now, ids))
+        viewer, now, locales = self.viewer, self.now, self.locales
+        return loader(lambda ids: reads.articles_by_story(viewer, now, ids, locales))
 
     @cached_property
     def author_by_id(self) -> DataLoader[int, reads.AuthorRow | None]:
@@ -165,8 +169,8 @@ class Loaders(StructureLoaders):
     @cached_property
     def public_versions_by_story_id(self) -> DataLoader[int, list[site_reads.StoryLinkRow]]:
         """The articles of each story anyone may read, every locale's (JSON-LD's links)."""
-        now = self.now
-        return loader(lambda ids: site_reads.stories_by_ids(now, ids))
+        now, locales = self.now, self.locales
+        return loader(lambda ids: site_reads.stories_by_ids(now, ids, locales))
 
     @cached_property
     def user_by_id(self) -> DataLoader[int, models.User | None]:
@@ -247,7 +251,7 @@ class Context:
         :meth:`cms.web.request.RequestState.viewer`)."""
         now = clock.now()
         base = settings.public_url or f"{request.url.scheme}://{request.url.netloc}"
-        loaders = Loaders(viewer, now, settings.default_locale)
+        loaders = Loaders(viewer, now, settings.default_locale, tuple(settings.locales))
         return cls(
             request,
             settings,
@@ -265,7 +269,9 @@ class Context:
         """Answer as ``viewer`` from now on (a WebSocket that signed in after connecting)."""
         self.viewer = viewer
         self.now = clock.now()
-        self.loaders = Loaders(viewer, self.now, self.settings.default_locale)
+        self.loaders = Loaders(
+            viewer, self.now, self.settings.default_locale, tuple(self.settings.locales)
+        )
 
     def locales(self) -> Locales:
         """The configured locales (``CMS_LOCALES``): ``locales().check(given)`` is the locale a

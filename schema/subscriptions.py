@@ -102,7 +102,9 @@ async def _article(info: Info, article_id: int) -> Article | None:
     """The article as the viewer sees it now, with loaders fresh for this event."""
     ctx = info.context
     ctx.now = clock.now()
-    ctx.loaders = Loaders(ctx.viewer, ctx.now, ctx.settings.default_locale)
+    ctx.loaders = Loaders(
+        ctx.viewer, ctx.now, ctx.settings.default_locale, tuple(ctx.settings.locales)
+    )
     found = await ctx.loaders.article_by_id.load(article_id)
     return Article.from_row(found) if found is not None else None
 

@@ -15,7 +15,7 @@ from cms.articles.reads import ARTICLE, ArticleRow, listed
 from cms.articles.structure_reads import within_sql
 from cms.articles.visibility import visible_sql, with_status_sql
 from cms.core.clock import utc
-from cms.core.db import Fragment, all_of
+from cms.core.db import Fragment, all_of, marks
 from cms.core.pagination import Ordering, Page, Source, Window, fetch
 from cms.core.viewer import Viewer
 from cms.models import ArticleStatus
@@ -57,6 +57,8 @@ class ArticleFilter:
     """Carrying every one of the tags with these slugs."""
     locale: str | None = None
     """Written in this locale (the API always names one: the default when a client does not)."""
+    locales: tuple[str, ...] = ()
+    """Written in one of these (the configured ones: sitemaps list every configured locale's)."""
 
 
 def filtered(viewer: Viewer, now: datetime, where: ArticleFilter) -> Fragment:
@@ -76,6 +78,7 @@ def conditions(viewer: Viewer, now: datetime, where: ArticleFilter, row: str) ->
     return all_of(
         visible_sql(viewer, now, row),
         _when(where.locale, f"{row}.locale = ?"),
+        _among(where.locales, f"{row}.locale"),
         _by_author(where.author_id, where.author_slug, row),
         _when(where.event_id, f"{row}.event_id = ?"),
         _when(where.event_slug, f"{row}.event_id IN (SELECT e.id FROM event e WHERE e.slug = ?)"),
@@ -113,6 +116,13 @@ def _by_author(author_id: int | None, slug: str | None, row: str) -> Fragment | 
     joined = " JOIN author au ON au.id = l.author_id" if slug is not None else ""
     sql, params = all_of(_when(author_id, "l.author_id = ?"), _when(slug, "au.slug = ?"))
     return f"{row}.id IN (SELECT l.article_id FROM article_author l{joined} WHERE {sql})", params
+
+
+def _among(values: tuple[str, ...], column: str) -> Fragment | None:
+    """``column`` is one of ``values`` (None: no condition when there are none)."""
+    if not values:
+        return None
+    return f"{column} IN ({marks(len(values))})", list(values)
 
 
 def _when(value: object, sql: str) -> Fragment | None:

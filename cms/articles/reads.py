@@ -155,14 +155,15 @@ async def articles_by_slugs(
 
 
 async def articles_by_story(
-    viewer: Viewer, now: datetime, story_ids: Sequence[int]
+    viewer: Viewer, now: datetime, story_ids: Sequence[int], locales: Sequence[str]
 ) -> list[list[ArticleRow]]:
-    """Batch reader: the articles of each story (its translations) ``viewer`` may see, in
-    locale order, in one statement."""
+    """Batch reader: the articles of each story (its translations) in ``locales`` (the
+    configured ones) ``viewer`` may see, in locale order, in one statement."""
     if not story_ids:
         return []
     where, params = all_of(
         (f"a.story_id IN ({marks(len(story_ids))})", list(story_ids)),
+        (f"a.locale IN ({marks(len(locales))})", list(locales)),
         visible_sql(viewer, now, "a"),
     )
     sql = f"SELECT {ARTICLE.select('a')} FROM article a WHERE {where} ORDER BY a.locale, a.id"

@@ -7,7 +7,8 @@ their bodies in one statement and their authors, tags, pictures and sections in 
 each; a sitemap is one statement, and one more for the other locales' versions of its articles
 (:func:`stories_by_ids`) when some of them are translated.
 
-A feed lists one locale's articles (``Article.locale``); sitemaps list every locale's.
+A feed lists one locale's articles (``Article.locale``); sitemaps list every configured
+locale's (an article left in a locale since removed from ``CMS_LOCALES`` is in none).
 """
 
 from __future__ import annotations
@@ -172,9 +173,9 @@ def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
     return start.astimezone(UTC), end.astimezone(UTC)
 
 
-async def months(now: datetime) -> list[Month]:
-    """Every month (Vietnam time) with visible articles, oldest first."""
-    sql, params = conditions(ANONYMOUS, now, ArticleFilter(), "a")
+async def months(now: datetime, locales: tuple[str, ...]) -> list[Month]:
+    """Every month (Vietnam time) with visible articles in ``locales``, oldest first."""
+    sql, params = conditions(ANONYMOUS, now, ArticleFilter(locales=locales), "a")
     rows = await db.fetch(
         f"SELECT {_month_sql()} AS month, COUNT(*) AS n, MAX(a.updated_at) AS lastmod "
         f"FROM article a WHERE {sql} GROUP BY 1 ORDER BY 1",
@@ -191,12 +192,13 @@ async def months(now: datetime) -> list[Month]:
 
 
 async def month_links(
-    now: datetime, year: int, month: int, offset: int, limit: int
+    now: datetime, year: int, month: int, offset: int, limit: int, locales: tuple[str, ...]
 ) -> list[LinkRow]:
-    """The visible articles published in the month (Vietnam time), oldest first: ``limit`` of
-    them from ``offset``."""
+    """The visible articles in ``locales`` published in the month (Vietnam time), oldest
+    first: ``limit`` of them from ``offset``."""
     start, end = month_bounds(year, month)
-    sql, params = conditions(ANONYMOUS, now, ArticleFilter(published_after=start), "a")
+    where = ArticleFilter(published_after=start, locales=locales)
+    sql, params = conditions(ANONYMOUS, now, where, "a")
     rows = await db.fetch(
         f"SELECT {_LINK.select('a')}, s.path AS section_path FROM article a {_WITH_SECTION} "
         f"WHERE {sql} AND a.published_at < ? ORDER BY a.published_at, a.id "
@@ -206,9 +208,12 @@ async def month_links(
     return [_LINK.build(row) for row in rows]
 
 
-async def news_links(now: datetime, since: datetime, limit: int) -> list[NewsRow]:
-    """The visible articles published after ``since``, newest first, at most ``limit``."""
-    where = ArticleFilter(published_after=since)
+async def news_links(
+    now: datetime, since: datetime, limit: int, locales: tuple[str, ...]
+) -> list[NewsRow]:
+    """The visible articles in ``locales`` published after ``since``, newest first, at most
+    ``limit``."""
+    where = ArticleFilter(published_after=since, locales=locales)
     sql, params = conditions(ANONYMOUS, now, where, "a")
     rows = await db.fetch(
         f"SELECT {_NEWS.select('a')}, s.path AS section_path FROM article a {_WITH_SECTION} "
@@ -218,12 +223,15 @@ async def news_links(now: datetime, since: datetime, limit: int) -> list[NewsRow
     return [_NEWS.build(row) for row in rows]
 
 
-async def stories_by_ids(now: datetime, story_ids: Sequence[int]) -> list[list[StoryLinkRow]]:
+async def stories_by_ids(
+    now: datetime, story_ids: Sequence[int], locales: tuple[str, ...]
+) -> list[list[StoryLinkRow]]:
     """Batch reader: the articles of each story (``Article.story_id``) an anonymous reader sees
-    at ``now``, every locale's, by id, in one statement. Item ``i`` answers ``story_ids[i]``."""
+    at ``now``, those of ``locales`` (the configured ones), by id, in one statement. Item ``i``
+    answers ``story_ids[i]``."""
     if not story_ids:
         return []
-    sql, params = conditions(ANONYMOUS, now, ArticleFilter(), "a")
+    sql, params = conditions(ANONYMOUS, now, ArticleFilter(locales=locales), "a")
     rows = await db.fetch(
         f"SELECT {_STORY.select('a')}, s.path AS section_path FROM article a {_WITH_SECTION} "
         f"WHERE a.story_id IN ({marks(len(story_ids))}) AND {sql} ORDER BY a.id",

@@ -73,7 +73,7 @@ class Sitemaps:
 
     async def index(self, now: datetime) -> bytes:
         """``/sitemap.xml``: the sitemap of the sections, then one per month (and part)."""
-        found = await reads.months(now)
+        found = await reads.months(now, self.site.locales)
         surrogate.record_articles()
         surrogate.record_list(SECTIONS)
         return await asyncio.to_thread(self._index, found)
@@ -93,7 +93,8 @@ class Sitemaps:
             return None  # part 1 is the month's own name: one address per sitemap
         part = int(found["part"] or 1)
         year, month = int(found["year"]), int(found["month"])
-        links = await reads.month_links(now, year, month, (part - 1) * self.max_urls, self.max_urls)
+        start = (part - 1) * self.max_urls
+        links = await reads.month_links(now, year, month, start, self.max_urls, self.site.locales)
         if not links:
             return None
         stories = await self._stories(links, now)
@@ -104,7 +105,7 @@ class Sitemaps:
 
     async def news(self, now: datetime) -> bytes:
         """``/sitemap-news.xml``: the articles published in the last 48 hours."""
-        found = await reads.news_links(now, now - NEWS_WINDOW, NEWS_MAX)
+        found = await reads.news_links(now, now - NEWS_WINDOW, NEWS_MAX, self.site.locales)
         _record(article.id for article in found)
         return await asyncio.to_thread(self._news, found)
 
@@ -114,7 +115,8 @@ class Sitemaps:
         """The public versions of the stories ``links`` tell, by story id (no statement when
         none of them is translated)."""
         ids = sorted({link.story_id for link in links if link.story_id is not None})
-        return dict(zip(ids, await reads.stories_by_ids(now, ids), strict=True))
+        found = await reads.stories_by_ids(now, ids, self.site.locales)
+        return dict(zip(ids, found, strict=True))
 
     def _entry(self, link: LinkRow, versions: Sequence[StoryLinkRow]) -> Entry:
         url = self.site.article(link.slug, link.id, link.section_path, locale=link.locale)

@@ -32,12 +32,15 @@ class SiteUrls:
     author_path: str = "/author/{slug}"
     default_locale: str = "vi"
     """The locale whose pages have no ``/{locale}`` prefix (the first of ``CMS_LOCALES``)."""
+    locales: tuple[str, ...] = ("vi",)
+    """Every configured locale (``CMS_LOCALES``): the sitemaps list their articles."""
 
     @classmethod
     def of(cls, settings: Settings) -> SiteUrls:
         return cls(
             base=settings.site_url,
             default_locale=settings.default_locale,
+            locales=tuple(settings.locales),
             article_path=settings.article_path,
             section_path=settings.section_path,
             tag_path=settings.tag_path,

@@ -38,9 +38,15 @@ def settings_named(text: str) -> dict[str, str]:
     }
 
 
+def settings_of(text: str, settings: Settings) -> Settings:
+    """``settings`` with the subsection's shell settings, read as the environment is."""
+    named = settings_named(text)
+    return Settings(**{**settings.model_dump(), **named, "_env_file": None})
+
+
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
-    return settings.model_copy(update=settings_named(subsection()))
+    return settings_of(subsection(), settings)
 
 
 def _steady(doc: dict[str, Any]) -> dict[str, Any]:
