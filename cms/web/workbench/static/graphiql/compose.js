@@ -40,8 +40,8 @@
     nodes { id title status version updatedAt locale }
   }
 }`,
-    search: `query ComposeSearch($query: String!, $status: [ArticleStatus!]) {
-  search(query: $query, first: 30, filter: { status: $status }) {
+    search: `query ComposeSearch($query: String!, $status: [ArticleStatus!], $locale: String) {
+  search(query: $query, first: 30, filter: { status: $status }, locale: $locale) {
     nodes { id title status version updatedAt locale }
   }
 }`,
@@ -1061,7 +1061,7 @@
         if (!current) return undefined;
         const wait = setTimeout(() => {
           // Search reads the default locale's articles; the list, the locale chosen.
-          const ask = query.trim() ? send(DOCS.search, { query, status }).then((d) => d.search.nodes) : send(DOCS.list, { status, locale }).then((d) => d.articles.nodes);
+          const ask = query.trim() ? send(DOCS.search, { query, status, locale }).then((d) => d.search.nodes) : send(DOCS.list, { status, locale }).then((d) => d.articles.nodes);
           ask.then((items) => setFound({ items, error: null }), (e) => setFound({ items: null, error: e.message }));
         }, 250);
         return () => clearTimeout(wait);
