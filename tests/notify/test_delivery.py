@@ -46,6 +46,7 @@ async def test_a_publish_delivers_one_signed_request(receiver, client, admin, ed
         "type": "Article",
         "slug": article["slug"],
         "version": article["version"],
+        "locale": "vi",  # an article's event names the language it is written in
     }
     assert at(payload["timestamp"]).utcoffset() == timedelta(0)
     assert got.headers["content-type"] == "application/json"

@@ -120,6 +120,7 @@ async def test_the_payload_names_the_object(client, admin, editor):
         "type": "Article",
         "slug": article["slug"],
         "version": article["version"],
+        "locale": "vi",  # an article's event names the language it is written in
     }
 
 
