@@ -145,6 +145,10 @@ class Migration(migrations.Migration):
             model_name='Article',
             index=Index(fields=['story_id']),
         ),
+        ops.AddIndex(
+            model_name='Article',
+            index=Index(fields=['locale', 'status', 'published_at', 'id']),
+        ),
         ops.AddConstraint(
             model_name='Article',
             constraint=UniqueConstraint(fields=('locale', 'slug'), name=None),

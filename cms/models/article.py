@@ -96,6 +96,9 @@ class Article(Model):
         unique_together = (("locale", "slug"), ("story_id", "locale"))
         indexes = (
             ("story_id",),
+            # Every public list and search names a locale: without it in an index, a search on
+            # SQLite read every published row for its locale (twice the search's time).
+            ("locale", "status", "published_at", "id"),
             ("status", "published_at", "id"),
             ("event_id", "published_at"),
             ("section_id", "published_at"),
