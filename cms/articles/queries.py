@@ -13,7 +13,7 @@ from datetime import datetime
 
 from cms.articles.reads import ARTICLE, ArticleRow, listed
 from cms.articles.structure_reads import within_sql
-from cms.articles.visibility import visible_sql, with_status_sql
+from cms.articles.visibility import in_locale, visible_sql, with_status_sql
 from cms.core.clock import utc
 from cms.core.db import Fragment, all_of, marks
 from cms.core.pagination import Ordering, Page, Source, Window, fetch
@@ -77,7 +77,7 @@ def conditions(viewer: Viewer, now: datetime, where: ArticleFilter, row: str) ->
     (visibility itself is :mod:`cms.articles.visibility`'s)."""
     return all_of(
         visible_sql(viewer, now, row),
-        _when(where.locale, f"{row}.locale = ?"),
+        in_locale(where.locale, row),
         _among(where.locales, f"{row}.locale"),
         _by_author(where.author_id, where.author_slug, row),
         _when(where.event_id, f"{row}.event_id = ?"),

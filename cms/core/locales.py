@@ -84,13 +84,16 @@ def translated(
 
 
 def translations_of(
-    given: Iterable[Mapping[str, Any]], fields: Iterable[str], locales: Locales, *, prefix: str
+    given: Iterable[Mapping[str, Any]],
+    limits: Mapping[str, int],
+    locales: Locales,
+    *,
+    prefix: str,
 ) -> Translations:
     """The ``translations`` column from an input's list of ``{locale, field: text, ...}``:
-    each locale configured and not the default, named once; each text in NFC and stripped,
-    empty ones left out (an empty translation falls back). ``prefix`` names the input field
-    in errors."""
-    names = tuple(fields)
+    each locale configured and not the default, named once; each text of a field of
+    ``limits`` in NFC and stripped, at most as long as its limit, empty ones left out (an
+    empty translation falls back). ``prefix`` names the input field in errors."""
     found: Translations = {}
     for n, item in enumerate(given):
         locale = locales.check(item.get("locale"), field=f"{prefix}.{n}.locale")
@@ -103,9 +106,13 @@ def translations_of(
             raise InvalidInput(f"{locale} is given twice.", field=f"{prefix}.{n}.locale")
         texts = {
             name: normalize(text).strip()
-            for name in names
+            for name in limits
             if isinstance(text := item.get(name), str) and text.strip()
         }
+        for name, text in texts.items():
+            if len(text) > limits[name]:
+                limit = limits[name]
+                raise InvalidInput(f"At most {limit:,} characters.", field=f"{prefix}.{n}.{name}")
         if texts:
             found[locale] = texts
     return found

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from cms.articles.visibility import visible_sql
+from cms.articles.visibility import in_locale, visible_sql
 from cms.core.db import Fragment, all_of, execute_many
 from cms.core.viewer import Viewer
 from cms.search.backend import SearchBackend, sort_at_sql, title_words
@@ -84,14 +84,11 @@ class SqliteSearch(SearchBackend):
         the article."""
         # Not a join: SQLite would then run the MATCH once per visible article (seconds).
         where, params = all_of(
-            (_MATCHES, [match]), _in_locale(locale), visible_sql(viewer, now, "a")
+            (_MATCHES, [match]),
+            in_locale(locale.code if locale is not None else None, "a"),
+            visible_sql(viewer, now, "a"),
         )
         return f"FROM article a WHERE {where}", params
-
-
-def _in_locale(locale: Locale | None) -> Fragment | None:
-    """The test of a locale's articles, as :func:`cms.search.postgres.locale_tsquery` has it."""
-    return None if locale is None else ("a.locale = ?", [locale.code])
 
 
 def _phrase(term: Term, exact: bool) -> str:

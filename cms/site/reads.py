@@ -14,7 +14,7 @@ locale's (an article left in a locale since removed from ``CMS_LOCALES`` is in n
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, timezone
 
 from cms.articles.queries import ArticleFilter, conditions
@@ -28,7 +28,7 @@ from cms.articles.reads import (
 )
 from cms.articles.structure_reads import SectionRow, TagRow, sections_by_ids, tags_by_article_ids
 from cms.core import db
-from cms.core.db import all_of, marks
+from cms.core.db import marks
 from cms.core.rows import shape, stored_as, utc_datetime
 from cms.core.viewer import ANONYMOUS
 
@@ -69,7 +69,7 @@ async def feed_articles(
 ) -> list[FeedArticle]:
     """The ``limit`` newest articles in ``locale`` an anonymous reader sees at ``now`` among
     ``where``."""
-    sql, params = all_of(conditions(ANONYMOUS, now, where, "a"), ("a.locale = ?", [locale]))
+    sql, params = conditions(ANONYMOUS, now, replace(where, locale=locale), "a")
     rows = await db.fetch(
         f"SELECT {ARTICLE.select('a')} FROM article a WHERE {sql} "
         f"ORDER BY a.published_at DESC, a.id DESC LIMIT {int(limit)}",

@@ -16,7 +16,12 @@ from schema.types.image import Image
 from schema.types.nested import ArticleRef, parent_articles
 from schema.types.node import Node, to_global_id
 from schema.types.pagination import Connection
-from schema.types.translation import AuthorTranslation, LocaleArgument, translation_of
+from schema.types.translation import (
+    UNTRANSLATED,
+    AuthorTranslation,
+    LocaleArgument,
+    translation_of,
+)
 
 
 async def _avatar(root: Any, info: Info) -> Image | None:
@@ -33,9 +38,7 @@ class Author(Node):
     name: str = strawberry.field(description="Name as printed in bylines, e.g. `Bích Liên`.")
     bio: str = strawberry.field(
         description="Short biography; may be empty. Read through an article, in the article's "
-        "locale."
-        " Empty when read in another locale (through an article) that has no "
-        "translation of it while `CMS_LOCALE_FALLBACK` is false."
+        "locale." + UNTRANSLATED
     )
     _pk: strawberry.Private[int]
     _avatar_id: strawberry.Private[int | None]

@@ -18,6 +18,7 @@ from schema.types.node import Node, to_global_id
 from schema.types.pagination import Connection
 from schema.types.translation import (
     EVENT_TEXTS,
+    UNTRANSLATED,
     EventTranslation,
     LocaleArgument,
     translation_of,
@@ -32,8 +33,7 @@ class Event(Node):
     slug: str = strawberry.field(description="URL-safe name, unique.")
     name: str = strawberry.field(
         description="Name of the event; read through an article, in the article's locale."
-        " Empty when read in another locale (through an article) that has no "
-        "translation of it while `CMS_LOCALE_FALLBACK` is false."
+        + UNTRANSLATED
     )
     description: str = strawberry.field(
         description="What it was about; may be empty. In the article's locale, as `name`."

@@ -14,7 +14,12 @@ from cms.media import renditions
 from schema.context import Info
 from schema.types.node import Node, to_global_id
 from schema.types.rendition import Fit, FocalPoint, ImageFormat, Rendition, rendition_of, srcset_of
-from schema.types.translation import ImageTranslation, LocaleArgument, translation_of
+from schema.types.translation import (
+    UNTRANSLATED,
+    ImageTranslation,
+    LocaleArgument,
+    translation_of,
+)
 
 
 @strawberry.type(description="A picture in the media store, with its size and editorial text.")
@@ -27,8 +32,7 @@ class Image(Node):
     filename: str = strawberry.field(description="The file name it was uploaded with.")
     alt: str = strawberry.field(
         description="Alternative text for screen readers; read through an article, in the "
-        "article's locale. Empty when read in another locale (through an article) that "
-        "has no translation of it while `CMS_LOCALE_FALLBACK` is false."
+        "article's locale." + UNTRANSLATED
     )
     caption: str = strawberry.field(
         description="Caption for this use of the picture: inside an article, the caption of the "

@@ -16,7 +16,12 @@ from schema.context import Info, Resolved, resolved
 from schema.types.nested import ArticleRef, parent_articles
 from schema.types.node import Node, to_global_id
 from schema.types.pagination import Connection
-from schema.types.translation import LocaleArgument, SectionTranslation, translation_of
+from schema.types.translation import (
+    UNTRANSLATED,
+    LocaleArgument,
+    SectionTranslation,
+    translation_of,
+)
 
 SectionRef = Annotated["Section", strawberry.lazy("schema.types.section")]
 """The type itself, for the fields that return sections (the class is not made yet there)."""
@@ -33,9 +38,7 @@ class Section(Node):
     )
     name: str = strawberry.field(
         description="Name as shown, e.g. `Hoạt động của Ban`; read through an article, in the "
-        "article's locale."
-        " Empty when read in another locale (through an article) that has no "
-        "translation of it while `CMS_LOCALE_FALLBACK` is false."
+        "article's locale." + UNTRANSLATED
     )
     description: str = strawberry.field(
         description="What the section holds; may be empty. In the article's locale, as `name`."

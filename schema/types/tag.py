@@ -12,7 +12,7 @@ from schema.context import Info
 from schema.types.nested import ArticleRef, parent_articles
 from schema.types.node import Node, to_global_id
 from schema.types.pagination import Connection
-from schema.types.translation import LocaleArgument, TagTranslation, translation_of
+from schema.types.translation import UNTRANSLATED, LocaleArgument, TagTranslation, translation_of
 
 
 @strawberry.type(
@@ -24,9 +24,7 @@ class Tag(Node):
     slug: str = strawberry.field(description="URL-safe name, unique, e.g. `khu-cong-nghiep`.")
     name: str = strawberry.field(
         description="The name as an editor first typed it, e.g. `Khu công nghiệp`; read "
-        "through an article, in the article's locale."
-        " Empty when read in another locale (through an article) that has no "
-        "translation of it while `CMS_LOCALE_FALLBACK` is false."
+        "through an article, in the article's locale." + UNTRANSLATED
     )
     _pk: strawberry.Private[int]
     _name: strawberry.Private[str] = ""

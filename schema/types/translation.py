@@ -15,11 +15,11 @@ from typing import Annotated, Any, TypeVar
 import strawberry
 
 from cms.articles import authors, events, sections, tags
-from cms.core.errors import InvalidInput
 from cms.core.locales import Locales, Translations, translations_of
 from cms.media import uploads
 
 __all__ = [
+    "UNTRANSLATED",
     "AuthorTranslation",
     "AuthorTranslationInput",
     "EventTranslation",
@@ -41,6 +41,12 @@ LocaleArgument = Annotated[
 ]
 
 _LOCALE = "The locale, one of `CMS_LOCALES`."
+UNTRANSLATED = (
+    " Empty when read in another locale (through an article) that has no translation of it "
+    "while `CMS_LOCALE_FALLBACK` is false."
+)
+"""What a text translated in place reads as without a translation and without fallback (never
+null: see :meth:`cms.core.locales.Reading.text`)."""
 _NULL = " Null: not translated."
 
 
@@ -74,13 +80,6 @@ def given_translations(
     if items is None or items is strawberry.UNSET:
         return None
     given = [{"locale": item.locale, **{n: getattr(item, n) for n in limits}} for item in items]
-    for n, item in enumerate(given):
-        for name, limit in limits.items():
-            text = item.get(name)
-            if isinstance(text, str) and len(text.strip()) > limit:
-                raise InvalidInput(
-                    f"At most {limit:,} characters.", field=f"translations.{n}.{name}"
-                )
     return translations_of(given, limits, locales, prefix="translations")
 
 
