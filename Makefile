@@ -23,7 +23,7 @@ install: $(BIN)/cms
 
 # The demo has an English edition: served beside the Vietnamese one unless CMS_LOCALES is set.
 demo: $(BIN)/cms
-	$(BIN)/cms demo
+	CMS_LOCALES=$${CMS_LOCALES:-vi,en} $(BIN)/cms demo
 	CMS_LOCALES=$${CMS_LOCALES:-vi,en} $(BIN)/cms serve --host $(HOST) --port $(PORT) --open
 
 serve: $(BIN)/cms
